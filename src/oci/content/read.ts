@@ -1,0 +1,54 @@
+import { Readable } from 'node:stream';
+import type { Descriptor } from '../descriptor.js';
+import { type Expected, VerifyingStream, verifyBytes } from '../digest.js';
+import { TooLargeError } from '../errors.js';
+import { MAX_MANIFEST_SIZE } from '../manifest.js';
+import type { Content, Fetcher, OperationOptions } from './storage.js';
+
+export interface FetchAllOptions extends OperationOptions {
+  /** Refuse content larger than this before reading it. Default: 4 MiB, the manifest limit. */
+  readonly maxSize?: number;
+}
+
+/**
+ * Fetches content into memory and checks it against size and digest, failing on short reads and on
+ * trailing data. Meant for manifests, configs and descriptors; stream anything large.
+ */
+export async function fetchAll(
+  fetcher: Fetcher,
+  target: Descriptor,
+  options: FetchAllOptions = {},
+): Promise<Uint8Array> {
+  const maxSize = options.maxSize ?? MAX_MANIFEST_SIZE;
+  if (target.size > maxSize) throw new TooLargeError(`content ${target.digest}`, maxSize);
+  const stream = await fetcher.fetch(target, options);
+  const bytes = await readAll(stream, target.size, options.signal);
+  verifyBytes(bytes, target, `content ${target.digest}`);
+  return bytes;
+}
+
+/** Reads a stream to its end, failing with `TooLargeError` as soon as it exceeds `limit` bytes. */
+export async function readAll(stream: Readable, limit: number, signal?: AbortSignal): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of stream.iterator({ destroyOnReturn: true })) {
+      signal?.throwIfAborted();
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      total += buf.byteLength;
+      if (total > limit) throw new TooLargeError('content', limit);
+      chunks.push(buf);
+    }
+  } finally {
+    if (!stream.destroyed) stream.destroy();
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}
+
+/** Wraps content in a stream that verifies it against `expected` as it flows. */
+export function verifiedStream(content: Content, expected: Expected, what?: string): Readable {
+  const source = content instanceof Uint8Array ? Readable.from([content]) : content;
+  const verifier = new VerifyingStream(expected, what ?? `content ${expected.digest}`);
+  source.on('error', (err) => verifier.destroy(err));
+  return source.pipe(verifier);
+}

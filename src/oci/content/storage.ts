@@ -1,0 +1,111 @@
+import type { Readable } from 'node:stream';
+import type { Descriptor } from '../descriptor.js';
+
+/**
+ * Capability interfaces of an OCI content store scoped to one repository, after oras-go's
+ * `content` package: one capability, one interface; roles are compositions. The CTF store and the
+ * registry store implement the same roles, so everything above them is written once.
+ *
+ * Every call accepts an AbortSignal. Errors are the classes of `oci/errors.ts`: a missing
+ * blob, manifest or tag is a `NotFoundError`, content that does not match its descriptor is a
+ * `DigestMismatchError` or `SizeMismatchError`.
+ */
+export interface OperationOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** Bytes to push: a stream (consumed exactly once) or a buffer. */
+export type Content = Readable | Uint8Array;
+
+export interface Fetcher {
+  /**
+   * Opens the content `target` names. The returned stream is verified while it is read: it ends
+   * cleanly only if size and digest match, and errors otherwise, so a consumer must treat the bytes
+   * as untrusted until the stream ends. The caller reads it to the end or destroys it.
+   */
+  fetch(target: Descriptor, options?: OperationOptions): Promise<Readable>;
+}
+
+export interface Exister {
+  /** Whether content with this digest is present (manifests and blobs alike). */
+  exists(target: Descriptor, options?: OperationOptions): Promise<boolean>;
+}
+
+export interface Pusher {
+  /**
+   * Stores `content` under `expected`. Nothing becomes visible unless the bytes match the
+   * descriptor's size and digest. Pushing a manifest or index makes it resolvable by digest, and
+   * fails with `NotFoundError` when content it refers to is not present.
+   */
+  push(expected: Descriptor, content: Content, options?: OperationOptions): Promise<void>;
+}
+
+export interface Resolver {
+  /** Resolves a tag or digest of this repository to the descriptor of a manifest or index. */
+  resolve(reference: string, options?: OperationOptions): Promise<Descriptor>;
+}
+
+export interface Tagger {
+  /** Points `tag` at the manifest `target` names (which must be present), moving it if it exists. */
+  tag(target: Descriptor, tag: string, options?: OperationOptions): Promise<void>;
+}
+
+export interface Untagger {
+  /** Removes `tag` and nothing else: the manifest and its other tags stay. */
+  untag(tag: string, options?: OperationOptions): Promise<void>;
+}
+
+export interface TagListOptions extends OperationOptions {
+  /** Start after this tag (lexical order). */
+  readonly last?: string;
+  /** A hint for the page size; stores may return pages of any size. */
+  readonly pageSize?: number;
+}
+
+export interface TagLister {
+  /** Pages of tags. Untagged manifests are never listed. */
+  tags(options?: TagListOptions): AsyncIterable<readonly string[]>;
+}
+
+export interface Deleter {
+  /** Deletes content by digest. Deleting a manifest removes every tag on it. */
+  delete(target: Descriptor, options?: OperationOptions): Promise<void>;
+}
+
+export interface FetchedReference {
+  readonly descriptor: Descriptor;
+  readonly content: Readable;
+}
+
+export interface ReferenceFetcher {
+  /** Resolves and opens a manifest in one step (one request on a registry instead of two). */
+  fetchReference(reference: string, options?: OperationOptions): Promise<FetchedReference>;
+}
+
+export interface Mounter {
+  /** Makes a blob of repository `from` (same store) available here without copying its bytes. */
+  mount(target: Descriptor, from: string, options?: OperationOptions): Promise<void>;
+}
+
+export interface ReferrerLister {
+  /** Pages of manifests whose `subject` is `subject`, optionally filtered by artifact type. */
+  referrers(
+    subject: Descriptor,
+    options?: OperationOptions & { readonly artifactType?: string },
+  ): AsyncIterable<readonly Descriptor[]>;
+}
+
+export type ReadOnlyStorage = Fetcher & Exister;
+export type Storage = ReadOnlyStorage & Pusher;
+export type ReadOnlyTarget = ReadOnlyStorage & Resolver;
+export type Target = Storage & Resolver & Tagger;
+/** What the OCM repository layer needs of a backend, per OCI repository. */
+export type Store = Target & TagLister;
+
+/** A set of repositories: a CTF archive, a registry, a memory store. */
+export interface StoreProvider<S extends Store = Store> {
+  /** The store for one repository; no I/O happens until it is used. */
+  repository(name: string): S;
+  /** Names of repositories that hold at least one manifest. */
+  repositories(options?: OperationOptions): AsyncIterable<string>;
+}
