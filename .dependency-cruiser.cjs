@@ -57,6 +57,13 @@ module.exports = {
       to: { path: ['^src/(ctf|oci/registry|oci/content|repository|cli|open)', io] },
     },
     {
+      name: 'signing-knows-no-storage',
+      comment: 'signing/ works on descriptors and bytes; it never reads a store itself',
+      severity: 'error',
+      from: { path: '^src/signing/' },
+      to: { path: ['^src/(ctf|oci/registry|oci/content|repository|cli|open)', io] },
+    },
+    {
       name: 'repository-knows-no-backend',
       severity: 'error',
       from: { path: '^src/repository/' },
