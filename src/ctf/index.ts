@@ -1,0 +1,242 @@
+import { isPlainObject } from '../oci/descriptor.js';
+import { isValidDigest } from '../oci/digest.js';
+import { NotFoundError, TooLargeError } from '../oci/errors.js';
+import { MediaType } from '../oci/mediatype.js';
+import { isValidTag } from '../oci/reference.js';
+import { InvalidIndexError } from './errors.js';
+
+/**
+ * `artifact-index.json`, the table of contents of a CTF: which manifest (by digest) each
+ * repository/tag names. Format and update rules: ../shared/spec/ocm-storage.md 3.2-3.3.
+ *
+ * Read leniently (ocm1 writes `"artifacts": null` and no `mediaType`), write strictly: the ocm2 Go
+ * reader refuses unknown keys, so only `schemaVersion` and the four entry keys are ever written,
+ * `mediaType` on every entry and `tag` only when set.
+ *
+ * Update rules are upstream's (ocm2 PR #2136) plus our hygiene (DESIGN 4.9), which together keep
+ * this invariant after every mutation:
+ *  - a (repository, tag) pair appears at most once;
+ *  - a digest has an untagged entry in a repository only while no tagged entry there holds it.
+ * So moving a tag drops the entry it leaves when another entry still holds that digest, and the
+ * last entry of a digest stays (untagged) until an explicit garbage collection.
+ */
+export interface IndexEntry {
+  readonly repository: string;
+  /** Absent for an untagged entry. */
+  readonly tag?: string;
+  readonly digest: string;
+  readonly mediaType: string;
+}
+
+export const INDEX_FILE = 'artifact-index.json';
+/** An index larger than this is refused: 64 MiB holds several hundred thousand entries. */
+export const MAX_INDEX_SIZE = 64 * 1024 * 1024;
+
+const knownEntryKeys = new Set(['repository', 'tag', 'digest', 'mediaType']);
+
+export interface ParseOptions {
+  /** Refuse unknown keys, as the ocm2 Go reader does. Default false (lenient). */
+  readonly strict?: boolean;
+}
+
+export class ArtifactIndex {
+  #entries: IndexEntry[];
+
+  constructor(entries: readonly IndexEntry[] = []) {
+    this.#entries = [...entries];
+  }
+
+  get entries(): readonly IndexEntry[] {
+    return this.#entries;
+  }
+
+  clone(): ArtifactIndex {
+    return new ArtifactIndex(this.#entries);
+  }
+
+  /** Parses index bytes; an empty file is an empty index (as in both Go readers). */
+  static parse(bytes: Uint8Array, options: ParseOptions = {}): ArtifactIndex {
+    if (bytes.byteLength > MAX_INDEX_SIZE) throw new TooLargeError('artifact-index.json', MAX_INDEX_SIZE);
+    if (bytes.byteLength === 0) return new ArtifactIndex();
+    let doc: unknown;
+    try {
+      doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    } catch (cause) {
+      throw new InvalidIndexError(`not valid UTF-8 JSON: ${(cause as Error).message}`, { cause });
+    }
+    if (!isPlainObject(doc)) throw new InvalidIndexError('not a JSON object');
+    if (options.strict) {
+      for (const key of Object.keys(doc)) {
+        if (key !== 'schemaVersion' && key !== 'artifacts')
+          throw new InvalidIndexError(`unknown key ${JSON.stringify(key)}`);
+      }
+    }
+    if (doc.schemaVersion !== 1) {
+      throw new InvalidIndexError(
+        `schemaVersion ${JSON.stringify(doc.schemaVersion)} is not supported (only 1 is)`,
+      );
+    }
+    const artifacts = doc.artifacts ?? [];
+    if (!Array.isArray(artifacts)) throw new InvalidIndexError('artifacts: must be a list or null');
+    const index = new ArtifactIndex();
+    artifacts.forEach((raw, i) => {
+      const entry = parseEntry(raw, `artifacts[${i}]`, options.strict ?? false);
+      // Legacy writers may have left duplicate (repository, tag) rows; the first one is what
+      // every reader resolves, so it wins and the others lose their tag.
+      index.#insertNormalised(entry);
+    });
+    return index;
+  }
+
+  /** Compact JSON exactly as the Go readers expect, without a trailing newline. */
+  serialize(): Uint8Array {
+    const artifacts = this.#entries.map((e) =>
+      e.tag === undefined
+        ? { repository: e.repository, digest: e.digest, mediaType: e.mediaType }
+        : { repository: e.repository, tag: e.tag, digest: e.digest, mediaType: e.mediaType },
+    );
+    return new TextEncoder().encode(JSON.stringify({ schemaVersion: 1, artifacts }));
+  }
+
+  /** Every repository that has at least one entry, sorted. */
+  repositories(): string[] {
+    return [...new Set(this.#entries.map((e) => e.repository))].sort(compareStrings);
+  }
+
+  /** Tags of a repository, sorted; untagged entries are never listed. */
+  tags(repository: string): string[] {
+    return this.#entries
+      .filter((e) => e.repository === repository && e.tag !== undefined)
+      .map((e) => e.tag!)
+      .sort(compareStrings);
+  }
+
+  /** The entry a tag or digest names in a repository, if any. */
+  find(repository: string, reference: string): IndexEntry | undefined {
+    const byDigest = isValidDigest(reference);
+    return this.#entries.find(
+      (e) => e.repository === repository && (byDigest ? e.digest === reference : e.tag === reference),
+    );
+  }
+
+  /** Whether any entry in any repository names this digest. */
+  holdsDigest(digest: string): boolean {
+    return this.#entries.some((e) => e.digest === digest);
+  }
+
+  /**
+   * Records a manifest without a tag (the push path). A digest that already has an entry in the
+   * repository needs no untagged one (S31, hygiene).
+   */
+  addUntagged(repository: string, digest: string, mediaType: string): void {
+    if (this.#entries.some((e) => e.repository === repository && e.digest === digest)) return;
+    this.#entries.push({ repository, digest, mediaType });
+  }
+
+  /**
+   * Points `tag` at `digest`: a no-op when it already does (S31); otherwise the entry holding the
+   * tag loses it (S33), then an untagged entry of the digest takes the tag in place (S34), else a
+   * new entry is appended (S32).
+   */
+  tag(repository: string, tag: string, digest: string, mediaType: string): void {
+    const current = this.#entries.findIndex((e) => e.repository === repository && e.tag === tag);
+    if (current >= 0 && this.#entries[current]!.digest === digest) return;
+    if (current >= 0) this.#clearTag(current);
+    const untagged = this.#entries.findIndex(
+      (e) => e.repository === repository && e.digest === digest && e.tag === undefined,
+    );
+    if (untagged >= 0) {
+      this.#entries[untagged] = { repository, tag, digest, mediaType: this.#entries[untagged]!.mediaType };
+    } else {
+      this.#entries.push({ repository, tag, digest, mediaType });
+    }
+  }
+
+  /** Removes a tag; its entry is dropped, or kept untagged when it is the digest's last one. */
+  untag(repository: string, tag: string): IndexEntry {
+    const i = this.#entries.findIndex((e) => e.repository === repository && e.tag === tag);
+    if (i < 0) throw new NotFoundError(`${repository}: tag ${tag} not found`);
+    const entry = this.#entries[i]!;
+    this.#clearTag(i);
+    return entry;
+  }
+
+  /** Removes every entry of a digest in a repository (its tags included). Returns how many. */
+  remove(repository: string, digest: string): number {
+    const before = this.#entries.length;
+    this.#entries = this.#entries.filter((e) => !(e.repository === repository && e.digest === digest));
+    return before - this.#entries.length;
+  }
+
+  /** Removes the given entries (garbage collection of untagged residue). */
+  removeEntries(drop: ReadonlySet<IndexEntry>): void {
+    this.#entries = this.#entries.filter((e) => !drop.has(e));
+  }
+
+  #clearTag(i: number): void {
+    const e = this.#entries[i]!;
+    const heldElsewhere = this.#entries.some(
+      (o, j) => j !== i && o.repository === e.repository && o.digest === e.digest,
+    );
+    if (heldElsewhere) this.#entries.splice(i, 1);
+    else this.#entries[i] = { repository: e.repository, digest: e.digest, mediaType: e.mediaType };
+  }
+
+  #insertNormalised(entry: IndexEntry): void {
+    if (entry.tag === undefined) {
+      this.addUntagged(entry.repository, entry.digest, entry.mediaType);
+      return;
+    }
+    if (this.find(entry.repository, entry.tag)) {
+      this.addUntagged(entry.repository, entry.digest, entry.mediaType);
+      return;
+    }
+    // A tagged entry supersedes an untagged one of the same digest (hygiene).
+    const untagged = this.#entries.findIndex(
+      (e) => e.repository === entry.repository && e.digest === entry.digest && e.tag === undefined,
+    );
+    if (untagged >= 0) this.#entries[untagged] = entry;
+    else this.#entries.push(entry);
+  }
+}
+
+function parseEntry(raw: unknown, path: string, strict: boolean): IndexEntry {
+  if (!isPlainObject(raw)) throw new InvalidIndexError(`${path}: not an object`);
+  if (strict) {
+    for (const key of Object.keys(raw)) {
+      if (!knownEntryKeys.has(key))
+        throw new InvalidIndexError(`${path}: unknown key ${JSON.stringify(key)}`);
+    }
+  }
+  const { repository, tag, digest, mediaType } = raw;
+  if (typeof repository !== 'string' || !isSafeRepositoryPath(repository)) {
+    throw new InvalidIndexError(`${path}.repository: must be a relative repository path`);
+  }
+  if (tag !== undefined && tag !== null && tag !== '' && !(typeof tag === 'string' && isValidTag(tag))) {
+    throw new InvalidIndexError(`${path}.tag: ${JSON.stringify(tag)} is not a valid tag`);
+  }
+  if (typeof digest !== 'string' || !isValidDigest(digest)) {
+    throw new InvalidIndexError(`${path}.digest: ${JSON.stringify(digest)} is not a valid digest`);
+  }
+  if (mediaType !== undefined && mediaType !== null && mediaType !== '' && typeof mediaType !== 'string') {
+    throw new InvalidIndexError(`${path}.mediaType: must be a string`);
+  }
+  return {
+    repository,
+    ...(typeof tag === 'string' && tag !== '' ? { tag } : {}),
+    digest,
+    mediaType: typeof mediaType === 'string' && mediaType !== '' ? mediaType : MediaType.ImageManifest,
+  };
+}
+
+/** Repository paths are relative, `/`-separated and never climb: they name, they never locate. */
+function isSafeRepositoryPath(name: string): boolean {
+  if (name.length === 0 || name.length > 1024 || name.startsWith('/')) return false;
+  return name
+    .split('/')
+    .every((part) => part !== '' && part !== '.' && part !== '..' && !part.includes('\\'));
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,202 @@
+import { randomBytes } from 'node:crypto';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Descriptor } from '../oci/descriptor.js';
+import { VerifyingStream, verifyBytes } from '../oci/digest.js';
+import { NotFoundError, TooLargeError } from '../oci/errors.js';
+import { commitTempFile, ensureDirectory, TEMP_PREFIX, writeFileAtomic } from './atomic.js';
+import { ArtifactIndex, INDEX_FILE, MAX_INDEX_SIZE } from './index.js';
+import { blobFileName, digestFromBlobFileName } from './layout.js';
+
+/** Bytes of content to push: a stream consumed once, or a buffer. */
+export type BlobContent = Readable | Uint8Array;
+
+export interface BlobFile {
+  readonly digest: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/**
+ * The on-disk layout of a CTF (spec 3.1): `artifact-index.json` and a flat `blobs/` folder whose
+ * files are named after their digests. Blob files are written once, verified, through a temporary
+ * file in the root (never inside `blobs/`, whose every name a Go reader parses as a digest) and a
+ * rename; they never change afterwards. The index is replaced atomically.
+ */
+export class DirectoryLayout {
+  readonly root: string;
+  #cached: { key: string; index: ArtifactIndex } | undefined;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  get indexPath(): string {
+    return join(this.root, INDEX_FILE);
+  }
+
+  blobPath(digest: string): string {
+    return join(this.root, 'blobs', blobFileName(digest));
+  }
+
+  async ensure(): Promise<void> {
+    await ensureDirectory(join(this.root, 'blobs'));
+  }
+
+  /**
+   * Reads the index; a missing or empty file is an empty index. Parsed indexes are cached by the
+   * file's identity (inode, size, mtime): every write replaces the file, so the identity changes.
+   */
+  async readIndex(): Promise<ArtifactIndex> {
+    let key: string;
+    try {
+      const s = await stat(this.indexPath, { bigint: true });
+      key = `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}`;
+      if (s.size > BigInt(MAX_INDEX_SIZE)) {
+        // Let the parser raise the typed error without reading the whole file.
+        return ArtifactIndex.parse(new Uint8Array(MAX_INDEX_SIZE + 1));
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new ArtifactIndex();
+      throw err;
+    }
+    if (this.#cached?.key === key) return this.#cached.index.clone();
+    const index = ArtifactIndex.parse(await readFile(this.indexPath));
+    this.#cached = { key, index: index.clone() };
+    return index;
+  }
+
+  async writeIndex(bytes: Uint8Array): Promise<void> {
+    await writeFileAtomic(this.indexPath, bytes);
+  }
+
+  async hasBlob(digest: string): Promise<boolean> {
+    return (await this.blobSize(digest)) !== undefined;
+  }
+
+  async blobSize(digest: string): Promise<number | undefined> {
+    try {
+      const s = await stat(this.blobPath(digest));
+      return s.isFile() ? s.size : undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  /** Reads a blob whole and verifies it against its digest. */
+  async readBlob(digest: string, maxSize: number): Promise<Uint8Array> {
+    const size = await this.blobSize(digest);
+    if (size === undefined) throw new NotFoundError(`blob ${digest} not found`);
+    if (size > maxSize) throw new TooLargeError(`blob ${digest}`, maxSize);
+    const bytes = await readFile(this.blobPath(digest));
+    verifyBytes(bytes, { digest, size: bytes.byteLength }, `blob ${digest}`);
+    return bytes;
+  }
+
+  /**
+   * Stores content under its digest after verifying it. Returns false when the blob was already
+   * present (the content is then drained and discarded, never compared byte by byte: equal digests
+   * mean equal content).
+   */
+  async writeBlob(expected: Descriptor, content: BlobContent, signal?: AbortSignal): Promise<boolean> {
+    const target = this.blobPath(expected.digest);
+    if (await this.hasBlob(expected.digest)) {
+      if (!(content instanceof Uint8Array)) content.resume();
+      return false;
+    }
+    const tmp = join(this.root, `${TEMP_PREFIX}blob.${randomBytes(8).toString('hex')}`);
+    try {
+      if (content instanceof Uint8Array) {
+        verifyBytes(content, expected, `blob ${expected.digest}`);
+        const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+        try {
+          await handle.writeFile(content, { signal });
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      } else {
+        const out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
+        await pipeline(content, new VerifyingStream(expected, `blob ${expected.digest}`), out, { signal });
+        const handle = await open(tmp, constants.O_RDONLY);
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      }
+      await commitTempFile(tmp, target);
+      return true;
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /** Opens a blob as a stream verified against `expected`; `NotFoundError` when it is absent. */
+  async openBlob(expected: Descriptor): Promise<Readable> {
+    const path = this.blobPath(expected.digest);
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(path, constants.O_RDONLY);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new NotFoundError(`blob ${expected.digest} not found`, { cause: err });
+      }
+      throw err;
+    }
+    const stream = createReadStream('', { fd: handle, autoClose: true });
+    const verifier = new VerifyingStream(expected, `blob ${expected.digest}`);
+    stream.on('error', (err) => verifier.destroy(err));
+    verifier.on('close', () => stream.destroy());
+    return stream.pipe(verifier);
+  }
+
+  async removeBlob(digest: string): Promise<void> {
+    await unlink(this.blobPath(digest)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+
+  /** Every blob file with a valid digest name. */
+  async listBlobs(): Promise<BlobFile[]> {
+    let names: string[];
+    try {
+      names = await readdir(join(this.root, 'blobs'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const out: BlobFile[] = [];
+    for (const name of names) {
+      const digest = digestFromBlobFileName(name);
+      if (digest === undefined) continue;
+      try {
+        const s = await stat(join(this.root, 'blobs', name));
+        out.push({ digest, size: s.size, mtimeMs: s.mtimeMs });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    return out;
+  }
+
+  /** Temporary files left by writers that died, older than `minAgeMs`. */
+  async staleTempFiles(minAgeMs: number): Promise<string[]> {
+    const out: string[] = [];
+    for (const name of await readdir(this.root)) {
+      if (!name.startsWith(TEMP_PREFIX)) continue;
+      const path = join(this.root, name);
+      try {
+        if (Date.now() - (await stat(path)).mtimeMs >= minAgeMs) out.push(path);
+      } catch {
+        // removed meanwhile
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,1 @@
+export { CtfRepository, CtfStore } from './store.js';
