@@ -147,15 +147,16 @@ export async function extractArchive(
     source.destroy();
     extract.destroy();
     await piping;
-    throw err;
+    throw readFailure(archivePath, err);
   }
   const failure = await piping;
-  if (failure) {
-    if (failure instanceof OcmError || (failure as Error).name === 'AbortError') throw failure;
-    throw new InvalidArchiveError(archivePath, `cannot be read: ${(failure as Error).message}`, {
-      cause: failure,
-    });
-  }
+  if (failure) throw readFailure(archivePath, failure);
+}
+
+/** Decoding failures (corrupt gzip, truncated tar) become typed; file-system and abort errors stay as they are. */
+function readFailure(archivePath: string, err: unknown): unknown {
+  if (err instanceof OcmError || !(err instanceof Error) || err.name === 'AbortError' || 'syscall' in err) return err;
+  return new InvalidArchiveError(archivePath, `cannot be read: ${err.message}`, { cause: err });
 }
 
 /** Normalises an entry name and refuses names that would leave the extraction root. */
