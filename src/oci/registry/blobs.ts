@@ -1,0 +1,402 @@
+import { Readable } from 'node:stream';
+import type { Descriptor } from '../descriptor.js';
+import { Digester, parseDigest, VerifyingStream, verifyBytes } from '../digest.js';
+import { DigestMismatchError, NotFoundError, SizeMismatchError } from '../errors.js';
+import { type ClientRequest, hasStatus, type RegistryClient } from './client.js';
+import { RegistryError, redactUrl } from './errors.js';
+import { backoffDelay, isNetworkError, sleep } from './retry.js';
+import { type HttpResponse, header } from './transport.js';
+
+/** What the blob functions need of a repository. */
+export interface BlobContext {
+  readonly client: RegistryClient;
+  /** `https://host/v2/NAME/` */
+  readonly base: URL;
+  readonly name: string;
+  readonly pullScopes: readonly string[];
+  readonly pushScopes: readonly string[];
+  readonly monolithicMaxSize: number;
+  readonly chunkSize: number;
+}
+
+const octet = 'application/octet-stream';
+
+/**
+ * Opens a blob as a verified stream. When the connection drops or the body ends short, the rest is
+ * requested again with `Range` (or the start skipped when the server ignores it), at most
+ * `maxAttempts` times, so a long download survives a flaky network; every byte still goes through
+ * one digest check. The first request happens before this returns, so a missing blob is a
+ * `NotFoundError` from here, not from the stream.
+ */
+export async function openBlob(
+  ctx: BlobContext,
+  target: Descriptor,
+  signal?: AbortSignal,
+): Promise<Readable> {
+  const url = new URL(`blobs/${target.digest}`, ctx.base);
+  const open = (offset: number) =>
+    ctx.client.call(
+      {
+        method: 'GET',
+        url,
+        headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+        scopes: ctx.pullScopes,
+        expect: [200, 206],
+        idempotent: true,
+        signal,
+      },
+      async (res) => skipTo(res, offset),
+    );
+  let first: Readable;
+  try {
+    first = await open(0);
+  } catch (err) {
+    if (hasStatus(err, 404))
+      throw new NotFoundError(`${ctx.name}: blob ${target.digest} not found`, { cause: err });
+    throw err;
+  }
+  const policy = ctx.client.retryPolicy;
+  async function* resume(): AsyncGenerator<Buffer> {
+    let body = first;
+    let offset = 0;
+    let failures = 0;
+    try {
+      for (;;) {
+        let cause: unknown;
+        try {
+          for await (const chunk of body) {
+            offset += (chunk as Buffer).byteLength;
+            yield chunk as Buffer;
+          }
+          // A clean end short of the size means the server or a proxy cut the body.
+          if (offset >= target.size) return;
+        } catch (err) {
+          if (!isNetworkError(err)) throw err;
+          cause = err;
+        }
+        failures += 1;
+        if (failures >= policy.maxAttempts) {
+          if (cause === undefined) return; // the verifier reports the short read
+          throw new RegistryError({ method: 'GET', url: redactUrl(url), status: undefined }, { cause });
+        }
+        body.destroy();
+        await sleep(backoffDelay(policy, failures) ?? 0, signal);
+        body = await open(offset);
+      }
+    } finally {
+      body.destroy();
+    }
+  }
+  const verifier = new VerifyingStream(target, `blob ${target.digest}`);
+  const source = Readable.from(resume(), { objectMode: false });
+  source.on('error', (err) => verifier.destroy(err));
+  verifier.on('close', () => source.destroy());
+  return source.pipe(verifier);
+}
+
+/** Positions a (possibly ranged) response at `offset`: 206 must start there, 200 is skipped into. */
+function skipTo(res: HttpResponse, offset: number): Promise<Readable> {
+  if (offset === 0 || res.status === 206) {
+    if (res.status === 206) {
+      const start = /^bytes (\d+)-/.exec(header(res, 'content-range') ?? '')?.[1];
+      if (Number(start) !== offset) {
+        res.body.destroy();
+        return Promise.reject(
+          new RegistryError(
+            { method: 'GET', url: redactUrl(res.url), status: 206 },
+            { hint: 'bad Content-Range' },
+          ),
+        );
+      }
+    }
+    return Promise.resolve(res.body);
+  }
+  let toSkip = offset;
+  async function* skipped(): AsyncGenerator<Buffer> {
+    for await (const chunk of res.body) {
+      const buf = chunk as Buffer;
+      if (toSkip >= buf.byteLength) {
+        toSkip -= buf.byteLength;
+        continue;
+      }
+      yield toSkip > 0 ? buf.subarray(toSkip) : buf;
+      toSkip = 0;
+    }
+  }
+  const out = Readable.from(skipped(), { objectMode: false });
+  out.on('close', () => res.body.destroy());
+  return Promise.resolve(out);
+}
+
+/**
+ * Uploads a blob the registry does not have yet (the caller has checked with HEAD). Buffers and
+ * streams up to `monolithicMaxSize` are read into memory, verified, and sent in one PUT; larger
+ * streams go in PATCH chunks of `chunkSize`, hashed on the way, and the upload is committed only if
+ * size and digest match. Nothing that fails verification becomes visible: the session is cancelled.
+ */
+export async function uploadBlob(
+  ctx: BlobContext,
+  expected: Descriptor,
+  content: Readable | Uint8Array,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (content instanceof Uint8Array || expected.size <= ctx.monolithicMaxSize) {
+    const bytes = content instanceof Uint8Array ? content : await readExactly(content, expected, signal);
+    verifyBytes(bytes, expected, `blob ${expected.digest}`);
+    await monolithic(ctx, expected, bytes, signal);
+    return;
+  }
+  await chunked(ctx, expected, content, signal);
+}
+
+async function readExactly(
+  stream: Readable,
+  expected: Descriptor,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of stream) {
+      signal?.throwIfAborted();
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      total += buf.byteLength;
+      if (total > expected.size) throw new SizeMismatchError(expected.size, total, `blob ${expected.digest}`);
+      chunks.push(buf);
+    }
+  } finally {
+    if (!stream.destroyed) stream.destroy();
+  }
+  return Buffer.concat(chunks, total);
+}
+
+async function startSession(ctx: BlobContext, signal?: AbortSignal, query = ''): Promise<HttpResponse> {
+  return ctx.client.send({
+    method: 'POST',
+    url: new URL(`blobs/uploads/${query}`, ctx.base),
+    headers: { 'content-length': '0' },
+    scopes: ctx.pushScopes,
+    expect: [201, 202],
+    idempotent: true, // a session nobody uses expires on the server; starting another is harmless
+    signal,
+  });
+}
+
+function location(res: HttpResponse): URL {
+  const loc = header(res, 'location');
+  if (!loc) {
+    throw new RegistryError(
+      { method: 'POST', url: redactUrl(res.url), status: res.status },
+      { hint: 'the registry started an upload without a Location' },
+    );
+  }
+  return new URL(loc, res.url);
+}
+
+function withDigest(url: URL, digest: string): URL {
+  const out = new URL(url);
+  out.searchParams.set('digest', digest);
+  return out;
+}
+
+/** Whether the blob is there now (after a commit whose answer we lost). */
+async function blobExists(ctx: BlobContext, digest: string, signal?: AbortSignal): Promise<boolean> {
+  const res = await ctx.client.send({
+    method: 'HEAD',
+    url: new URL(`blobs/${digest}`, ctx.base),
+    scopes: ctx.pullScopes,
+    expect: [200, 404],
+    idempotent: true,
+    signal,
+  });
+  return res.status === 200;
+}
+
+/**
+ * POST then PUT with the whole body. An interrupted attempt (dropped connection, 5xx, the session
+ * forgotten) restarts with a new session, after checking that the last commit did not land.
+ */
+async function monolithic(ctx: BlobContext, expected: Descriptor, bytes: Uint8Array, signal?: AbortSignal) {
+  const policy = ctx.client.retryPolicy;
+  for (let attempt = 1; ; attempt++) {
+    const session = location(await startSession(ctx, signal));
+    try {
+      await ctx.client.send({
+        method: 'PUT',
+        url: withDigest(session, expected.digest),
+        headers: { 'content-type': octet, 'content-length': String(bytes.byteLength) },
+        body: bytes,
+        scopes: ctx.pushScopes,
+        expect: [201, 204],
+        idempotent: false,
+        signal,
+      });
+      return;
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      if (!restartable(err) || attempt >= policy.maxAttempts) throw err;
+      if (await blobExists(ctx, expected.digest, signal)) return;
+      await sleep(backoffDelay(policy, attempt, (err as RegistryError).retryAfter) ?? 0, signal);
+    }
+  }
+}
+
+/** A failed upload step worth a new session: temporary failures and a forgotten session. */
+function restartable(err: unknown): boolean {
+  return err instanceof RegistryError && (err.temporary || err.status === 404 || err.status === 416);
+}
+
+/**
+ * PATCH chunks of `chunkSize` read from the stream (one chunk in memory at a time), then PUT with
+ * the digest. A chunk whose PATCH fails is resumed from what the upload status (`GET` on the
+ * session) says arrived, which also recovers from 416. If the session itself is lost after the first
+ * chunk, the bytes are gone from the stream and the upload fails with the registry's error.
+ */
+async function chunked(ctx: BlobContext, expected: Descriptor, stream: Readable, signal?: AbortSignal) {
+  const digester = new Digester(parseDigest(expected.digest).algorithm);
+  let session = location(await startSession(ctx, signal));
+  let offset = 0;
+  let committed = false;
+  try {
+    for await (const chunk of rechunk(stream, ctx.chunkSize)) {
+      signal?.throwIfAborted();
+      if (offset + chunk.byteLength > expected.size) {
+        throw new SizeMismatchError(expected.size, offset + chunk.byteLength, `blob ${expected.digest}`);
+      }
+      digester.update(chunk);
+      session = await patchChunk(ctx, session, chunk, offset, signal);
+      offset += chunk.byteLength;
+    }
+    if (offset !== expected.size)
+      throw new SizeMismatchError(expected.size, offset, `blob ${expected.digest}`);
+    const actual = digester.digest();
+    if (actual !== expected.digest)
+      throw new DigestMismatchError(expected.digest, actual, `blob ${expected.digest}`);
+    await commit(ctx, session, expected.digest, signal);
+    committed = true;
+  } finally {
+    if (!stream.destroyed) stream.destroy();
+    if (!committed) await cancel(ctx, session);
+  }
+}
+
+async function* rechunk(stream: Readable, size: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let length = 0;
+  for await (const c of stream) {
+    const buf = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
+    parts.push(buf);
+    length += buf.byteLength;
+    if (length >= size) {
+      const whole = Buffer.concat(parts, length);
+      parts = [];
+      length = 0;
+      for (let i = 0; i + size <= whole.byteLength; i += size) yield whole.subarray(i, i + size);
+      const rest = whole.byteLength % size;
+      if (rest) {
+        parts.push(whole.subarray(whole.byteLength - rest));
+        length = rest;
+      }
+    }
+  }
+  if (length) yield Buffer.concat(parts, length);
+}
+
+async function patchChunk(
+  ctx: BlobContext,
+  session: URL,
+  chunk: Buffer,
+  offset: number,
+  signal?: AbortSignal,
+) {
+  const policy = ctx.client.retryPolicy;
+  let sent = 0; // bytes of this chunk the registry holds
+  for (let attempt = 1; ; attempt++) {
+    const part = chunk.subarray(sent);
+    const start = offset + sent;
+    const req: ClientRequest = {
+      method: 'PATCH',
+      url: session,
+      headers: {
+        'content-type': octet,
+        'content-length': String(part.byteLength),
+        'content-range': `${start}-${start + part.byteLength - 1}`,
+      },
+      body: part,
+      scopes: ctx.pushScopes,
+      expect: [202, 204],
+      idempotent: false,
+      signal,
+    };
+    let failure: unknown;
+    try {
+      return location(await ctx.client.send(req));
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      if (!(restartable(err) || isNetworkError(err)) || attempt >= policy.maxAttempts) throw err;
+      if (hasStatus(err, 404)) throw err; // the session is gone, and with it what we streamed
+      failure = err;
+    }
+    await sleep(backoffDelay(policy, attempt, (failure as RegistryError).retryAfter) ?? 0, signal);
+    const status = await uploadStatus(ctx, session, signal);
+    session = status.location;
+    const have = status.received - offset;
+    if (have < 0 || have > chunk.byteLength) throw failure;
+    if (have === chunk.byteLength) return session;
+    sent = have;
+  }
+}
+
+/** `GET` on an upload session: how many bytes the registry holds (`Range: 0-<last>`). */
+async function uploadStatus(ctx: BlobContext, session: URL, signal?: AbortSignal) {
+  const res = await ctx.client.send({
+    method: 'GET',
+    url: session,
+    scopes: ctx.pushScopes,
+    expect: [204],
+    idempotent: true,
+    signal,
+  });
+  const range = /^(?:bytes=)?0-(\d+)$/.exec(header(res, 'range') ?? '');
+  const offsetHeader = header(res, 'docker-upload-offset') ?? header(res, 'oci-upload-offset');
+  const received = range ? Number(range[1]) + 1 : offsetHeader ? Number(offsetHeader) : 0;
+  return { location: header(res, 'location') ? location(res) : session, received };
+}
+
+async function commit(ctx: BlobContext, session: URL, digest: string, signal?: AbortSignal) {
+  const policy = ctx.client.retryPolicy;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.client.send({
+        method: 'PUT',
+        url: withDigest(session, digest),
+        headers: { 'content-type': octet, 'content-length': '0' },
+        scopes: ctx.pushScopes,
+        expect: [201, 204],
+        idempotent: false,
+        signal,
+      });
+      return;
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      // The commit may have landed with its answer lost: then the session is gone and the blob is there.
+      if (await blobExists(ctx, digest, signal).catch(() => false)) return;
+      if (!(err instanceof RegistryError && err.temporary) || attempt >= policy.maxAttempts) throw err;
+      await sleep(backoffDelay(policy, attempt, err.retryAfter) ?? 0, signal);
+    }
+  }
+}
+
+async function cancel(ctx: BlobContext, session: URL): Promise<void> {
+  try {
+    await ctx.client.send({
+      method: 'DELETE',
+      url: session,
+      scopes: ctx.pushScopes,
+      expect: [204, 202, 200, 404],
+      idempotent: true,
+    });
+  } catch {
+    // Best effort: an abandoned session expires on the server and holds nothing visible.
+  }
+}

@@ -1,0 +1,728 @@
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type {
+  Content,
+  Deleter,
+  FetchedReference,
+  Mounter,
+  OperationOptions,
+  ReferenceFetcher,
+  ReferrerLister,
+  Store,
+  StoreProvider,
+  TagListOptions,
+  Untagger,
+} from '../content/storage.js';
+import { basicDescriptor, type Descriptor } from '../descriptor.js';
+import { digestOf, isValidDigest, parseDigest, verifyBytes } from '../digest.js';
+import {
+  DigestMismatchError,
+  NotFoundError,
+  SizeMismatchError,
+  TooLargeError,
+  UnsupportedError,
+} from '../errors.js';
+import {
+  encodeManifest,
+  type ImageManifest,
+  isImageIndex,
+  MAX_MANIFEST_SIZE,
+  parseManifest,
+  referencedDescriptors,
+} from '../manifest.js';
+import { emptyJson, isManifestType, MediaType, manifestAcceptHeader } from '../mediatype.js';
+import { validateRepository, validateTag } from '../reference.js';
+import { Authenticator } from './auth/authenticator.js';
+import { type Credential, type CredentialProvider, staticCredentials } from './auth/credentials.js';
+import { catalogScope, repositoryScope } from './auth/scope.js';
+import { type BlobContext, openBlob, uploadBlob } from './blobs.js';
+import { type ClientRequest, hasStatus, RegistryClient } from './client.js';
+import { RegistryError, TagDeletionUnsupportedError } from './errors.js';
+import { type RetryOptions, retryPolicy } from './retry.js';
+import { type HttpResponse, header, readBody, Transport, type TransportOptions } from './transport.js';
+
+export interface RegistryStoreOptions extends TransportOptions {
+  /** `host[:port]` of the registry, e.g. `ghcr.io` or `127.0.0.1:5000`. */
+  readonly host: string;
+  /**
+   * Speak HTTP instead of HTTPS. Default: true for loopback hosts (`localhost`, `127.0.0.0/8`,
+   * `[::1]`), false for every other host.
+   */
+  readonly plainHttp?: boolean;
+  /** Fixed credentials, or a provider such as `dockerConfigCredentials(...)`. Default: anonymous. */
+  readonly credentials?: Credential | CredentialProvider;
+  /** Retries of idempotent steps. Defaults: see `RetryOptions`. */
+  readonly retry?: RetryOptions;
+  /** Streams up to this size are buffered and uploaded in one PUT. Default 16 MiB. */
+  readonly monolithicMaxSize?: number;
+  /** PATCH chunk size for larger streams; one chunk is held in memory at a time. Default 16 MiB. */
+  readonly chunkSize?: number;
+  /**
+   * Check with HEAD, before pushing a manifest, that everything it names is present, so that no
+   * manifest lands whose content is missing even on registries that do not check. Default true.
+   */
+  readonly verifyManifestReferences?: boolean;
+}
+
+/** Loopback hosts default to plain HTTP: a local test registry rarely has a certificate. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
+  return bare === 'localhost' || bare === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(bare);
+}
+
+interface Shared {
+  readonly client: RegistryClient;
+  readonly origin: string;
+  readonly monolithicMaxSize: number;
+  readonly chunkSize: number;
+  readonly verifyManifestReferences: boolean;
+  /** Learned on first use: whether the registry serves the referrers API. */
+  referrersApi: boolean | undefined;
+}
+
+/**
+ * A distribution-spec registry as a `StoreProvider`: one `RegistryRepository` per repository name,
+ * all sharing one connection pool, token cache and retry policy. Call `close()` when done.
+ */
+export class RegistryStore implements StoreProvider<RegistryRepository> {
+  readonly host: string;
+  readonly #transport: Transport;
+  readonly #shared: Shared;
+
+  constructor(options: RegistryStoreOptions) {
+    this.host = options.host;
+    const plainHttp = options.plainHttp ?? isLoopbackHost(options.host);
+    this.#transport = new Transport(options);
+    const credentials =
+      typeof options.credentials === 'function'
+        ? options.credentials
+        : staticCredentials(options.credentials);
+    const auth = new Authenticator({ transport: this.#transport, credentials });
+    this.#shared = {
+      client: new RegistryClient(this.#transport, auth, retryPolicy(options.retry)),
+      origin: `${plainHttp ? 'http' : 'https'}://${options.host}`,
+      monolithicMaxSize: options.monolithicMaxSize ?? 16 * 1024 * 1024,
+      chunkSize: options.chunkSize ?? 16 * 1024 * 1024,
+      verifyManifestReferences: options.verifyManifestReferences ?? true,
+      referrersApi: undefined,
+    };
+  }
+
+  repository(name: string): RegistryRepository {
+    return new RegistryRepository(this.#shared, validateRepository(name));
+  }
+
+  /** Pings `/v2/`: resolves when the registry answers as one (authenticating if asked). */
+  async ping(options: OperationOptions = {}): Promise<void> {
+    await this.#shared.client.send({
+      method: 'GET',
+      url: new URL('/v2/', this.#shared.origin),
+      scopes: [],
+      expect: [200],
+      idempotent: true,
+      signal: options.signal,
+    });
+  }
+
+  /** Repository names from `/v2/_catalog`, following `Link` pages. Registries may refuse the catalog. */
+  async *repositories(options: OperationOptions = {}): AsyncIterable<string> {
+    const url = new URL('/v2/_catalog', this.#shared.origin);
+    url.searchParams.set('n', '1000');
+    for await (const page of pages(
+      this.#shared.client,
+      url,
+      'repositories',
+      [catalogScope],
+      options.signal,
+    )) {
+      yield* page;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#transport.close();
+  }
+}
+
+const MAX_CACHED_MANIFESTS = 64;
+
+/** One repository of a registry: every capability of the content interfaces. */
+export class RegistryRepository
+  implements Store, Untagger, Deleter, ReferenceFetcher, Mounter, ReferrerLister
+{
+  readonly name: string;
+  readonly #shared: Shared;
+  readonly #base: URL;
+  readonly #blobs: BlobContext;
+  readonly #pull: readonly string[];
+  readonly #push: readonly string[];
+  /** Bytes of manifests pushed or fetched lately, so tagging one costs a single PUT. */
+  readonly #recent = new Map<string, { mediaType: string; bytes: Uint8Array }>();
+
+  constructor(shared: Shared, name: string) {
+    this.#shared = shared;
+    this.name = name;
+    this.#base = new URL(`/v2/${name}/`, shared.origin);
+    this.#pull = [repositoryScope(name, 'pull')];
+    this.#push = [repositoryScope(name, 'pull', 'push')];
+    this.#blobs = {
+      client: shared.client,
+      base: this.#base,
+      name,
+      pullScopes: this.#pull,
+      pushScopes: this.#push,
+      monolithicMaxSize: shared.monolithicMaxSize,
+      chunkSize: shared.chunkSize,
+    };
+  }
+
+  get #client(): RegistryClient {
+    return this.#shared.client;
+  }
+
+  async fetch(target: Descriptor, options: OperationOptions = {}): Promise<Readable> {
+    options.signal?.throwIfAborted();
+    if (isManifestType(target.mediaType)) {
+      const got = await this.#getManifest(target.digest, options.signal);
+      verifyBytes(got.bytes, target, `manifest ${target.digest}`);
+      return Readable.from([got.bytes]);
+    }
+    return openBlob(this.#blobs, target, options.signal);
+  }
+
+  async exists(target: Descriptor, options: OperationOptions = {}): Promise<boolean> {
+    options.signal?.throwIfAborted();
+    const kind = isManifestType(target.mediaType) ? 'manifests' : 'blobs';
+    const res = await this.#client.send({
+      method: 'HEAD',
+      url: this.#url(kind, target.digest),
+      headers: kind === 'manifests' ? { accept: manifestAcceptHeader } : {},
+      scopes: this.#pull,
+      expect: [200, 404],
+      idempotent: true,
+      signal: options.signal,
+    });
+    return res.status === 200;
+  }
+
+  async push(expected: Descriptor, content: Content, options: OperationOptions = {}): Promise<void> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    parseDigest(expected.digest);
+    if (isManifestType(expected.mediaType)) {
+      await this.#pushManifest(expected, content, signal);
+      return;
+    }
+    if (await this.exists(expected, options)) {
+      if (!(content instanceof Uint8Array)) content.destroy();
+      return;
+    }
+    await uploadBlob(this.#blobs, expected, content, signal);
+  }
+
+  async resolve(reference: string, options: OperationOptions = {}): Promise<Descriptor> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const byDigest = this.#checkReference(reference);
+    const res = await this.#notFound(
+      reference,
+      this.#client.send({
+        method: 'HEAD',
+        url: this.#url('manifests', reference),
+        headers: { accept: manifestAcceptHeader },
+        scopes: this.#pull,
+        expect: [200],
+        idempotent: true,
+        signal,
+      }),
+    );
+    const digest = header(res, 'docker-content-digest');
+    const mediaType = contentType(res);
+    const size = Number(header(res, 'content-length'));
+    if (
+      !digest ||
+      !isValidDigest(digest) ||
+      !mediaType ||
+      !isManifestType(mediaType) ||
+      !Number.isSafeInteger(size)
+    ) {
+      // Old registries omit Docker-Content-Digest: fetch the manifest and compute it.
+      return (await this.#getManifest(reference, signal)).descriptor;
+    }
+    if (byDigest && sameAlgorithm(digest, reference) && digest !== reference) {
+      throw new DigestMismatchError(reference, digest, `manifest ${reference}`);
+    }
+    return { mediaType, digest: byDigest ? reference : digest, size };
+  }
+
+  async fetchReference(reference: string, options: OperationOptions = {}): Promise<FetchedReference> {
+    options.signal?.throwIfAborted();
+    this.#checkReference(reference);
+    const got = await this.#getManifest(reference, options.signal);
+    return { descriptor: got.descriptor, content: Readable.from([got.bytes]) };
+  }
+
+  async tag(target: Descriptor, tag: string, options: OperationOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    validateTag(tag);
+    const known = this.#recent.get(target.digest) ?? (await this.#getManifest(target.digest, options.signal));
+    verifyBytes(
+      known.bytes,
+      { digest: target.digest, size: known.bytes.byteLength },
+      `manifest ${target.digest}`,
+    );
+    await this.#putManifest(tag, known.mediaType, known.bytes, options.signal);
+  }
+
+  /**
+   * Removes one tag and nothing else (DESIGN 4.5). First `DELETE` on the tag; where the registry
+   * refuses that (Distribution 2.x: 400, others 405), a throw-away manifest, unique to this call, is
+   * pushed to the tag and then deleted by its own digest, which takes the tag with it and leaves the
+   * manifest the tag pointed at, and its other tags, untouched. If the registry refuses deletes by
+   * digest too, the tag is put back where it was and `TagDeletionUnsupportedError` is thrown.
+   */
+  async untag(tag: string, options: OperationOptions = {}): Promise<void> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    validateTag(tag);
+    let refusal: RegistryError;
+    try {
+      await this.#client.send({
+        method: 'DELETE',
+        url: this.#url('manifests', tag),
+        scopes: this.#push,
+        expect: [200, 202, 204],
+        idempotent: true,
+        signal,
+      });
+      return;
+    } catch (err) {
+      if (hasStatus(err, 404)) throw new NotFoundError(`${this.name}: tag ${tag} not found`, { cause: err });
+      if (!hasStatus(err, 400, 405) && !(err instanceof RegistryError && err.hasCode('UNSUPPORTED')))
+        throw err;
+      refusal = err as RegistryError;
+    }
+    const original = await this.resolve(tag, options);
+    if (!(await this.exists(emptyJson, options))) await this.push(emptyJson, emptyJson.bytes, options);
+    const throwaway: ImageManifest = {
+      schemaVersion: 2,
+      mediaType: MediaType.ImageManifest,
+      config: basicDescriptor(emptyJson),
+      layers: [],
+      annotations: { 'software.ocm.tag-removal': `${tag} ${randomUUID()}` },
+    };
+    const bytes = encodeManifest(throwaway);
+    const digest = digestOf(bytes);
+    await this.#putManifest(tag, MediaType.ImageManifest, bytes, signal);
+    try {
+      await this.#client.send({
+        method: 'DELETE',
+        url: this.#url('manifests', digest),
+        scopes: this.#push,
+        expect: [200, 202, 204, 404],
+        idempotent: true,
+        signal,
+      });
+    } catch (err) {
+      if (!hasStatus(err, 400, 405)) throw err;
+      const back = await this.#getManifest(original.digest, signal);
+      await this.#putManifest(tag, back.mediaType, back.bytes, signal);
+      throw new TagDeletionUnsupportedError(this.name, tag, { cause: new AggregateError([refusal, err]) });
+    }
+  }
+
+  /** Pages of tags: `n` per page (default 1000), following `Link`, else continuing after `last`. */
+  async *tags(options: TagListOptions = {}): AsyncIterable<readonly string[]> {
+    options.signal?.throwIfAborted();
+    const url = this.#url('tags/list');
+    url.searchParams.set('n', String(options.pageSize ?? 1000));
+    if (options.last !== undefined) url.searchParams.set('last', options.last);
+    yield* pages(this.#client, url, 'tags', this.#pull, options.signal, options.last);
+  }
+
+  async delete(target: Descriptor, options: OperationOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    const kind = isManifestType(target.mediaType) ? 'manifests' : 'blobs';
+    try {
+      await this.#client.send({
+        method: 'DELETE',
+        url: this.#url(kind, target.digest),
+        scopes: this.#push,
+        expect: [200, 202, 204],
+        idempotent: true,
+        signal: options.signal,
+      });
+      this.#recent.delete(target.digest);
+    } catch (err) {
+      if (hasStatus(err, 404))
+        throw new NotFoundError(`${this.name}: ${target.digest} not found`, { cause: err });
+      if (hasStatus(err, 405)) {
+        throw new UnsupportedError(`${this.name}: the registry refuses to delete ${target.digest}`, {
+          cause: err,
+          hint: 'the registry has deletes disabled (Distribution: storage.delete.enabled)',
+        });
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Mounts a blob from repository `from` of the same registry. When the registry does not mount
+   * (it answers with an upload session instead), the bytes are copied through this client.
+   */
+  async mount(target: Descriptor, from: string, options: OperationOptions = {}): Promise<void> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    validateRepository(from);
+    const url = this.#url('blobs/uploads/');
+    url.searchParams.set('mount', target.digest);
+    url.searchParams.set('from', from);
+    const res = await this.#client.send({
+      method: 'POST',
+      url,
+      headers: { 'content-length': '0' },
+      scopes: [...this.#push, repositoryScope(from, 'pull')],
+      expect: [201, 202],
+      idempotent: true,
+      signal,
+    });
+    if (res.status === 201) return;
+    const session = header(res, 'location');
+    if (session) {
+      await this.#client
+        .send({
+          method: 'DELETE',
+          url: new URL(session, res.url),
+          scopes: this.#push,
+          expect: [200, 202, 204, 404],
+          idempotent: true,
+        })
+        .catch(() => undefined);
+    }
+    const source = new RegistryRepository(this.#shared, from);
+    await this.push(target, await source.fetch(target, options), options);
+  }
+
+  /**
+   * Referrers of `subject` through the referrers API; where the registry has none (404), through
+   * the referrers tag schema (`<alg>-<hex>` pointing at an index), as clients without the API write it.
+   */
+  async *referrers(
+    subject: Descriptor,
+    options: OperationOptions & { readonly artifactType?: string } = {},
+  ): AsyncIterable<readonly Descriptor[]> {
+    const { signal, artifactType } = options;
+    signal?.throwIfAborted();
+    const { algorithm, encoded } = parseDigest(subject.digest);
+    const keep = (list: readonly Descriptor[]) =>
+      artifactType === undefined ? list : list.filter((d) => d.artifactType === artifactType);
+    if (this.#shared.referrersApi !== false) {
+      let url: URL | undefined = this.#url(`referrers/${subject.digest}`);
+      if (artifactType !== undefined) url.searchParams.set('artifactType', artifactType);
+      while (url) {
+        const page: ReferrersPage | undefined = await this.#client.call<ReferrersPage | undefined>(
+          {
+            method: 'GET',
+            url,
+            headers: { accept: MediaType.ImageIndex },
+            scopes: this.#pull,
+            expect: [200, 404],
+            idempotent: true,
+            signal,
+          },
+          async (res) => {
+            if (res.status === 404) {
+              res.body.destroy();
+              return undefined;
+            }
+            const body = await readBody(
+              res,
+              MAX_MANIFEST_SIZE,
+              () => new TooLargeError('referrers index', MAX_MANIFEST_SIZE),
+            );
+            const index = parseManifest(body, MediaType.ImageIndex);
+            const filtered = (header(res, 'oci-filters-applied') ?? '')
+              .split(',')
+              .map((s) => s.trim())
+              .includes('artifactType');
+            return { list: isImageIndex(index) ? index.manifests : [], filtered, next: nextLink(res) };
+          },
+        );
+        if (!page) {
+          this.#shared.referrersApi = false;
+          break;
+        }
+        this.#shared.referrersApi = true;
+        const list = page.filtered ? page.list : keep(page.list);
+        if (list.length) yield list;
+        url = page.next;
+      }
+      if (this.#shared.referrersApi) return;
+    }
+    const tag = `${algorithm.slice(0, 32)}-${encoded.slice(0, 64)}`;
+    let fetched: FetchedReference;
+    try {
+      fetched = await this.fetchReference(tag, { ...(signal ? { signal } : {}) });
+    } catch (err) {
+      if (err instanceof NotFoundError) return;
+      throw err;
+    }
+    const bytes = this.#recent.get(fetched.descriptor.digest)?.bytes;
+    fetched.content.destroy();
+    if (!bytes) return;
+    const index = parseManifest(bytes, fetched.descriptor.mediaType);
+    if (isImageIndex(index)) {
+      const list = keep(index.manifests);
+      if (list.length) yield list;
+    }
+  }
+
+  #url(kind: string, reference?: string): URL {
+    return new URL(reference === undefined ? kind : `${kind}/${reference}`, this.#base);
+  }
+
+  /** Validates a tag or digest reference; true for a digest. */
+  #checkReference(reference: string): boolean {
+    if (isValidDigest(reference)) return true;
+    validateTag(reference);
+    return false;
+  }
+
+  async #notFound<T>(reference: string, pending: Promise<T>): Promise<T> {
+    try {
+      return await pending;
+    } catch (err) {
+      if (hasStatus(err, 404))
+        throw new NotFoundError(`${this.name}: ${reference} not found`, { cause: err });
+      throw err;
+    }
+  }
+
+  /** GETs a manifest (at most 4 MiB) and checks its bytes against the digest asked for or announced. */
+  async #getManifest(reference: string, signal?: AbortSignal) {
+    const byDigest = isValidDigest(reference);
+    const got = await this.#notFound(
+      reference,
+      this.#client.call(
+        {
+          method: 'GET',
+          url: this.#url('manifests', reference),
+          headers: { accept: manifestAcceptHeader },
+          scopes: this.#pull,
+          expect: [200],
+          idempotent: true,
+          signal,
+        },
+        async (res) => {
+          const tooLarge = () => new TooLargeError(`manifest ${reference}`, MAX_MANIFEST_SIZE);
+          if (Number(header(res, 'content-length')) > MAX_MANIFEST_SIZE) {
+            res.body.destroy();
+            throw tooLarge();
+          }
+          const bytes = await readBody(res, MAX_MANIFEST_SIZE, tooLarge);
+          return {
+            bytes,
+            mediaType: contentType(res) ?? mediaTypeOf(bytes),
+            announced: header(res, 'docker-content-digest'),
+          };
+        },
+      ),
+    );
+    const { bytes, mediaType, announced } = got;
+    let digest: string;
+    if (byDigest) digest = reference;
+    else if (announced && isValidDigest(announced)) digest = announced;
+    else digest = digestOf(bytes);
+    verifyBytes(bytes, { digest, size: bytes.byteLength }, `manifest ${reference}`);
+    if (announced && isValidDigest(announced) && sameAlgorithm(announced, digest) && announced !== digest) {
+      throw new DigestMismatchError(digest, announced, `manifest ${reference}`);
+    }
+    this.#remember(digest, mediaType, bytes);
+    return { descriptor: { mediaType, digest, size: bytes.byteLength } as Descriptor, bytes, mediaType };
+  }
+
+  async #pushManifest(expected: Descriptor, content: Content, signal?: AbortSignal): Promise<void> {
+    const what = `manifest ${expected.digest}`;
+    if (expected.size > MAX_MANIFEST_SIZE) throw new TooLargeError(what, MAX_MANIFEST_SIZE);
+    let bytes: Uint8Array;
+    if (content instanceof Uint8Array) bytes = content;
+    else {
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for await (const c of content) {
+        const buf = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
+        total += buf.byteLength;
+        if (total > expected.size) {
+          content.destroy();
+          throw new SizeMismatchError(expected.size, total, what);
+        }
+        chunks.push(buf);
+      }
+      bytes = Buffer.concat(chunks, total);
+    }
+    verifyBytes(bytes, expected, what);
+    const manifest = parseManifest(bytes, expected.mediaType);
+    if (this.#shared.verifyManifestReferences) {
+      const refs = [...new Map(referencedDescriptors(manifest).map((d) => [d.digest, d])).values()];
+      const present = await mapLimit(refs, 6, (d) => this.exists(d, signal ? { signal } : {}));
+      const missing = refs.filter((_, i) => !present[i]);
+      if (missing.length) {
+        throw new NotFoundError(
+          `${this.name}: manifest ${expected.digest} refers to missing ${missing.map((d) => d.digest).join(', ')}`,
+        );
+      }
+    }
+    await this.#putManifest(expected.digest, expected.mediaType, bytes, signal);
+  }
+
+  async #putManifest(
+    reference: string,
+    mediaType: string,
+    bytes: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const req: ClientRequest = {
+      method: 'PUT',
+      url: this.#url('manifests', reference),
+      headers: { 'content-type': mediaType, 'content-length': String(bytes.byteLength) },
+      body: bytes,
+      scopes: this.#push,
+      expect: [200, 201, 202],
+      idempotent: true, // the same bytes under the same name: sending twice changes nothing
+      signal,
+    };
+    let res: HttpResponse;
+    try {
+      res = await this.#client.send(req);
+    } catch (err) {
+      if (
+        err instanceof RegistryError &&
+        (err.hasCode('MANIFEST_BLOB_UNKNOWN') ||
+          err.hasCode('BLOB_UNKNOWN') ||
+          (err.status === 404 && err.hasCode('MANIFEST_UNKNOWN')))
+      ) {
+        throw new NotFoundError(
+          `${this.name}: the registry refused ${reference}: content it names is missing`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+    const digest = digestOf(bytes);
+    const announced = header(res, 'docker-content-digest');
+    if (announced && isValidDigest(announced) && sameAlgorithm(announced, digest) && announced !== digest) {
+      throw new DigestMismatchError(digest, announced, `manifest pushed as ${reference}`);
+    }
+    this.#remember(digest, mediaType, bytes);
+  }
+
+  #remember(digest: string, mediaType: string, bytes: Uint8Array): void {
+    this.#recent.delete(digest);
+    this.#recent.set(digest, { mediaType, bytes });
+    if (this.#recent.size > MAX_CACHED_MANIFESTS) this.#recent.delete(this.#recent.keys().next().value!);
+  }
+}
+
+function contentType(res: HttpResponse): string | undefined {
+  const value = header(res, 'content-type')?.split(';')[0]?.trim();
+  return value && isManifestType(value) ? value : undefined;
+}
+
+/** The media type a manifest names itself, for registries that send no usable Content-Type. */
+function mediaTypeOf(bytes: Uint8Array): string {
+  try {
+    const doc = JSON.parse(Buffer.from(bytes).toString('utf8')) as {
+      mediaType?: unknown;
+      manifests?: unknown;
+    };
+    if (typeof doc.mediaType === 'string' && isManifestType(doc.mediaType)) return doc.mediaType;
+    return Array.isArray(doc.manifests) ? MediaType.ImageIndex : MediaType.ImageManifest;
+  } catch {
+    return MediaType.ImageManifest;
+  }
+}
+
+function sameAlgorithm(a: string, b: string): boolean {
+  return a.slice(0, a.indexOf(':')) === b.slice(0, b.indexOf(':'));
+}
+
+/** The `rel="next"` target of a `Link` header, resolved against the request; same origin only. */
+function nextLink(res: HttpResponse): URL | undefined {
+  const link = header(res, 'link');
+  const m = link ? /<([^>]*)>\s*;\s*rel="?next"?/.exec(link) : null;
+  if (!m?.[1]) return undefined;
+  const next = new URL(m[1], res.url);
+  return next.origin === res.url.origin ? next : undefined;
+}
+
+/**
+ * Pages of a listing (`tags` or `repositories`): follows `Link`; without one, asks again after the
+ * last entry while full pages come back. Entries at or before `after` are dropped, so a server that
+ * ignores `n` or `last` still yields each entry once and the loop ends.
+ */
+interface ReferrersPage {
+  readonly list: readonly Descriptor[];
+  readonly filtered: boolean;
+  readonly next: URL | undefined;
+}
+
+interface ListPage {
+  readonly list: string[];
+  readonly next: URL | undefined;
+}
+
+async function* pages(
+  client: RegistryClient,
+  first: URL,
+  key: 'tags' | 'repositories',
+  scopes: readonly string[],
+  signal: AbortSignal | undefined,
+  after?: string,
+): AsyncIterable<readonly string[]> {
+  const n = Number(first.searchParams.get('n') ?? '1000');
+  let url: URL | undefined = first;
+  let last = after;
+  while (url) {
+    const page: ListPage | undefined = await client.call<ListPage | undefined>(
+      { method: 'GET', url, scopes, expect: [200, 404], idempotent: true, signal },
+      async (res) => {
+        if (res.status === 404) {
+          res.body.destroy();
+          return undefined;
+        }
+        const body = await readBody(
+          res,
+          16 * 1024 * 1024,
+          () => new TooLargeError(`${key} list`, 16 * 1024 * 1024),
+        );
+        const doc = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+        const raw = doc[key];
+        const list = Array.isArray(raw) ? raw.filter((t): t is string => typeof t === 'string') : [];
+        return { list, next: nextLink(res) };
+      },
+    );
+    if (!page) return;
+    const fresh = page.list.filter((t) => last === undefined || t > last).sort();
+    if (fresh.length) yield fresh;
+    if (page.next) url = page.next;
+    else if (fresh.length > 0 && page.list.length === n) {
+      url = new URL(first);
+      url.searchParams.set('last', fresh[fresh.length - 1]!);
+    } else url = undefined;
+    if (fresh.length) last = fresh[fresh.length - 1];
+    else if (!page.next) return;
+  }
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,3 @@
+import { registryContract } from './contract-helper.js';
+
+registryContract('anonymous');
