@@ -155,7 +155,8 @@ export async function extractArchive(
 
 /** Decoding failures (corrupt gzip, truncated tar) become typed; file-system and abort errors stay as they are. */
 function readFailure(archivePath: string, err: unknown): unknown {
-  if (err instanceof OcmError || !(err instanceof Error) || err.name === 'AbortError' || 'syscall' in err) return err;
+  if (err instanceof OcmError || !(err instanceof Error) || err.name === 'AbortError' || 'syscall' in err)
+    return err;
   return new InvalidArchiveError(archivePath, `cannot be read: ${err.message}`, { cause: err });
 }
 

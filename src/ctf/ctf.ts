@@ -193,11 +193,17 @@ export class Ctf {
     const graceMs = options.graceMs ?? 10 * 60 * 1000;
     const run = async (tx: CtfView, layout: DirectoryLayout, remove: ((d: string) => void) | undefined) => {
       const index = tx.index;
-      const tagged = index.entries.filter((e) => e.tag !== undefined);
-      const reachable = await reachableDigests(tx, tagged);
-      const dropEntries = new Set(
-        index.entries.filter((e) => e.tag === undefined && !reachable.has(e.digest)),
-      );
+      // An untagged entry is residue unless a tagged entry of its own repository reaches it (the
+      // nested manifests of an index-form component version are recorded untagged beside it).
+      const dropEntries = new Set<IndexEntry>();
+      for (const repository of index.repositories()) {
+        const entries = index.entries.filter((e) => e.repository === repository);
+        const reachable = await reachableDigests(
+          tx,
+          entries.filter((e) => e.tag !== undefined),
+        );
+        for (const e of entries) if (e.tag === undefined && !reachable.has(e.digest)) dropEntries.add(e);
+      }
       const keep = index.entries.filter((e) => !dropEntries.has(e));
       const live = await reachableDigests(tx, keep);
       const now = Date.now();

@@ -13,11 +13,36 @@ import { fixturesDir } from '../support/paths.js';
 
 const helloworld = 'component-descriptors/github.com/acme.org/helloworld';
 const cases: { path: string; repositories: string[]; tags: Record<string, string[]>; blobs: number }[] = [
-  { path: 'ocm1-helloworld/transport-archive', repositories: [helloworld], tags: { [helloworld]: ['1.0.0'] }, blobs: 4 },
-  { path: 'ocm1-helloworld/transport-archive.tar', repositories: [helloworld], tags: { [helloworld]: ['1.0.0'] }, blobs: 4 },
-  { path: 'ocm1-helloworld/transport-archive.tar.gz', repositories: [helloworld], tags: { [helloworld]: ['1.0.0'] }, blobs: 4 },
-  { path: 'ocm1-helloworld-ociartifact/without-resource', repositories: [helloworld], tags: { [helloworld]: ['1.0.0'] }, blobs: 3 },
-  { path: 'ocm1-helloworld-ociartifact/with-resource', repositories: [helloworld], tags: { [helloworld]: ['1.0.0'] }, blobs: 4 },
+  {
+    path: 'ocm1-helloworld/transport-archive',
+    repositories: [helloworld],
+    tags: { [helloworld]: ['1.0.0'] },
+    blobs: 4,
+  },
+  {
+    path: 'ocm1-helloworld/transport-archive.tar',
+    repositories: [helloworld],
+    tags: { [helloworld]: ['1.0.0'] },
+    blobs: 4,
+  },
+  {
+    path: 'ocm1-helloworld/transport-archive.tar.gz',
+    repositories: [helloworld],
+    tags: { [helloworld]: ['1.0.0'] },
+    blobs: 4,
+  },
+  {
+    path: 'ocm1-helloworld-ociartifact/without-resource',
+    repositories: [helloworld],
+    tags: { [helloworld]: ['1.0.0'] },
+    blobs: 3,
+  },
+  {
+    path: 'ocm1-helloworld-ociartifact/with-resource',
+    repositories: [helloworld],
+    tags: { [helloworld]: ['1.0.0'] },
+    blobs: 4,
+  },
   {
     path: 'ocm1-v0.18-shared-blobs',
     repositories: ['component-descriptors/github.com/mandelsoft/test1'],
@@ -52,7 +77,11 @@ describe('Go-written CTF fixtures', () => {
           assert.deepEqual(tags, c.tags[name]);
           for (const tag of tags) {
             const desc = await repo.resolve(tag);
-            assert.equal(desc.mediaType, 'application/vnd.oci.image.manifest.v1+json', 'missing mediaType reads as OCI manifest');
+            assert.equal(
+              desc.mediaType,
+              'application/vnd.oci.image.manifest.v1+json',
+              'missing mediaType reads as OCI manifest',
+            );
             await walk(repo, desc, seen);
             assert.equal((await store.resolve(`${name}:${tag}`)).digest, desc.digest);
             assert.equal((await store.resolve(`${name}@${desc.digest}`)).digest, desc.digest);
@@ -70,7 +99,10 @@ describe('Go-written CTF fixtures', () => {
       const store = await CtfStore.open(join(fixturesDir, 'ctf/ocm1-helloworld', form), { mode: 'readonly' });
       try {
         const repo = store.repository(helloworld);
-        const m = parseManifest(await fetchAll(repo, await repo.resolve('1.0.0')), 'application/vnd.oci.image.manifest.v1+json');
+        const m = parseManifest(
+          await fetchAll(repo, await repo.resolve('1.0.0')),
+          'application/vnd.oci.image.manifest.v1+json',
+        );
         const layer = 'layers' in m ? m.layers.find((l) => l.size === 4) : undefined;
         assert.ok(layer, `${form}: a 4-byte layer`);
         assert.equal(Buffer.from(await fetchAll(repo, layer)).toString(), 'test');
@@ -81,7 +113,9 @@ describe('Go-written CTF fixtures', () => {
   });
 
   it('refuses writes to a store opened read-only', async () => {
-    const store = await CtfStore.open(join(fixturesDir, 'ctf/ocm1-helloworld/transport-archive'), { mode: 'readonly' });
+    const store = await CtfStore.open(join(fixturesDir, 'ctf/ocm1-helloworld/transport-archive'), {
+      mode: 'readonly',
+    });
     try {
       const repo = store.repository(helloworld);
       await assert.rejects(repo.tag(await repo.resolve('1.0.0'), 'prod'), { code: 'READ_ONLY' });

@@ -31,7 +31,12 @@ async function tarOf(entries: Entry[]): Promise<Buffer> {
     const content = typeof e.content === 'string' ? Buffer.from(e.content) : Buffer.from(e.content ?? []);
     await new Promise<void>((resolve, reject) =>
       pack.entry(
-        { name: e.name, type: e.type ?? 'file', linkname: e.linkname, size: e.type && e.type !== 'file' ? 0 : content.length },
+        {
+          name: e.name,
+          type: e.type ?? 'file',
+          linkname: e.linkname,
+          size: e.type && e.type !== 'file' ? 0 : content.length,
+        },
         e.type && e.type !== 'file' ? undefined : content,
         (err) => (err ? reject(err) : resolve()),
       ),
@@ -46,7 +51,12 @@ const index = '{"schemaVersion":1,"artifacts":[]}';
 const blob = Buffer.from('payload');
 const blobName = `blobs/${digestOf(blob).replace(':', '.')}`;
 
-async function expectRefused(entries: Entry[], error: new (...args: never[]) => Error, pattern: RegExp, gzip = false) {
+async function expectRefused(
+  entries: Entry[],
+  error: new (...args: never[]) => Error,
+  pattern: RegExp,
+  gzip = false,
+) {
   const dir = await tempDir();
   try {
     const file = join(dir.path, gzip ? 'evil.tgz' : 'evil.tar');
@@ -56,15 +66,24 @@ async function expectRefused(entries: Entry[], error: new (...args: never[]) => 
     const tmpBefore = new Set(await readdir(tmpdir()));
     const store = await CtfStore.open(file);
     try {
-      await assert.rejects(async () => {
-        for await (const _ of store.repositories()) void _;
-      }, (err: Error) => err instanceof error && pattern.test(err.message));
+      await assert.rejects(
+        async () => {
+          for await (const _ of store.repositories()) void _;
+        },
+        (err: Error) => err instanceof error && pattern.test(err.message),
+      );
     } finally {
       await store.close();
     }
-    assert.deepEqual(await readdir(dir.path, { recursive: true }), before, 'nothing written beside the archive');
+    assert.deepEqual(
+      await readdir(dir.path, { recursive: true }),
+      before,
+      'nothing written beside the archive',
+    );
     assert.deepEqual(await readFile(file), gzip ? gzipSync(bytes) : bytes, 'archive untouched');
-    const leaked = (await readdir(tmpdir())).filter((n) => !tmpBefore.has(n) && (n === 'escape' || n.startsWith('ocm-ctf-')));
+    const leaked = (await readdir(tmpdir())).filter(
+      (n) => !tmpBefore.has(n) && (n === 'escape' || n.startsWith('ocm-ctf-')),
+    );
     assert.deepEqual(leaked, [], 'no working copy or escaped file left in the temp folder');
   } finally {
     await dir.remove();
@@ -73,36 +92,80 @@ async function expectRefused(entries: Entry[], error: new (...args: never[]) => 
 
 describe('hostile CTF archives', () => {
   it('refuses absolute paths', () =>
-    expectRefused([{ name: 'artifact-index.json', content: index }, { name: '/tmp/escape', content: 'x' }], InvalidArchiveError, /absolute/));
+    expectRefused(
+      [
+        { name: 'artifact-index.json', content: index },
+        { name: '/tmp/escape', content: 'x' },
+      ],
+      InvalidArchiveError,
+      /absolute/,
+    ));
 
   it('refuses .. in entry names', () =>
-    expectRefused([{ name: 'artifact-index.json', content: index }, { name: 'blobs/../../escape', content: 'x' }], InvalidArchiveError, /climbs/));
+    expectRefused(
+      [
+        { name: 'artifact-index.json', content: index },
+        { name: 'blobs/../../escape', content: 'x' },
+      ],
+      InvalidArchiveError,
+      /climbs/,
+    ));
 
   it('refuses symbolic links', () =>
     expectRefused(
-      [{ name: 'artifact-index.json', content: index }, { name: blobName, type: 'symlink', linkname: '/etc/passwd' }],
+      [
+        { name: 'artifact-index.json', content: index },
+        { name: blobName, type: 'symlink', linkname: '/etc/passwd' },
+      ],
       InvalidArchiveError,
       /symlink/,
     ));
 
   it('refuses hard links', () =>
     expectRefused(
-      [{ name: 'artifact-index.json', content: index }, { name: blobName, type: 'link', linkname: 'artifact-index.json' }],
+      [
+        { name: 'artifact-index.json', content: index },
+        { name: blobName, type: 'link', linkname: 'artifact-index.json' },
+      ],
       InvalidArchiveError,
       /link/,
     ));
 
   it('refuses devices and fifos', async () => {
-    await expectRefused([{ name: 'artifact-index.json', content: index }, { name: 'blobs/dev', type: 'character-device' }], InvalidArchiveError, /character-device/);
-    await expectRefused([{ name: 'artifact-index.json', content: index }, { name: 'blobs/fifo', type: 'fifo' }], InvalidArchiveError, /fifo/);
+    await expectRefused(
+      [
+        { name: 'artifact-index.json', content: index },
+        { name: 'blobs/dev', type: 'character-device' },
+      ],
+      InvalidArchiveError,
+      /character-device/,
+    );
+    await expectRefused(
+      [
+        { name: 'artifact-index.json', content: index },
+        { name: 'blobs/fifo', type: 'fifo' },
+      ],
+      InvalidArchiveError,
+      /fifo/,
+    );
   });
 
   it('refuses blob files not named <algorithm>.<hex>', () =>
-    expectRefused([{ name: 'artifact-index.json', content: index }, { name: 'blobs/sha256.xyz', content: 'x' }], InvalidArchiveError, /not named/));
+    expectRefused(
+      [
+        { name: 'artifact-index.json', content: index },
+        { name: 'blobs/sha256.xyz', content: 'x' },
+      ],
+      InvalidArchiveError,
+      /not named/,
+    ));
 
   it('refuses blob files whose content does not match their name', () =>
     expectRefused(
-      [{ name: 'artifact-index.json', content: index }, { name: blobName, content: 'tampered' }],
+      [
+        { name: 'artifact-index.json', content: index },
+        { name: blobName, content: 'tampered' },
+      ],
       InvalidArchiveError,
       /does not match/,
       true,
@@ -110,13 +173,22 @@ describe('hostile CTF archives', () => {
 
   it('refuses duplicate entries', () =>
     expectRefused(
-      [{ name: 'artifact-index.json', content: index }, { name: blobName, content: blob }, { name: `./${blobName}`, content: blob }],
+      [
+        { name: 'artifact-index.json', content: index },
+        { name: blobName, content: blob },
+        { name: `./${blobName}`, content: blob },
+      ],
       InvalidArchiveError,
       /twice/,
     ));
 
   it('refuses an index over 64 MiB', () =>
-    expectRefused([{ name: 'artifact-index.json', content: new Uint8Array(64 * 1024 * 1024 + 1) }], TooLargeError, /64|limit/, true));
+    expectRefused(
+      [{ name: 'artifact-index.json', content: new Uint8Array(64 * 1024 * 1024 + 1) }],
+      TooLargeError,
+      /64|limit/,
+      true,
+    ));
 
   it('refuses a .tgz that is not gzip and a .tar that is', async () => {
     const dir = await tempDir();
@@ -128,7 +200,10 @@ describe('hostile CTF archives', () => {
       await assert.rejects(CtfStore.open(join(dir.path, 'plain.tgz')), /not gzip/);
       await assert.rejects(CtfStore.open(join(dir.path, 'zipped.tar')), /use .tgz/);
       await assert.rejects(CtfStore.open(join(dir.path, 'junk.tar')), InvalidArchiveError);
-      await assert.rejects(CtfStore.open(join(dir.path, 'junk.tar'), { format: 'directory' }), /not a directory/);
+      await assert.rejects(
+        CtfStore.open(join(dir.path, 'junk.tar'), { format: 'directory' }),
+        /not a directory/,
+      );
     } finally {
       await dir.remove();
     }
@@ -137,7 +212,12 @@ describe('hostile CTF archives', () => {
   it('refuses a truncated archive', async () => {
     const dir = await tempDir();
     try {
-      const bytes = gzipSync(await tarOf([{ name: 'artifact-index.json', content: index }, { name: blobName, content: blob }]));
+      const bytes = gzipSync(
+        await tarOf([
+          { name: 'artifact-index.json', content: index },
+          { name: blobName, content: blob },
+        ]),
+      );
       const file = join(dir.path, 'cut.tgz');
       await writeFile(file, bytes.subarray(0, bytes.length - 12));
       const store = await CtfStore.open(file);
@@ -157,11 +237,26 @@ describe('hostile CTF archives', () => {
     const dir = await tempDir();
     try {
       const file = join(dir.path, 'extra.tar');
-      await writeFile(file, await tarOf([{ name: 'artifact-index.json', content: index }, { name: 'README', content: 'hi' }, { name: 'blobs', type: 'directory' }, { name: blobName, content: blob }]));
+      await writeFile(
+        file,
+        await tarOf([
+          { name: 'artifact-index.json', content: index },
+          { name: 'README', content: 'hi' },
+          { name: 'blobs', type: 'directory' },
+          { name: blobName, content: blob },
+        ]),
+      );
       const store = await CtfStore.open(file);
       try {
         const repo = store.repository('x');
-        assert.equal(await repo.exists({ mediaType: 'application/octet-stream', digest: digestOf(blob), size: blob.length }), true);
+        assert.equal(
+          await repo.exists({
+            mediaType: 'application/octet-stream',
+            digest: digestOf(blob),
+            size: blob.length,
+          }),
+          true,
+        );
       } finally {
         await store.close();
       }

@@ -73,9 +73,13 @@ describe('CTF index: upstream rules', () => {
     assert.deepEqual(Object.keys(doc.artifacts[2]), ['repository', 'digest', 'mediaType']);
     assert.deepEqual(Object.keys(doc.artifacts[0]), ['repository', 'tag', 'digest', 'mediaType']);
     assert.ok(!Buffer.from(bytes).toString().endsWith('\n'));
-    assert.throws(() => ArtifactIndex.parse(Buffer.from('{"schemaVersion":2,"artifacts":[]}')), InvalidIndexError);
     assert.throws(
-      () => ArtifactIndex.parse(Buffer.from('{"schemaVersion":1,"artifacts":[],"extra":1}'), { strict: true }),
+      () => ArtifactIndex.parse(Buffer.from('{"schemaVersion":2,"artifacts":[]}')),
+      InvalidIndexError,
+    );
+    assert.throws(
+      () =>
+        ArtifactIndex.parse(Buffer.from('{"schemaVersion":1,"artifacts":[],"extra":1}'), { strict: true }),
       InvalidIndexError,
     );
   });
@@ -156,7 +160,9 @@ describe('CTF index: reading', () => {
   it('reads "artifacts": null, a missing mediaType and an empty file', () => {
     assert.equal(ArtifactIndex.parse(Buffer.from('{"schemaVersion":1,"artifacts":null}')).entries.length, 0);
     assert.equal(ArtifactIndex.parse(new Uint8Array()).entries.length, 0);
-    const i = ArtifactIndex.parse(Buffer.from(`{"schemaVersion":1,"artifacts":[{"repository":"a/b","tag":"","digest":"${abc}"}]}`));
+    const i = ArtifactIndex.parse(
+      Buffer.from(`{"schemaVersion":1,"artifacts":[{"repository":"a/b","tag":"","digest":"${abc}"}]}`),
+    );
     assert.deepEqual(i.entries[0], { repository: 'a/b', digest: abc, mediaType: M } satisfies IndexEntry);
   });
 
@@ -172,9 +178,14 @@ describe('CTF index: reading', () => {
       '{"schemaVersion":1,',
       '\xff\xfe',
     ];
-    for (const text of bad) assert.throws(() => ArtifactIndex.parse(Buffer.from(text, 'latin1')), InvalidIndexError, text);
+    for (const text of bad)
+      assert.throws(() => ArtifactIndex.parse(Buffer.from(text, 'latin1')), InvalidIndexError, text);
     assert.throws(
-      () => ArtifactIndex.parse(Buffer.from(`{"schemaVersion":1,"artifacts":[{"repository":"a","digest":"${abc}","x":1}]}`), { strict: true }),
+      () =>
+        ArtifactIndex.parse(
+          Buffer.from(`{"schemaVersion":1,"artifacts":[{"repository":"a","digest":"${abc}","x":1}]}`),
+          { strict: true },
+        ),
       /artifacts\[0\]: unknown key "x"/,
     );
   });
