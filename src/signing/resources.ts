@@ -1,0 +1,67 @@
+import {
+  type DigestSpec,
+  GENERIC_BLOB_DIGEST_V1,
+  genericBlobDigest,
+  isExcludedDigest,
+  readDigestSpec,
+  sameDigest,
+} from './digest-spec.js';
+import { ElementDigestMismatchError, MissingDigestError, UnsupportedAlgorithmError } from './errors.js';
+import type { Content } from './hash.js';
+import { elementIdentity } from './identity.js';
+
+/** The digest a resource (plain v2 JSON) stores; throws `MissingDigestError` when it has none. */
+export function storedResourceDigest(resource: unknown): DigestSpec {
+  const identity = elementIdentity(resource);
+  const spec = readDigestSpec(
+    (resource as { digest?: unknown } | null)?.digest,
+    `resource ${JSON.stringify(identity)}`,
+  );
+  if (spec === undefined) throw new MissingDigestError('resource', identity);
+  return spec;
+}
+
+/**
+ * Compares a resource's stored digest with one computed from its content elsewhere (for
+ * `ociArtifactDigest/v1`, the manifest digest the repository layer resolved). Throws
+ * `ElementDigestMismatchError` naming the resource identity, stored and computed digests.
+ */
+export function checkResourceDigest(resource: unknown, computed: DigestSpec): void {
+  const stored = storedResourceDigest(resource);
+  if (!sameDigest(stored, computed)) {
+    throw new ElementDigestMismatchError('resource', elementIdentity(resource), { stored, computed });
+  }
+}
+
+/**
+ * Checks a resource's stored `genericBlobDigest/v1` against its content, streaming when `content`
+ * is a stream (which is consumed). Returns the stored spec. A digest `EXCLUDE-FROM-SIGNATURE`
+ * passes without reading the content: the signature does not cover it.
+ *
+ * Throws `MissingDigestError`, `ElementDigestMismatchError` (naming the resource identity),
+ * `UnsupportedAlgorithmError` for `ociArtifactDigest/v1` (the digest of an OCI artifact is its
+ * manifest digest, which only the storage layer can determine: use `checkResourceDigest`).
+ */
+export async function verifyResourceDigest(
+  resource: unknown,
+  content: Content,
+  options: { readonly signal?: AbortSignal } = {},
+): Promise<DigestSpec> {
+  const stored = storedResourceDigest(resource);
+  if (isExcludedDigest(stored)) return stored;
+  if (stored.normalisationAlgorithm !== GENERIC_BLOB_DIGEST_V1) {
+    throw new UnsupportedAlgorithmError(
+      'resource digest normalisation for blob content',
+      stored.normalisationAlgorithm,
+      [GENERIC_BLOB_DIGEST_V1],
+    );
+  }
+  const computed = await genericBlobDigest(content, {
+    hash: stored.hashAlgorithm,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  if (!sameDigest(stored, computed)) {
+    throw new ElementDigestMismatchError('resource', elementIdentity(resource), { stored, computed });
+  }
+  return stored;
+}
