@@ -5,9 +5,12 @@
  */
 export class JsonSyntaxError extends Error {
   readonly offset: number;
-  constructor(message: string, offset: number) {
+  /** True for text that is not JSON at all; false for JSON this reader refuses (duplicate keys, limits). */
+  readonly syntax: boolean;
+  constructor(message: string, offset: number, syntax = true) {
     super(message);
     this.offset = offset;
+    this.syntax = syntax;
   }
 }
 
@@ -18,6 +21,9 @@ export function parseStrictJson(text: string, maxDepth: number): unknown {
 
   const fail = (message: string, at = i): never => {
     throw new JsonSyntaxError(message, at);
+  };
+  const refuse = (message: string, at = i): never => {
+    throw new JsonSyntaxError(message, at, false);
   };
   const skipSpace = (): void => {
     while (i < text.length) {
@@ -53,15 +59,15 @@ export function parseStrictJson(text: string, maxDepth: number): unknown {
     const m = numberToken.exec(text);
     if (m === null) return fail('unexpected token');
     const value = Number(m[0]);
-    if (!Number.isFinite(value)) fail('number out of range');
+    if (!Number.isFinite(value)) refuse('number out of range');
     if (Number.isInteger(value) && !Number.isSafeInteger(value) && !/[.eE]/.test(m[0])) {
-      fail('integer too large to be represented exactly');
+      refuse('integer too large to be represented exactly');
     }
     i += m[0].length;
     return value;
   };
   const readValue = (depth: number): unknown => {
-    if (depth > maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
+    if (depth > maxDepth) refuse(`nesting deeper than ${maxDepth} levels`);
     skipSpace();
     const c = text[i];
     if (c === '{') {
@@ -78,7 +84,7 @@ export function parseStrictJson(text: string, maxDepth: number): unknown {
         if (text[i] !== '"') fail('expected a string key');
         const keyAt = i;
         const key = readString();
-        if (seen.has(key)) fail(`duplicate key ${JSON.stringify(key)}`, keyAt);
+        if (seen.has(key)) refuse(`duplicate key ${JSON.stringify(key)}`, keyAt);
         seen.add(key);
         skipSpace();
         if (text[i] !== ':') fail('expected ":"');

@@ -40,8 +40,16 @@ export function readDocument(
   if (format === undefined && text.trimStart().startsWith('{')) {
     try {
       return readJson(text, maxDepth);
-    } catch {
-      // Not JSON after all (a YAML flow mapping, or broken): YAML reports the problem.
+    } catch (error) {
+      // Valid JSON we refuse (duplicate keys, ...) stays refused; a syntax error means it may be a
+      // YAML flow mapping, and YAML reports the problem if it is not.
+      if (
+        !(error instanceof InvalidDescriptorError) ||
+        !(error.cause instanceof JsonSyntaxError) ||
+        !error.cause.syntax
+      ) {
+        throw error;
+      }
     }
   }
   return readYaml(text, maxDepth, limits.maxAliasCount ?? DEFAULT_MAX_ALIAS_COUNT);
@@ -107,7 +115,8 @@ function readYaml(text: string, maxDepth: number, maxAliasCount: number): unknow
       uniqueKeys: true,
       strict: true,
       prettyErrors: true,
-      logLevel: 'silent',
+      // 'error', not 'silent': silent would also drop the multiple-documents error; neither prints warnings.
+      logLevel: 'error',
     });
   } catch (cause) {
     // The composer recurses; absurd nesting ends in a RangeError.
@@ -204,15 +213,16 @@ function jsonIncompatibilities(root: Node, maxDepth: number): DescriptorIssue[] 
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const key = pair.key;
-        if (!isScalar(key) || typeof key.value !== 'string') {
-          // A merge key `<<` is a string scalar; anything else (numbers, lists, aliases) is not JSON.
+        // The merge key `<<` (its value a Symbol in yaml) is expanded by toJS; other keys must be strings.
+        const mergeKey = isScalar(key) && typeof key.value === 'symbol' && key.source === '<<';
+        if (!mergeKey && (!isScalar(key) || typeof key.value !== 'string')) {
           issues.push({
             path: '',
             message: `map keys must be strings${isScalar(key) ? `, not ${JSON.stringify(String(key.value))}` : ''}${key !== null && typeof key === 'object' ? where(key as Node) : ''}`,
           });
           continue;
         }
-        stack.push({ node: key, depth: depth + 1 });
+        if (!mergeKey) stack.push({ node: key, depth: depth + 1 });
         stack.push({ node: pair.value, depth: depth + 1 });
       }
     } else if (isSeq(node)) {
