@@ -350,12 +350,12 @@ describe('lenient reading (strict: false)', () => {
   const minimum: Array<[string, (d: Json & { component: Json & { resources: Json[] } }) => void, string]> = [
     ['meta missing', (d) => delete d.meta, 'meta'],
     ['schemaVersion v3', (d) => (d.meta = { schemaVersion: 'v3' }), 'meta.schemaVersion'],
-    ['component missing', (d) => delete d.component, 'component'],
+    ['component missing', (d) => delete (d as Json).component, 'component'],
     ['name missing', (d) => delete d.component.name, 'component.name'],
     ['empty version', (d) => (d.component.version = ''), 'component.version'],
     ['numeric version', (d) => (d.component.version = 1), 'component.version'],
-    ['resources not a list', (d) => (d.component.resources = {}), 'component.resources'],
-    ['a resource not a mapping', (d) => (d.component.resources = ['x']), 'component.resources[0]'],
+    ['resources not a list', (d) => ((d.component as Json).resources = {}), 'component.resources'],
+    ['a resource not a mapping', (d) => ((d.component as Json).resources = ['x']), 'component.resources[0]'],
   ];
   for (const [title, change, path] of minimum) {
     it(`still requires the navigable minimum: ${title}`, () => {
