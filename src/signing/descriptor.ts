@@ -1,6 +1,8 @@
-import { NormalisationError } from '../descriptor/normalisation/errors.js';
-import { DEFAULT_NORMALISATION } from '../descriptor/normalisation/index.js';
-import { isPlainObject } from '../descriptor/normalisation/json.js';
+import {
+  DEFAULT_NORMALISATION,
+  isPlainObject,
+  NormalisationError,
+} from '../descriptor/normalisation/index.js';
 import {
   type DigestSpec,
   digestDescriptor,
@@ -114,21 +116,21 @@ export function verifyDescriptor(descriptor: unknown, options: VerifyDescriptorO
 
 /** The signature entries of a descriptor, validated. */
 export function listSignatures(descriptor: unknown): DescriptorSignature[] {
-  if (!isPlainObject(descriptor) || !Array.isArray(descriptor.signatures)) return [];
-  return descriptor.signatures.map((raw: unknown, i: number) => readSignature(raw, i));
+  return rawSignatures(descriptor).map((raw, i) => readSignature(raw, i));
 }
 
+function rawSignatures(descriptor: unknown): unknown[] {
+  return isPlainObject(descriptor) && Array.isArray(descriptor.signatures) ? descriptor.signatures : [];
+}
+
+/** Only the chosen entry is validated: a malformed foreign signature must not block this one. */
 function findSignature(descriptor: unknown, name: string | undefined): DescriptorSignature {
-  const signatures = listSignatures(descriptor);
-  const names = signatures.map((s) => s.name);
-  if (name === undefined) {
-    if (signatures.length > 1) throw new AmbiguousSignatureError(names);
-    if (signatures[0] === undefined) throw new SignatureNotFoundError(undefined, names);
-    return signatures[0];
-  }
-  const found = signatures.find((s) => s.name === name);
-  if (found === undefined) throw new SignatureNotFoundError(name, names);
-  return found;
+  const raw = rawSignatures(descriptor);
+  const names = raw.map((s, i) => (isPlainObject(s) && typeof s.name === 'string' ? s.name : `#${i}`));
+  if (name === undefined && raw.length > 1) throw new AmbiguousSignatureError(names);
+  const index = name === undefined ? raw.length - 1 : names.indexOf(name);
+  if (index < 0) throw new SignatureNotFoundError(name, names);
+  return readSignature(raw[index], index);
 }
 
 function readSignature(raw: unknown, index: number): DescriptorSignature {

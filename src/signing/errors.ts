@@ -1,6 +1,6 @@
 import { DigestMismatchError, NotFoundError, OcmError, type OcmErrorOptions } from '../oci/errors.js';
 
-export { UnsupportedAlgorithmError } from '../descriptor/normalisation/errors.js';
+export { UnsupportedAlgorithmError } from '../descriptor/normalisation/index.js';
 
 /**
  * A signature that does not verify: wrong key, tampered value, malformed encoding, or an algorithm
@@ -36,6 +36,9 @@ export class DescriptorDigestMismatchError extends DigestMismatchError {
       `signature ${JSON.stringify(signatureName)}: descriptor normalised with ${digests.stored.normalisationAlgorithm}`,
       { hint: 'A signed field of the descriptor was changed after signing; sign it again or restore it.' },
     );
+    this.message =
+      `signature ${JSON.stringify(signatureName)}: the descriptor digest (${digests.stored.normalisationAlgorithm}) ` +
+      `is stored as ${digestText(digests.stored)} but computes to ${digestText(digests.computed)}`;
     this.signatureName = signatureName;
     this.stored = digests.stored;
     this.computed = digests.computed;
@@ -58,6 +61,9 @@ export class ElementDigestMismatchError extends DigestMismatchError {
       digestText(digests.computed),
       `${kind} ${JSON.stringify(identity)} (${digests.stored.normalisationAlgorithm})`,
     );
+    this.message =
+      `${kind} ${JSON.stringify(identity)}: the digest (${digests.stored.normalisationAlgorithm}) is stored as ` +
+      `${digestText(digests.stored)} but computes to ${digestText(digests.computed)}`;
     this.kind = kind;
     this.identity = identity;
     this.stored = digests.stored;

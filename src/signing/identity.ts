@@ -1,4 +1,4 @@
-import { isPlainObject } from '../descriptor/normalisation/json.js';
+import { isPlainObject } from '../descriptor/normalisation/index.js';
 
 /**
  * The identity of a resource or component reference for messages: `name` plus its extra identity.

@@ -1,4 +1,4 @@
-import { isPlainObject } from '../descriptor/normalisation/json.js';
+import { isPlainObject } from '../descriptor/normalisation/index.js';
 import { type DigestSpec, digestDescriptor, readDigestSpec, sameDigest } from './digest-spec.js';
 import { ElementDigestMismatchError, MissingDigestError, ReferenceCycleError } from './errors.js';
 import { componentOf, elementIdentity, listOf } from './identity.js';

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
+import { canonicalJson, UnsafeNumberError } from '../../src/descriptor/normalisation/index.js';
 import {
   AmbiguousSignatureError,
   DescriptorDigestMismatchError,
@@ -194,7 +196,54 @@ describe('signature options', () => {
     );
   });
 
+  it('a malformed foreign signature entry does not block verifying a named one', () => {
+    const signed = sign(load());
+    signed.signatures.push({ name: 'broken' });
+    assert.equal(verifies(signed).name, 'acme');
+    assert.throws(() => verifyDescriptor(signed, { name: 'broken', publicKey }), SignatureVerificationError);
+  });
+
   it('an unsigned descriptor has no signature to verify', () => {
     assert.throws(() => verifyDescriptor(load(), { publicKey }), SignatureNotFoundError);
+  });
+});
+
+/** The v4alpha1 view of a value: object members that are null do not exist (array elements stay). */
+function withoutNullMembers(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNullMembers);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutNullMembers(v)]),
+  );
+}
+
+describe('property: signing labels', () => {
+  it('any JSON value in a signing label is covered: equal canonical forms verify, others break', () => {
+    const base = load();
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), (before, after) => {
+        const cd = structuredClone(base);
+        cd.component.labels = [{ name: 'prop', value: before, signing: true }];
+        let signed: Json;
+        try {
+          signed = sign(cd, { algorithm: RSASSA_PKCS1_V1_5 });
+        } catch (error) {
+          assert.ok(error instanceof UnsafeNumberError);
+          return;
+        }
+        signed.component.labels[0].value = after;
+        if (canonicalJson(withoutNullMembers(before)) === canonicalJson(withoutNullMembers(after))) {
+          assert.equal(verifies(signed).name, 'acme');
+        } else {
+          assert.throws(
+            () => verifies(signed),
+            (e: unknown) => e instanceof DescriptorDigestMismatchError || e instanceof UnsafeNumberError,
+          );
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 });

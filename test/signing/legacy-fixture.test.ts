@@ -103,7 +103,7 @@ describe('legacy ocm1 signature (RSASSA-PKCS1-V1_5 over jsonNormalisation/v1, ha
           assert.notEqual(e.computed.value, storedDigest);
           assert.match(
             e.message,
-            new RegExp(`expected digest sha256:${storedDigest}, got SHA-256:${e.computed.value}`),
+            new RegExp(`stored as sha256:${storedDigest} but computes to SHA-256:${e.computed.value}`),
           );
           return true;
         },

@@ -4,7 +4,7 @@
  */
 export { NormalisationError, UnsafeNumberError, UnsupportedAlgorithmError } from './errors.js';
 export { canonicalJson, canonicalJsonBytes, compareUtf16 } from './jcs.js';
-export type { JsonObject, JsonValue } from './json.js';
+export { isPlainObject, type JsonObject, type JsonValue } from './json.js';
 export {
   DEFAULT_NORMALISATION,
   isNormalisationAlgorithm,
