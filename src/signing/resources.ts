@@ -3,6 +3,7 @@ import {
   GENERIC_BLOB_DIGEST_V1,
   genericBlobDigest,
   isExcludedDigest,
+  OCI_ARTIFACT_DIGEST_V1,
   readDigestSpec,
   sameDigest,
 } from './digest-spec.js';
@@ -25,10 +26,18 @@ export function storedResourceDigest(resource: unknown): DigestSpec {
  * Compares a resource's stored digest with one computed from its content elsewhere (for
  * `ociArtifactDigest/v1`, the manifest digest the repository layer resolved). Throws
  * `ElementDigestMismatchError` naming the resource identity, stored and computed digests.
+ *
+ * ocm2 records OCI artifacts as `genericBlobDigest/v1` with the manifest digest as value (spec
+ * section 4.2), so a computed `ociArtifactDigest/v1` also matches a stored `genericBlobDigest/v1`
+ * of equal hash and value: equal values mean equal hashed bytes, so nothing unchecked slips through.
  */
 export function checkResourceDigest(resource: unknown, computed: DigestSpec): void {
   const stored = storedResourceDigest(resource);
-  if (!sameDigest(stored, computed)) {
+  const ocm2Form =
+    stored.normalisationAlgorithm === GENERIC_BLOB_DIGEST_V1 &&
+    computed.normalisationAlgorithm === OCI_ARTIFACT_DIGEST_V1;
+  const comparable = ocm2Form ? { ...computed, normalisationAlgorithm: GENERIC_BLOB_DIGEST_V1 } : computed;
+  if (!sameDigest(stored, comparable)) {
     throw new ElementDigestMismatchError('resource', elementIdentity(resource), { stored, computed });
   }
 }

@@ -158,4 +158,18 @@ describe('resource digests', () => {
     );
     assert.throws(() => checkResourceDigest(resource({ value: 1 }), oci), InvalidDigestError);
   });
+
+  it('accepts the ocm2 form of an OCI artifact digest (genericBlobDigest/v1 carrying the manifest digest)', () => {
+    const ocm2 = { ...generic };
+    checkResourceDigest(resource(ocm2), ociArtifactDigest(`sha256:${testHex}`));
+    assert.throws(
+      () => checkResourceDigest(resource(ocm2), ociArtifactDigest(`sha256:${'1'.repeat(64)}`)),
+      ElementDigestMismatchError,
+    );
+    // the converse is not implied: a stored ociArtifactDigest/v1 is not matched by a blob digest
+    assert.throws(
+      () => checkResourceDigest(resource(ociArtifactDigest(`sha256:${testHex}`)), generic),
+      ElementDigestMismatchError,
+    );
+  });
 });
