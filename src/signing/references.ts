@@ -10,9 +10,9 @@ import { componentOf, elementIdentity, listOf } from './identity.js';
 export interface ReferenceResolver {
   /**
    * Returns the descriptor (plain v2 JSON) of `componentName` at `version`, or rejects (e.g. with
-   * `NotFoundError`). Called at most once per version and digest setting within one call of the
-   * functions below. The resource digests of the returned descriptor are used as stored: a
-   * resolver that can reach the content should check them (`verifyResourceDigest`) before returning.
+   * `NotFoundError`). Called at most once per version within one call of the functions below.
+   * The resource digests of the returned descriptor are used as stored: a resolver that can reach
+   * the content should check them (`verifyResourceDigest`) before returning.
    */
   resolveReference(componentName: string, version: string, signal?: AbortSignal): Promise<unknown>;
 }
@@ -26,6 +26,12 @@ export interface ReferenceDigestOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Normalisation and hash of a digest computation; absent members take the defaults. */
+interface Settings {
+  readonly normalisation: string | undefined;
+  readonly hash: string | undefined;
+}
+
 /**
  * The digest of a referenced component version (spec section 4.4 step 1): its descriptor with the
  * digests of its own references recomputed recursively (stored ones are never trusted), then
@@ -36,7 +42,7 @@ export async function componentVersionDigest(
   version: string,
   options: ReferenceDigestOptions,
 ): Promise<DigestSpec> {
-  return new ReferenceDigester(options).digestOf(componentName, version, []);
+  return new ReferenceDigester(options).digestOf(componentName, version, settingsOf(options), []);
 }
 
 /**
@@ -47,7 +53,7 @@ export async function digestReferences(
   descriptor: unknown,
   options: ReferenceDigestOptions,
 ): Promise<Record<string, unknown>> {
-  return new ReferenceDigester(options).withDigests(descriptor, []);
+  return new ReferenceDigester(options).withDigests(descriptor, settingsOf(options), []);
 }
 
 /**
@@ -59,22 +65,23 @@ export async function verifyReferenceDigests(
   descriptor: unknown,
   options: Omit<ReferenceDigestOptions, 'normalisation' | 'hash'>,
 ): Promise<void> {
+  const digester = new ReferenceDigester(options);
   for (const reference of listOf(componentOf(descriptor), 'componentReferences')) {
     const identity = elementIdentity(reference);
     const what = `component reference ${JSON.stringify(identity)}`;
     const stored = readDigestSpec(isPlainObject(reference) ? reference.digest : undefined, what);
     if (stored === undefined) throw new MissingDigestError('component reference', identity);
     const { componentName, version } = target(reference);
-    const digester = new ReferenceDigester({
-      ...options,
-      normalisation: stored.normalisationAlgorithm,
-      hash: stored.hashAlgorithm,
-    });
-    const computed = await digester.digestOf(componentName, version, [], stored);
+    const settings = { normalisation: stored.normalisationAlgorithm, hash: stored.hashAlgorithm };
+    const computed = await digester.digestOf(componentName, version, settings, [], stored);
     if (!sameDigest(stored, computed)) {
       throw new ElementDigestMismatchError('component reference', identity, { stored, computed });
     }
   }
+}
+
+function settingsOf(options: ReferenceDigestOptions): Settings {
+  return { normalisation: options.normalisation, hash: options.hash };
 }
 
 function target(reference: unknown): { componentName: string; version: string } {
@@ -82,50 +89,68 @@ function target(reference: unknown): { componentName: string; version: string } 
   return { componentName: String(ref.componentName ?? ''), version: String(ref.version ?? '') };
 }
 
+/** One digest run: each version is resolved once, and digested once per setting. */
 class ReferenceDigester {
-  readonly #options: ReferenceDigestOptions;
-  readonly #cache = new Map<string, Promise<Record<string, unknown>>>();
+  readonly #resolver: ReferenceResolver;
+  readonly #signal: AbortSignal | undefined;
+  readonly #resolved = new Map<string, Promise<unknown>>();
+  readonly #digested = new Map<string, Promise<Record<string, unknown>>>();
 
-  constructor(options: ReferenceDigestOptions) {
-    this.#options = options;
+  constructor(options: Pick<ReferenceDigestOptions, 'resolver' | 'signal'>) {
+    this.#resolver = options.resolver;
+    this.#signal = options.signal;
   }
 
   /**
-   * The digest of `componentName:version`. With `stored` (verification of a v1 digest) both v1
-   * variants are tried and the matching one returned.
+   * The digest of `componentName:version`. With `stored` (verification) and jsonNormalisation/v1,
+   * both historical v1 variants are tried and the matching one returned.
    */
   async digestOf(
     componentName: string,
     version: string,
-    chain: string[],
+    settings: Settings,
+    chain: readonly string[],
     stored?: DigestSpec,
   ): Promise<DigestSpec> {
     const key = `${componentName}:${version}`;
     if (chain.includes(key)) throw new ReferenceCycleError([...chain, key]);
-    let resolved = this.#cache.get(key);
-    if (resolved === undefined) {
-      resolved = this.#options.resolver
-        .resolveReference(componentName, version, this.#options.signal)
-        .then((child) => this.withDigests(child, [...chain, key]));
-      this.#cache.set(key, resolved);
+    const cacheKey = `${settings.normalisation}|${settings.hash}|${key}`;
+    let digested = this.#digested.get(cacheKey);
+    if (digested === undefined) {
+      digested = this.#resolve(componentName, version).then((child) =>
+        this.withDigests(child, settings, [...chain, key]),
+      );
+      this.#digested.set(cacheKey, digested);
     }
-    const child = await resolved;
-    const settings = { normalisation: this.#options.normalisation, hash: this.#options.hash };
+    const child = await digested;
     const first = digestDescriptor(child, settings).digest;
     if (stored === undefined || sameDigest(first, stored)) return first;
     const legacy = digestDescriptor(child, { ...settings, v1ExtraIdentityNull: false }).digest;
     return sameDigest(legacy, stored) ? legacy : first;
   }
 
-  async withDigests(descriptor: unknown, chain: string[]): Promise<Record<string, unknown>> {
-    this.#options.signal?.throwIfAborted();
+  async withDigests(
+    descriptor: unknown,
+    settings: Settings,
+    chain: readonly string[],
+  ): Promise<Record<string, unknown>> {
+    this.#signal?.throwIfAborted();
     const copy = structuredClone(descriptor) as Record<string, unknown>;
-    const component = componentOf(copy);
-    for (const reference of listOf(component, 'componentReferences')) {
+    for (const reference of listOf(componentOf(copy), 'componentReferences')) {
       if (!isPlainObject(reference)) continue;
       const { componentName, version } = target(reference);
-      reference.digest = await this.digestOf(componentName, version, chain);
+      reference.digest = await this.digestOf(componentName, version, settings, chain);
     }
     return copy;
+  }
+
+  #resolve(componentName: string, version: string): Promise<unknown> {
+    const key = `${componentName}:${version}`;
+    let resolved = this.#resolved.get(key);
+    if (resolved === undefined) {
+      resolved = this.#resolver.resolveReference(componentName, version, this.#signal);
+      this.#resolved.set(key, resolved);
+    }
+    return resolved;
   }
 }

@@ -99,7 +99,9 @@ describe('component reference digests', () => {
       privateKey,
     });
     verifyDescriptor(signed, { name: 's', publicKey });
-    await verifyReferenceDigests(signed, { resolver: resolver(versions) });
+    const counted = resolver(versions);
+    await verifyReferenceDigests(signed, { resolver: counted });
+    assert.equal(counted.calls.length, 2, 'the leaf, referenced twice, is resolved once');
 
     const changed = leaf();
     changed.component.provider = 'mallory';
