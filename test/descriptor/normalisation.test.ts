@@ -157,6 +157,16 @@ describe('shared rules of v2/v3/v4alpha1', () => {
     );
   });
 
+  it('keeps members named __proto__ as ordinary members', () => {
+    const value = JSON.parse('{"__proto__":{"x":1}}');
+    const text = normaliseToString(
+      descriptor({ labels: [{ name: 'l', signing: true, value }], ...JSON.parse('{"__proto__":"p"}') }),
+      'jsonNormalisation/v4alpha1',
+    );
+    assert.match(text, /"value":\{"__proto__":\{"x":1\}\}/);
+    assert.match(text, /"__proto__":"p"/);
+  });
+
   it('drops null members at every depth but keeps nulls inside arrays', () => {
     const out = v3(descriptor({ labels: [{ name: 'l', signing: true, value: { a: null, b: [null, 1] } }] }));
     assert.deepEqual(out.component.labels[0].value, { b: [null, 1] });

@@ -3,6 +3,7 @@ import { canonicalJson } from './jcs.js';
 import { isPlainObject, type JsonValue, pointer, quote, toJson } from './json.js';
 import {
   defaultVersionIntoExtraIdentity,
+  emptyPlain,
   hasNoneAccess,
   objectList,
   type Plain,
@@ -91,14 +92,17 @@ export function normaliseToString(
 function jcsForm(descriptor: unknown, legacyDefaulting: boolean): JsonValue {
   const root = requireObject(descriptor, '', 'a component descriptor');
   const component = requireObject(root.component, '/component', 'component');
-  const out: Plain = {};
+  const out = emptyPlain();
   for (const [key, value] of presentEntries(component)) {
     const path = pointer('/component', key);
     switch (key) {
       case 'repositoryContexts':
         break;
       case 'provider':
-        out.provider = providerWithSigningLabels(parseProvider(value) ?? { name: value }, path);
+        out.provider = providerWithSigningLabels(
+          parseProvider(value) ?? Object.assign(emptyPlain(), { name: value }),
+          path,
+        );
         break;
       case 'labels': {
         const labels = signingLabels(value, path);
@@ -133,7 +137,7 @@ function jcsForm(descriptor: unknown, legacyDefaulting: boolean): JsonValue {
 
 /** A resource, source or reference without `dropped` members and with signing labels only. */
 function element(entry: Plain, path: string, dropped: readonly string[]): Plain {
-  const out: Plain = {};
+  const out = emptyPlain();
   const noneAccess = hasNoneAccess(entry);
   for (const [key, value] of presentEntries(entry)) {
     if (dropped.includes(key)) continue;
@@ -161,7 +165,7 @@ function element(entry: Plain, path: string, dropped: readonly string[]): Plain 
 function v1Form(descriptor: unknown, extraIdentityNull: boolean): JsonValue {
   const root = requireObject(descriptor, '', 'a component descriptor');
   const component = requireObject(root.component, '/component', 'component');
-  const out: Plain = {};
+  const out = emptyPlain();
   for (const [key, value] of presentEntries(component)) {
     const path = pointer('/component', key);
     switch (key) {
@@ -192,7 +196,7 @@ function v1Form(descriptor: unknown, extraIdentityNull: boolean): JsonValue {
         out[key] = value;
     }
   }
-  const top: Plain = {};
+  const top = emptyPlain();
   for (const [key, value] of presentEntries(root)) {
     if (key === 'signatures' || key === 'nestedDigests') continue;
     top[key] = key === 'component' ? out : value;

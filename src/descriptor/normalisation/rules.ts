@@ -9,6 +9,11 @@ import { isPlainObject, pointer } from './json.js';
 
 export type Plain = Record<string, unknown>;
 
+/** An object without prototype, so that input keys such as `__proto__` stay ordinary members. */
+export function emptyPlain(): Plain {
+  return Object.create(null) as Plain;
+}
+
 export function requireObject(value: unknown, path: string, what: string): Plain {
   if (!isPlainObject(value)) throw new NormalisationError(path, `${what} must be an object`);
   return value;
@@ -38,7 +43,7 @@ export function signingLabels(value: unknown, path: string): Plain[] | undefined
   optionalList(value, path).forEach((label, index) => {
     const entry = requireObject(label, pointer(path, index), 'a label');
     if (entry.signing !== true && entry.signing !== 'true') return;
-    const out: Plain = {};
+    const out = emptyPlain();
     for (const key of labelKeys) {
       if (entry[key] !== undefined && entry[key] !== null) out[key] = entry[key];
     }
@@ -58,7 +63,7 @@ export function parseProvider(value: unknown): Plain | undefined {
   if (typeof value !== 'string') return undefined;
   try {
     const parsed: unknown = JSON.parse(value);
-    if (parsed === null) return {};
+    if (parsed === null) return emptyPlain();
     if (isPlainObject(parsed)) return parsed;
   } catch {
     // not JSON: a plain provider name
@@ -68,7 +73,7 @@ export function parseProvider(value: unknown): Plain | undefined {
 
 /** A copy of the provider object whose `labels` are reduced to the signing ones. */
 export function providerWithSigningLabels(provider: Plain, path: string): Plain {
-  const out: Plain = {};
+  const out = emptyPlain();
   for (const [key, value] of presentEntries(provider)) {
     if (key !== 'labels') out[key] = value;
   }
@@ -106,7 +111,10 @@ export function defaultVersionIntoExtraIdentity(resources: readonly Plain[]): Pl
       const other = out[j]!;
       if (i === j || other.name !== current.name) continue;
       if (!sameIdentity(other.extraIdentity, current.extraIdentity)) continue;
-      const identity = isPlainObject(current.extraIdentity) ? { ...current.extraIdentity } : {};
+      const identity = Object.assign(
+        emptyPlain(),
+        isPlainObject(current.extraIdentity) ? current.extraIdentity : {},
+      );
       identity.version = typeof current.version === 'string' ? current.version : '';
       current.extraIdentity = identity;
       break;
