@@ -158,7 +158,8 @@ function element(entry: Plain, path: string, dropped: readonly string[]): Plain 
  * entirely, the provider stays a string unless it parses as a JSON object, labels are reduced to
  * signing labels (here also on component references), resources lose `access` and `srcRefs` (and
  * the digest for `none` access), the legacy extra-identity defaulting applies, and optionally
- * `extraIdentity: null` is forced into resources and references lacking it. Null members of the
+ * `extraIdentity: null` is forced into resources and references lacking it; absent `resources` and
+ * `componentReferences` become `[]`. Null members of the
  * descriptor's own structure are dropped (Go's `omitempty`); nulls inside free-form values such as
  * label values stay.
  */
@@ -196,6 +197,9 @@ function v1Form(descriptor: unknown, extraIdentityNull: boolean): JsonValue {
         out[key] = value;
     }
   }
+  // ocm1 converts nil lists to empty ones before serialising (sources are dropped anyway)
+  out.resources ??= [];
+  out.componentReferences ??= [];
   const top = emptyPlain();
   for (const [key, value] of presentEntries(root)) {
     if (key === 'signatures' || key === 'nestedDigests') continue;
