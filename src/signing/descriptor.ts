@@ -17,7 +17,7 @@ import {
   SignatureVerificationError,
 } from './errors.js';
 import { SHA256 } from './hash.js';
-import { componentOf, elementIdentity, listOf } from './identity.js';
+import { cloneDescriptor, componentOf, elementIdentity, listOf } from './identity.js';
 import {
   type KeyInput,
   RSASSA_PSS,
@@ -76,7 +76,7 @@ export function signDescriptor(descriptor: unknown, options: SignDescriptorOptio
     ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
   });
   const entry: DescriptorSignature = { name: options.name, digest, signature };
-  const signed = structuredClone(descriptor);
+  const signed = cloneDescriptor(descriptor);
   const existing = Array.isArray(signed.signatures) ? signed.signatures : [];
   const index = existing.findIndex((s: unknown) => isPlainObject(s) && s.name === options.name);
   signed.signatures =

@@ -1,4 +1,4 @@
-import { isPlainObject } from '../descriptor/normalisation/index.js';
+import { isPlainObject, NormalisationError } from '../descriptor/normalisation/index.js';
 
 /**
  * The identity of a resource or component reference for messages: `name` plus its extra identity.
@@ -26,4 +26,16 @@ export function componentOf(descriptor: unknown): Record<string, unknown> | unde
 export function listOf(component: Record<string, unknown> | undefined, key: string): unknown[] {
   const list = component?.[key];
   return Array.isArray(list) ? list : [];
+}
+
+/**
+ * A deep copy of a descriptor, so that callers' objects are never modified. Throws
+ * `NormalisationError` for values that cannot be copied (functions, symbols).
+ */
+export function cloneDescriptor(descriptor: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return structuredClone(descriptor);
+  } catch (cause) {
+    throw new NormalisationError('', 'the descriptor holds values that cannot be copied', { cause });
+  }
 }

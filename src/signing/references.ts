@@ -1,7 +1,7 @@
-import { isPlainObject } from '../descriptor/normalisation/index.js';
+import { isPlainObject, NormalisationError } from '../descriptor/normalisation/index.js';
 import { type DigestSpec, digestDescriptor, readDigestSpec, sameDigest } from './digest-spec.js';
 import { ElementDigestMismatchError, MissingDigestError, ReferenceCycleError } from './errors.js';
-import { componentOf, elementIdentity, listOf } from './identity.js';
+import { cloneDescriptor, componentOf, elementIdentity, listOf } from './identity.js';
 
 /**
  * Where referenced component versions come from. The repository layer implements it; signing
@@ -135,7 +135,9 @@ class ReferenceDigester {
     chain: readonly string[],
   ): Promise<Record<string, unknown>> {
     this.#signal?.throwIfAborted();
-    const copy = structuredClone(descriptor) as Record<string, unknown>;
+    if (!isPlainObject(descriptor))
+      throw new NormalisationError('', 'a component descriptor must be an object');
+    const copy = cloneDescriptor(descriptor);
     for (const reference of listOf(componentOf(copy), 'componentReferences')) {
       if (!isPlainObject(reference)) continue;
       const { componentName, version } = target(reference);

@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
-import { canonicalJson, UnsafeNumberError } from '../../src/descriptor/normalisation/index.js';
+import {
+  canonicalJson,
+  NormalisationError,
+  UnsafeNumberError,
+} from '../../src/descriptor/normalisation/index.js';
+import { OcmError } from '../../src/oci/errors.js';
 import {
   AmbiguousSignatureError,
   DescriptorDigestMismatchError,
@@ -201,6 +206,30 @@ describe('signature options', () => {
     signed.signatures.push({ name: 'broken' });
     assert.equal(verifies(signed).name, 'acme');
     assert.throws(() => verifyDescriptor(signed, { name: 'broken', publicKey }), SignatureVerificationError);
+  });
+
+  it('a descriptor that cannot be copied is a typed error, not a DataCloneError', () => {
+    const cd = load();
+    cd.component.resources[0].access.hook = () => 1;
+    assert.throws(() => sign(cd), NormalisationError);
+  });
+
+  it('property: signing and verifying arbitrary input only throws typed errors', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.anything(), fc.record({ component: fc.anything(), signatures: fc.anything() })),
+        (input) => {
+          for (const run of [() => sign(input), () => verifyDescriptor(input, { publicKey })]) {
+            try {
+              run();
+            } catch (error) {
+              assert.ok(error instanceof OcmError, `untyped: ${String(error)}`);
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('an unsigned descriptor has no signature to verify', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { NormalisationError } from '../../src/descriptor/normalisation/index.js';
 import { NotFoundError } from '../../src/oci/errors.js';
 import {
   componentVersionDigest,
@@ -139,5 +140,7 @@ describe('component reference digests', () => {
         e.chain.join(' ') === 'acme.org/b:1.0.0 acme.org/a:1.0.0 acme.org/b:1.0.0',
     );
     await assert.rejects(digestReferences(root(), { resolver: resolver({}) }), NotFoundError);
+    const broken = resolver({ 'acme.org/leaf': 'not a descriptor', 'acme.org/middle': middle() });
+    await assert.rejects(digestReferences(root(), { resolver: broken }), NormalisationError);
   });
 });
