@@ -127,9 +127,8 @@ export class Ctf {
     const lock = await acquireLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs, signal });
     try {
       const layout = await this.#currentLayout(signal);
-      const before = await layout.readIndex();
-      const beforeBytes = before.serialize();
-      const index = before.clone();
+      const index = await layout.readIndex();
+      const revision = index.revision;
       const added: string[] = [];
       const removed = new Set<string>();
       const tx: CtfTransaction = {
@@ -146,15 +145,15 @@ export class Ctf {
       let result: T;
       try {
         result = await fn(tx);
-        const afterBytes = index.serialize();
-        const indexChanged = !Buffer.from(afterBytes).equals(Buffer.from(beforeBytes));
+        const indexChanged = index.revision !== revision;
         if (this.format === 'directory') {
-          if (indexChanged) await layout.writeIndex(afterBytes);
+          if (indexChanged) await layout.writeIndex(index.serialize(), index);
         } else if (indexChanged || added.length > 0 || removed.size > 0) {
+          const afterBytes = index.serialize();
           for (const digest of removed) await layout.removeBlob(digest);
           await writeArchive(layout.root, afterBytes, this.format, this.path, signal);
           // The working copy's index changes only after the archive holds it.
-          await layout.writeIndex(afterBytes);
+          await layout.writeIndex(afterBytes, index);
           this.#extractedFrom = await fileIdentity(this.path);
         }
       } catch (err) {

@@ -41,6 +41,7 @@ export interface ParseOptions {
 
 export class ArtifactIndex {
   #entries: IndexEntry[];
+  #revision = 0;
 
   constructor(entries: readonly IndexEntry[] = []) {
     this.#entries = [...entries];
@@ -78,24 +79,48 @@ export class ArtifactIndex {
     }
     const artifacts = doc.artifacts ?? [];
     if (!Array.isArray(artifacts)) throw new InvalidIndexError('artifacts: must be a list or null');
-    const index = new ArtifactIndex();
+    // Legacy writers may have left duplicate (repository, tag) rows; the first one is what every
+    // reader resolves, so it wins and the others lose their tag. One pass, with lookups by key,
+    // so that reading stays linear in the number of entries.
+    const entries: IndexEntry[] = [];
+    const taggedPairs = new Set<string>();
+    const heldDigests = new Set<string>();
+    const untaggedAt = new Map<string, number>();
     artifacts.forEach((raw, i) => {
       const entry = parseEntry(raw, `artifacts[${i}]`, options.strict ?? false);
-      // Legacy writers may have left duplicate (repository, tag) rows; the first one is what
-      // every reader resolves, so it wins and the others lose their tag.
-      index.#insertNormalised(entry);
+      const digestKey = `${entry.repository}@${entry.digest}`;
+      const tagKey = `${entry.repository}:${entry.tag}`;
+      if (entry.tag !== undefined && !taggedPairs.has(tagKey)) {
+        taggedPairs.add(tagKey);
+        heldDigests.add(digestKey);
+        const twin = untaggedAt.get(digestKey);
+        if (twin === undefined) entries.push(entry);
+        else {
+          entries[twin] = entry; // a tagged entry supersedes the untagged one of its digest
+          untaggedAt.delete(digestKey);
+        }
+        return;
+      }
+      const untagged = { repository: entry.repository, digest: entry.digest, mediaType: entry.mediaType };
+      if (heldDigests.has(digestKey)) return;
+      heldDigests.add(digestKey);
+      untaggedAt.set(digestKey, entries.length);
+      entries.push(untagged);
     });
+    const index = new ArtifactIndex(entries);
     return index;
   }
 
   /** Compact JSON exactly as the Go readers expect, without a trailing newline. */
   serialize(): Uint8Array {
-    const artifacts = this.#entries.map((e) =>
-      e.tag === undefined
-        ? { repository: e.repository, digest: e.digest, mediaType: e.mediaType }
-        : { repository: e.repository, tag: e.tag, digest: e.digest, mediaType: e.mediaType },
+    return new TextEncoder().encode(
+      `{"schemaVersion":1,"artifacts":[${this.#entries.map(fragment).join(',')}]}`,
     );
-    return new TextEncoder().encode(JSON.stringify({ schemaVersion: 1, artifacts }));
+  }
+
+  /** Increases with every mutation that changed an entry; tells a writer whether to write at all. */
+  get revision(): number {
+    return this.#revision;
   }
 
   /** Every repository that has at least one entry, sorted. */
@@ -131,6 +156,7 @@ export class ArtifactIndex {
   addUntagged(repository: string, digest: string, mediaType: string): void {
     if (this.#entries.some((e) => e.repository === repository && e.digest === digest)) return;
     this.#entries.push({ repository, digest, mediaType });
+    this.#revision++;
   }
 
   /**
@@ -141,6 +167,7 @@ export class ArtifactIndex {
   tag(repository: string, tag: string, digest: string, mediaType: string): void {
     const current = this.#entries.findIndex((e) => e.repository === repository && e.tag === tag);
     if (current >= 0 && this.#entries[current]!.digest === digest) return;
+    this.#revision++;
     if (current >= 0) this.#clearTag(current);
     const untagged = this.#entries.findIndex(
       (e) => e.repository === repository && e.digest === digest && e.tag === undefined,
@@ -158,6 +185,7 @@ export class ArtifactIndex {
     if (i < 0) throw new NotFoundError(`${repository}: tag ${tag} not found`);
     const entry = this.#entries[i]!;
     this.#clearTag(i);
+    this.#revision++;
     return entry;
   }
 
@@ -165,12 +193,15 @@ export class ArtifactIndex {
   remove(repository: string, digest: string): number {
     const before = this.#entries.length;
     this.#entries = this.#entries.filter((e) => !(e.repository === repository && e.digest === digest));
+    if (this.#entries.length !== before) this.#revision++;
     return before - this.#entries.length;
   }
 
   /** Removes the given entries (garbage collection of untagged residue). */
   removeEntries(drop: ReadonlySet<IndexEntry>): void {
+    const before = this.#entries.length;
     this.#entries = this.#entries.filter((e) => !drop.has(e));
+    if (this.#entries.length !== before) this.#revision++;
   }
 
   #clearTag(i: number): void {
@@ -181,23 +212,19 @@ export class ArtifactIndex {
     if (heldElsewhere) this.#entries.splice(i, 1);
     else this.#entries[i] = { repository: e.repository, digest: e.digest, mediaType: e.mediaType };
   }
+}
 
-  #insertNormalised(entry: IndexEntry): void {
-    if (entry.tag === undefined) {
-      this.addUntagged(entry.repository, entry.digest, entry.mediaType);
-      return;
-    }
-    if (this.find(entry.repository, entry.tag)) {
-      this.addUntagged(entry.repository, entry.digest, entry.mediaType);
-      return;
-    }
-    // A tagged entry supersedes an untagged one of the same digest (hygiene).
-    const untagged = this.#entries.findIndex(
-      (e) => e.repository === entry.repository && e.digest === entry.digest && e.tag === undefined,
-    );
-    if (untagged >= 0) this.#entries[untagged] = entry;
-    else this.#entries.push(entry);
+/** Entries are immutable, so each one's JSON is computed once; rewriting a large index stays cheap. */
+const fragments = new WeakMap<IndexEntry, string>();
+
+function fragment(e: IndexEntry): string {
+  let json = fragments.get(e);
+  if (json === undefined) {
+    const tag = e.tag === undefined ? '' : `"tag":${JSON.stringify(e.tag)},`;
+    json = `{"repository":${JSON.stringify(e.repository)},${tag}"digest":${JSON.stringify(e.digest)},"mediaType":${JSON.stringify(e.mediaType)}}`;
+    fragments.set(e, json);
   }
+  return json;
 }
 
 function parseEntry(raw: unknown, path: string, strict: boolean): IndexEntry {

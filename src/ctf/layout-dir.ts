@@ -69,8 +69,12 @@ export class DirectoryLayout {
     return index;
   }
 
-  async writeIndex(bytes: Uint8Array): Promise<void> {
+  /** Replaces the index atomically; `index` (what `bytes` encode) becomes the cached parse. */
+  async writeIndex(bytes: Uint8Array, index?: ArtifactIndex): Promise<void> {
     await writeFileAtomic(this.indexPath, bytes);
+    if (!index) return;
+    const s = await stat(this.indexPath, { bigint: true });
+    this.#cached = { key: `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}`, index: index.clone() };
   }
 
   async hasBlob(digest: string): Promise<boolean> {

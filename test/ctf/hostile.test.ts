@@ -24,9 +24,11 @@ interface Entry {
 
 async function tarOf(entries: Entry[]): Promise<Buffer> {
   const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((resolve) => pack.on('end', resolve));
+  const collected = (async () => {
+    const chunks: Buffer[] = [];
+    for await (const c of pack) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  })();
   for (const e of entries) {
     const content = typeof e.content === 'string' ? Buffer.from(e.content) : Buffer.from(e.content ?? []);
     await new Promise<void>((resolve, reject) =>
@@ -34,17 +36,16 @@ async function tarOf(entries: Entry[]): Promise<Buffer> {
         {
           name: e.name,
           type: e.type ?? 'file',
-          linkname: e.linkname,
+          ...(e.linkname === undefined ? {} : { linkname: e.linkname }),
           size: e.type && e.type !== 'file' ? 0 : content.length,
         },
-        e.type && e.type !== 'file' ? undefined : content,
+        e.type && e.type !== 'file' ? Buffer.alloc(0) : content,
         (err) => (err ? reject(err) : resolve()),
       ),
     );
   }
   pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
+  return collected;
 }
 
 const index = '{"schemaVersion":1,"artifacts":[]}';
