@@ -53,6 +53,7 @@ export {
   SHA512,
 } from './hash.js';
 export { elementIdentity } from './identity.js';
+export { signDigest, verifyDigest } from './prehashed.js';
 export {
   componentVersionDigest,
   digestReferences,
@@ -63,6 +64,7 @@ export {
 export { checkResourceDigest, storedResourceDigest, verifyResourceDigest } from './resources.js';
 export {
   decodeSignature,
+  encodeSignature,
   encodeSignaturePem,
   isSignatureAlgorithm,
   type KeyInput,

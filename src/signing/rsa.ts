@@ -113,13 +113,21 @@ export function signMessage(
           saltLength: constants.RSA_PSS_SALTLEN_MAX_SIGN,
         })
       : nodeSign(nodeHashName(hash), message, { key, padding: constants.RSA_PKCS1_PADDING });
-  const encoding = options.encoding ?? 'hex';
+  return encodeSignature(raw, algorithm, options);
+}
+
+/** Wraps raw signature bytes into a signature spec in the requested encoding (default hex). */
+export function encodeSignature(
+  raw: Uint8Array,
+  algorithm: SignatureAlgorithm,
+  options: Pick<SignMessageOptions, 'encoding' | 'issuer'> = {},
+): SignatureSpec {
   const spec =
-    encoding === 'pem'
+    (options.encoding ?? 'hex') === 'pem'
       ? { algorithm, value: encodeSignaturePem(raw, algorithm), mediaType: MEDIA_TYPE_PEM }
       : {
           algorithm,
-          value: raw.toString('hex'),
+          value: Buffer.from(raw).toString('hex'),
           mediaType: algorithm === RSASSA_PSS ? MEDIA_TYPE_RSA_PSS : MEDIA_TYPE_RSA,
         };
   return options.issuer === undefined ? spec : { ...spec, issuer: options.issuer };
@@ -174,7 +182,8 @@ export function verifyMessage(
   }
 }
 
-function signatureAlgorithm(name: string): SignatureAlgorithm {
+/** Checks a signature algorithm name; throws `UnsupportedAlgorithmError` for others. */
+export function signatureAlgorithm(name: string): SignatureAlgorithm {
   if (!isSignatureAlgorithm(name))
     throw new UnsupportedAlgorithmError('signature algorithm', name, SIGNATURE_ALGORITHMS);
   return name;
