@@ -71,9 +71,24 @@ const goInt = /^[-+]?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9
 const goTimestamp =
   /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))|(?: (\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.\d+)?))?$/;
 
-/** Whether go-yaml v2 would read this string, written plain, as something other than a string. */
+/** YAML 1.1 sexagesimal numbers (`1:20`): go-yaml does not read them, but quotes them for readers that do. */
+const base60Float = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
+/**
+ * Numbers as YAML 1.1 readers other than go-yaml see them (the yaml package's 1.1 schema), which
+ * take a few strings go-yaml keeps (`.`, `e5`, `0x_1`); we quote those too. Versions (`1.0.0`) do not match.
+ */
+const yaml11Numbers = [
+  /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
+  /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
+  /^[-+]?(?:0b[0-1_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$/,
+];
+
+/**
+ * Whether go-yaml v2 writes this string quoted because, plain, it would read (in go-yaml or another
+ * YAML 1.1 reader) as something other than a string.
+ */
 export function goResolvesAsNonString(s: string): boolean {
-  if (resolveMap.has(s)) return true;
+  if (resolveMap.has(s) || base60Float.test(s) || yaml11Numbers.some((r) => r.test(s))) return true;
   const c = s[0] as string;
   if (c === '.') return goDotFloat.test(s);
   if (!/[-+0-9]/.test(c)) return false;

@@ -14,6 +14,20 @@ export class JsonSyntaxError extends Error {
   }
 }
 
+const integerSource = /^([-+]?)(0x[0-9a-fA-F]+|0o[0-7]+|[0-9]+)$/;
+
+/**
+ * False when `source` is an integer literal (JSON, or YAML decimal, hex or octal) that the number
+ * `value` does not hold exactly: beyond 2^53 a double rounds, and the value would silently change.
+ * Float literals (`1.5e300`) are taken as what they say.
+ */
+export function isExactInteger(source: string, value: number): boolean {
+  const m = integerSource.exec(source);
+  if (m === null || !Number.isInteger(value)) return true;
+  const magnitude = BigInt(m[2] as string);
+  return (m[1] === '-' ? -magnitude : magnitude) === BigInt(value);
+}
+
 const numberToken = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 export function parseStrictJson(text: string, maxDepth: number): unknown {
@@ -60,7 +74,7 @@ export function parseStrictJson(text: string, maxDepth: number): unknown {
     if (m === null) return fail('unexpected token');
     const value = Number(m[0]);
     if (!Number.isFinite(value)) refuse('number out of range');
-    if (Number.isInteger(value) && !Number.isSafeInteger(value) && !/[.eE]/.test(m[0])) {
+    if (!Number.isSafeInteger(value) && !isExactInteger(m[0], value)) {
       refuse('integer too large to be represented exactly');
     }
     i += m[0].length;

@@ -1,6 +1,6 @@
 import YAML, { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
 import { type DescriptorIssue, InvalidDescriptorError } from './errors.js';
-import { JsonSyntaxError, parseStrictJson } from './json.js';
+import { isExactInteger, JsonSyntaxError, parseStrictJson } from './json.js';
 
 /**
  * Turning bytes into a JSON-compatible value, before any descriptor rule applies. Whatever the
@@ -103,7 +103,6 @@ function lineAndColumn(text: string, offset: number): { line: number; col: numbe
 const allowedTags = new Set(
   ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`),
 );
-const integerSource = /^[-+]?(?:0x[0-9a-fA-F]+|0o[0-7]+|[0-9]+)$/;
 
 function readYaml(text: string, maxDepth: number, maxAliasCount: number): unknown {
   let document: YAML.Document.Parsed;
@@ -196,11 +195,7 @@ function jsonIncompatibilities(root: Node, maxDepth: number): DescriptorIssue[] 
       if (typeof v === 'number') {
         if (!Number.isFinite(v)) {
           issues.push({ path: '', message: `number ${node.source} is not allowed${where(node)}` });
-        } else if (
-          !Number.isSafeInteger(v) &&
-          Number.isInteger(v) &&
-          integerSource.test(String(node.source))
-        ) {
+        } else if (!Number.isSafeInteger(v) && !isExactInteger(String(node.source), v)) {
           issues.push({
             path: '',
             message: `integer ${node.source} is too large to be kept exactly${where(node)}`,

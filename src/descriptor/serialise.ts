@@ -1,6 +1,9 @@
 import YAML, { Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { type DescriptorIssue, InvalidDescriptorError } from './errors.js';
 import { goKeyCompare, goResolvesAsNonString } from './goyaml.js';
+import { isExactInteger } from './json.js';
 import { validateDescriptor } from './parse.js';
+import { formatPath, type PathSegment } from './path.js';
 import type { DescriptorV2 } from './types.js';
 
 export type SerialiseFormat = 'yaml' | 'json';
@@ -22,7 +25,10 @@ export interface SerialiseOptions {
  */
 export function serialiseDescriptor(descriptor: DescriptorV2, options: SerialiseOptions = {}): string {
   if (options.validate !== false) validateDescriptor(descriptor);
-  return options.format === 'json' ? JSON.stringify(descriptor) : toGoYaml(descriptor);
+  if (options.format !== 'json') return toGoYaml(descriptor);
+  const issues = numberIssues(descriptor);
+  if (issues.length > 0) throw new InvalidDescriptorError(issues);
+  return JSON.stringify(descriptor);
 }
 
 /**
@@ -33,8 +39,16 @@ export function serialiseDescriptor(descriptor: DescriptorV2, options: Serialise
  * columns. Readers (ours and Go's) get back exactly the same value.
  */
 export function toGoYaml(value: unknown): string {
-  const document = new YAML.Document(null, { version: '1.1' });
-  document.contents = toNode(value) as YAML.Document['contents'];
+  const issues = numberIssues(value);
+  if (issues.length > 0) throw new InvalidDescriptorError(issues);
+  // YAML 1.2 without merge keys: quoting is decided by `stringNode` (go-yaml's YAML 1.1 rules); the
+  // yaml package's own 1.1 mode would print a "<<" key plain, which go-yaml reads as a merge key.
+  const document = new YAML.Document(null, { version: '1.2', merge: false });
+  // A multi-line string as the whole document: the yaml package misreads its own root block scalars
+  // with an indentation indicator (" a\n b"), so such a document is written double-quoted.
+  document.contents = (
+    typeof value === 'string' && value.includes('\n') ? quoted(value) : toNode(value)
+  ) as YAML.Document['contents'];
   return document.toString({
     indentSeq: false,
     lineWidth: 80,
@@ -44,6 +58,29 @@ export function toGoYaml(value: unknown): string {
     trueStr: 'true',
     falseStr: 'false',
   });
+}
+
+/**
+ * Numbers whose text would not mean the same value to every reader: NaN and infinities (not JSON), and
+ * integers beyond 2^53 that JavaScript prints with digits the double does not hold (Go reads such text
+ * as the exact int64, a different value). Our reader refuses both, so our writer never produces them.
+ */
+function numberIssues(value: unknown): DescriptorIssue[] {
+  const issues: DescriptorIssue[] = [];
+  const stack: Array<[unknown, PathSegment[]]> = [[value, []]];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop() as [unknown, PathSegment[]];
+    if (typeof node === 'number') {
+      if (!Number.isFinite(node) || !isExactInteger(String(node), node)) {
+        issues.push({ path: formatPath(path), message: `the number ${node} cannot be written exactly` });
+      }
+    } else if (Array.isArray(node)) {
+      for (const [i, item] of node.entries()) stack.push([item, [...path, i]]);
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, item] of Object.entries(node)) stack.push([item, [...path, key]]);
+    }
+  }
+  return issues;
 }
 
 function toNode(value: unknown): unknown {
@@ -64,6 +101,12 @@ function toNode(value: unknown): unknown {
   }
   if (typeof value === 'string') return stringNode(value);
   return new Scalar(value);
+}
+
+function quoted(text: string): Scalar {
+  const node = new Scalar(text);
+  node.type = Scalar.QUOTE_DOUBLE;
+  return node;
 }
 
 function stringNode(text: string): Scalar {

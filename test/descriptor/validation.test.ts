@@ -10,31 +10,22 @@ import {
   validateDescriptor,
 } from '../../src/descriptor/index.js';
 import { OcmError } from '../../src/oci/errors.js';
-import { descriptorError } from './assertions.js';
+import { descriptorError, descriptorWith } from './assertions.js';
 
 type Json = Record<string, unknown>;
 
 function valid(): Json {
-  return {
-    meta: { schemaVersion: 'v2' },
-    component: {
-      name: 'github.com/acme.org/helloworld',
-      version: '1.0.0',
-      provider: 'acme.org',
-      repositoryContexts: [],
-      resources: [
-        {
-          name: 'resource',
-          version: '6.7.1',
-          type: 'something',
-          relation: 'local',
-          access: { type: 'localBlob', localReference: 'sha256:abc', mediaType: 'application/octet-stream' },
-        },
-      ],
-      sources: [],
-      componentReferences: [],
-    },
-  };
+  return descriptorWith({
+    resources: [
+      {
+        name: 'resource',
+        version: '6.7.1',
+        type: 'something',
+        relation: 'local',
+        access: { type: 'localBlob', localReference: 'sha256:abc', mediaType: 'application/octet-stream' },
+      },
+    ],
+  }) as unknown as Json;
 }
 
 /** A valid descriptor with `change` applied to a deep copy. */
