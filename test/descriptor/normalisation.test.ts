@@ -227,6 +227,15 @@ describe('jsonNormalisation/v1 (generic format)', () => {
     assert.match(text, /"extraIdentity":null/);
   });
 
+  it('escapes U+2028/U+2029 and control characters as Go does, where JCS keeps them literal', () => {
+    const withValue = descriptor({ labels: [{ name: 'z', value: '\u2028\u2029\u0001\n', signing: true }] });
+    assert.match(
+      normaliseToString(withValue, 'jsonNormalisation/v1'),
+      /\{"value":"\\u2028\\u2029\\u0001\\n"\}/,
+    );
+    assert.match(normaliseToString(withValue, 'jsonNormalisation/v3'), /"value":"\u2028\u2029\\u0001\\n"/);
+  });
+
   it('writes -0 as Go does', () => {
     const text = normaliseToString(
       descriptor({ labels: [{ name: 'z', value: -0, signing: true }] }),
