@@ -21,7 +21,7 @@ export class InvalidDescriptorError extends OcmError {
 
   constructor(issues: readonly DescriptorIssue[], options: OcmErrorOptions = {}) {
     super('INVALID_DESCRIPTOR', describeIssues(issues), {
-      hint: 'fix each listed field; the rules are those of the component descriptor v2 JSON schema (src/descriptor/schema/)',
+      hint: 'fix each listed field; the rules are those of the OCM component descriptor v2 (JSON schema and identity rules)',
       ...options,
     });
     this.issues = issues;

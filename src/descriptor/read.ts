@@ -25,8 +25,8 @@ export const DEFAULT_MAX_ALIAS_COUNT = 100;
  * Decodes UTF-8 (a leading byte order mark is dropped) and parses it. `format` undefined means: JSON
  * when the text starts with `{` and is valid JSON, YAML otherwise (JSON is nearly a subset of YAML 1.2).
  * YAML is read as YAML 1.2 (core schema) restricted to what JSON can carry: no tags other than the
- * core ones, string keys only, finite numbers, integers within 2^53, one document; merge keys (`<<`)
- * are honoured as the Go readers do.
+ * core ones, string keys only, finite numbers, no integer literal a double cannot hold exactly
+ * (`isExactInteger`), one document; merge keys (`<<`) are honoured as the Go readers do.
  */
 export function readDocument(
   input: Uint8Array | string,

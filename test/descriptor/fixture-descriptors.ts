@@ -4,6 +4,7 @@
  * `component-descriptor.yaml`. The tar is read here by its USTAR headers, independently of src/.
  */
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 
 export const fixtures = new URL('../../../shared/fixtures/', import.meta.url);
 export const DESCRIPTOR_TAR_MEDIA_TYPE = 'application/vnd.ocm.software.component-descriptor.v2+yaml+tar';
@@ -15,15 +16,27 @@ export interface FixtureDescriptor {
   readonly bytes: Buffer;
 }
 
-const ctfDirectories = [
+/** CTFs in every format the fixtures hold: directories, and the helloworld tar and tgz. */
+const ctfs = [
   'ctf/ocm1-helloworld/transport-archive/',
   'ctf/ocm1-helloworld-ociartifact/with-resource/',
   'ctf/ocm1-helloworld-ociartifact/without-resource/',
   'ctf/ocm1-v0.18-shared-blobs/',
+  'ctf/ocm1-helloworld/transport-archive.tar',
+  'ctf/ocm1-helloworld/transport-archive.tar.gz',
 ];
 
-function blob(dir: URL, digest: string): Buffer {
-  return readFileSync(new URL(`blobs/${digest.replace(':', '.')}`, dir));
+/** Reads a file of a CTF by its path inside the archive. */
+function ctfReader(path: string): (name: string) => Buffer {
+  const location = new URL(path, fixtures);
+  if (path.endsWith('/')) return (name) => readFileSync(new URL(name, location));
+  const raw = readFileSync(location);
+  const entries = tarEntries(path.endsWith('.gz') ? gunzipSync(raw) : raw);
+  return (name) => {
+    const entry = entries.find((e) => e.name.replace(/^\.?\//, '') === name);
+    if (entry === undefined) throw new Error(`${path}: no ${name}`);
+    return entry.content;
+  };
 }
 
 /** The entries of an uncompressed tar: name and content, in order. */
@@ -49,22 +62,21 @@ export function tarEntries(tar: Buffer): Array<{ name: string; content: Buffer }
 
 export function ctfDescriptors(): FixtureDescriptor[] {
   const out: FixtureDescriptor[] = [];
-  for (const path of ctfDirectories) {
-    const dir = new URL(path, fixtures);
-    const index = JSON.parse(readFileSync(new URL('artifact-index.json', dir), 'utf8')) as {
+  for (const path of ctfs) {
+    const read = ctfReader(path);
+    const blob = (digest: string) => read(`blobs/${digest.replace(':', '.')}`);
+    const index = JSON.parse(read('artifact-index.json').toString('utf8')) as {
       artifacts: Array<{ digest: string }>;
     };
     for (const artifact of index.artifacts) {
-      const manifest = JSON.parse(blob(dir, artifact.digest).toString('utf8')) as {
-        config: { digest: string };
-      };
-      const config = JSON.parse(blob(dir, manifest.config.digest).toString('utf8')) as {
+      const manifest = JSON.parse(blob(artifact.digest).toString('utf8')) as { config: { digest: string } };
+      const config = JSON.parse(blob(manifest.config.digest).toString('utf8')) as {
         componentDescriptorLayer: { mediaType: string; digest: string };
       };
       const layer = config.componentDescriptorLayer;
       if (layer.mediaType !== DESCRIPTOR_TAR_MEDIA_TYPE)
         throw new Error(`${path}: unexpected ${layer.mediaType}`);
-      const entry = tarEntries(blob(dir, layer.digest)).find(
+      const entry = tarEntries(blob(layer.digest)).find(
         (e) => e.name.replace(/^\//, '') === 'component-descriptor.yaml',
       );
       if (entry === undefined) throw new Error(`${path}: no component-descriptor.yaml in the layer`);
