@@ -15,16 +15,30 @@ import type {
  * `extraIdentity.version`.
  */
 export function elementIdentity(element: ElementMeta, siblings?: readonly ElementMeta[]): Identity {
-  const identity: Identity = { ...(element.extraIdentity ?? {}), name: element.name };
+  const identity = baseIdentity(element);
   if (siblings !== undefined) {
-    const base = identityKey(identity);
+    const key = identityKey(identity);
     let count = 0;
-    for (const other of siblings) {
-      if (identityKey({ ...(other.extraIdentity ?? {}), name: other.name }) === base) count++;
-    }
+    for (const other of siblings) if (identityKey(baseIdentity(other)) === key) count++;
     if (count > 1) identity.version = element.version;
   }
   return identity;
+}
+
+/** The full identities of a list's elements, in order: `elementIdentity(e, list)` for each, in linear time. */
+export function listIdentities(list: readonly ElementMeta[]): Identity[] {
+  const bases = list.map(baseIdentity);
+  const keys = bases.map(identityKey);
+  const counts = new Map<string, number>();
+  for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+  return bases.map((identity, i) => {
+    if ((counts.get(keys[i] as string) ?? 0) > 1) identity.version = (list[i] as ElementMeta).version;
+    return identity;
+  });
+}
+
+function baseIdentity(element: ElementMeta): Identity {
+  return { ...(element.extraIdentity ?? {}), name: element.name };
 }
 
 /** A canonical string for an identity (keys sorted), usable as a map key and for equality. */
@@ -50,8 +64,9 @@ export function findElement<T extends ElementMeta>(
   const wanted = identityKey(identity);
   const { version, ...withoutVersion } = identity;
   const wantedWithoutVersion = identityKey(withoutVersion);
-  for (const element of list) {
-    const full = elementIdentity(element, list);
+  const identities = listIdentities(list);
+  for (const [i, element] of list.entries()) {
+    const full = identities[i] as Identity;
     if (identityKey(full) === wanted) return element;
     if (
       version !== undefined &&
@@ -82,6 +97,5 @@ export function findComponentReference(
 
 /** The full identities of one kind's elements, in list order. */
 export function elementIdentities(descriptor: DescriptorV2, kind: ElementKind): Identity[] {
-  const list: readonly ElementMeta[] = descriptor.component[kind] ?? [];
-  return list.map((element) => elementIdentity(element, list));
+  return listIdentities(descriptor.component[kind] ?? []);
 }

@@ -1,7 +1,7 @@
 import type { DescriptorIssue } from './errors.js';
-import { elementIdentity, identityKey } from './identity.js';
+import { identityKey, listIdentities } from './identity.js';
 import { formatPath, type PathSegment } from './path.js';
-import type { ElementMeta } from './types.js';
+import type { ElementMeta, Identity } from './types.js';
 
 /**
  * The rules of the v2 descriptor that its JSON schema cannot express. They run on any value and
@@ -49,9 +49,9 @@ export function extraIssues(document: unknown): DescriptorIssue[] {
       if (identityUsable) elements.push({ element: element as unknown as ElementMeta, index });
     });
     const seen = new Map<string, number>();
-    const siblings = elements.map((e) => e.element);
-    for (const { element, index } of elements) {
-      const identity = elementIdentity(element, siblings);
+    const identities = listIdentities(elements.map((e) => e.element));
+    for (const [i, { index }] of elements.entries()) {
+      const identity = identities[i] as Identity;
       const key = identityKey(identity);
       const first = seen.get(key);
       if (first === undefined) {
