@@ -20,6 +20,7 @@ import { isExactInteger } from '../../src/descriptor/json.js';
 import { comparePrecedenceForTest } from '../../src/descriptor/version.js';
 import { isValidTag } from '../../src/oci/reference.js';
 import { descriptorWith } from './assertions.js';
+import { ctfDescriptors } from './fixture-descriptors.js';
 
 /** Strings that YAML (1.1 or 1.2) or go-yaml treat specially, mixed into generated text. */
 const tricky = fc.constantFrom(
@@ -140,14 +141,18 @@ const version = fc
       `${v ? 'v' : ''}${core.join('.')}${pre ? `-${pre.join('.')}` : ''}${build ? `+${build.join('.')}` : ''}`,
   );
 
+/** Strict and lenient reads of `input` either return a descriptor or throw InvalidDescriptorError. */
 function onlyInvalidDescriptorErrors(input: string | Uint8Array, format?: 'yaml' | 'json'): void {
-  try {
-    const d = parseDescriptor(input, format === undefined ? {} : { format });
-    // Whatever it accepts is a descriptor.
-    assert.equal(typeof d.component.name, 'string');
-  } catch (e) {
-    if (!(e instanceof InvalidDescriptorError)) throw e;
-    assert.ok(e.issues.length > 0);
+  for (const strict of [true, false]) {
+    try {
+      const d = parseDescriptor(input, format === undefined ? { strict } : { format, strict });
+      // Whatever it accepts is navigable.
+      assert.equal(typeof d.component.name, 'string');
+      assert.equal(typeof d.component.version, 'string');
+    } catch (e) {
+      if (!(e instanceof InvalidDescriptorError)) throw e;
+      assert.ok(e.issues.length > 0);
+    }
   }
 }
 
@@ -185,6 +190,35 @@ describe('properties', () => {
         onlyInvalidDescriptorErrors(YAML.stringify({ meta: { schemaVersion: 'v2' }, component: value }));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('a real descriptor with one value replaced is valid and round-trips, or is refused with paths', () => {
+    const hello = parseDescriptor(ctfDescriptors()[3]?.bytes ?? '');
+    const paths: Array<Array<string | number>> = [];
+    const walk = (node: unknown, path: Array<string | number>): void => {
+      paths.push(path);
+      if (Array.isArray(node)) for (const [i, item] of node.entries()) walk(item, [...path, i]);
+      else if (node !== null && typeof node === 'object') {
+        for (const [key, item] of Object.entries(node)) walk(item, [...path, key]);
+      }
+    };
+    walk(hello, []);
+    fc.assert(
+      fc.property(fc.constantFrom(...paths.filter((p) => p.length > 0)), json, (path, value) => {
+        const copy = structuredClone(hello) as unknown as Record<string | number, unknown>;
+        let parent = copy;
+        for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+        parent[path.at(-1) as string | number] = value;
+        try {
+          const d = parseDescriptor(JSON.stringify(copy));
+          assert.deepEqual(parseDescriptor(serialiseDescriptor(d)), d);
+        } catch (e) {
+          if (!(e instanceof InvalidDescriptorError)) throw e;
+          assert.ok(e.issues.length > 0);
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 
