@@ -253,19 +253,27 @@ export function sharedRegistry(variant: RegistryVariant, options: StartOptions =
   };
 }
 
-/** Runs skopeo, failing with its output when it fails. */
-export function skopeo(args: readonly string[]): string {
+/**
+ * Runs skopeo, failing with its output when it fails. Asynchronous on purpose: the token variant's
+ * token server lives in this process and must keep answering while skopeo runs.
+ */
+export async function skopeoRaw(args: readonly string[]): Promise<Buffer> {
   requirePrograms('skopeo');
-  const r = spawnSync('skopeo', ['--insecure-policy', ...args], { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0)
-    throw new Error(`skopeo ${args.join(' ')} failed (${r.status}):\n${r.stderr}${r.stdout}`);
-  return r.stdout;
+  const child = spawn('skopeo', ['--insecure-policy', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (c: Buffer) => out.push(c));
+  child.stderr.on('data', (c: Buffer) => err.push(c));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(timer);
+  if (code !== 0) {
+    const shown = args.map((a) => a.replace(/(creds=[^:]*:).*/, '$1REDACTED')).join(' ');
+    throw new Error(`skopeo ${shown} failed (${code}):\n${Buffer.concat(err).toString('utf8')}`);
+  }
+  return Buffer.concat(out);
 }
 
-/** Like `skopeo`, but returns raw bytes of stdout (for `inspect --raw`). */
-export function skopeoRaw(args: readonly string[]): Buffer {
-  requirePrograms('skopeo');
-  const r = spawnSync('skopeo', ['--insecure-policy', ...args], { timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`skopeo ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
-  return r.stdout;
+export async function skopeo(args: readonly string[]): Promise<string> {
+  return (await skopeoRaw(args)).toString('utf8');
 }

@@ -1,3 +1,4 @@
+import { OcmError } from '../errors.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { MAX_ERROR_BODY, parseErrorBody, RegistryAuthError, RegistryError, redactUrl } from './errors.js';
 import { backoffDelay, isNetworkError, parseRetryAfter, type RetryPolicy, sleep } from './retry.js';
@@ -148,12 +149,20 @@ export async function errorFrom(
   return res.status === 401 || res.status === 403 ? new RegistryAuthError(init) : new RegistryError(init);
 }
 
-/** A dropped connection or a body cut short becomes a temporary `RegistryError`; others pass. */
+/**
+ * Failures of the connection itself (refused, reset, TLS, a body cut short) become a `RegistryError`
+ * without status, temporary when a new connection may help. Our own errors pass unchanged.
+ */
 function asRegistryError(err: unknown, req: ClientRequest): unknown {
-  if (err instanceof RegistryError || !isNetworkError(err)) return err;
+  if (err instanceof OcmError || !(err instanceof Error) || err.name === 'AbortError') return err;
+  const temporary = isNetworkError(err);
+  const code = (err as { code?: unknown }).code;
+  const hint = temporary
+    ? undefined
+    : `the connection failed (${typeof code === 'string' ? code : err.name}); for TLS errors, check the CA option`;
   return new RegistryError(
-    { method: req.method, url: redactUrl(req.url), status: undefined },
-    { cause: err },
+    { method: req.method, url: redactUrl(req.url), status: undefined, temporary },
+    { cause: err, ...(hint ? { hint } : {}) },
   );
 }
 

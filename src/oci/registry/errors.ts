@@ -18,6 +18,8 @@ export interface RegistryErrorInit {
   readonly errors?: readonly DistributionErrorEntry[];
   /** Seconds the server asked us to wait (`Retry-After`), when it said so. */
   readonly retryAfter?: number;
+  /** Overrides the status-based verdict, e.g. false for a TLS failure without a response. */
+  readonly temporary?: boolean;
 }
 
 /**
@@ -46,12 +48,13 @@ export class RegistryError extends OcmError {
     this.errors = init.errors ?? [];
     this.retryAfter = init.retryAfter;
     this.temporary =
-      init.status === undefined ||
-      init.status === 429 ||
-      init.status === 502 ||
-      init.status === 503 ||
-      init.status === 504 ||
-      this.errors.some((e) => e.code === 'TOOMANYREQUESTS');
+      init.temporary ??
+      (init.status === undefined ||
+        init.status === 429 ||
+        init.status === 502 ||
+        init.status === 503 ||
+        init.status === 504 ||
+        this.errors.some((e) => e.code === 'TOOMANYREQUESTS'));
   }
 
   /** Whether the registry named this distribution error code. */

@@ -192,15 +192,20 @@ export class RegistryRepository
 
   async exists(target: Descriptor, options: OperationOptions = {}): Promise<boolean> {
     options.signal?.throwIfAborted();
+    return this.#exists(target, this.#pull, options.signal);
+  }
+
+  /** HEAD on a manifest or blob; a push asks with push scopes so one token serves the whole push. */
+  async #exists(target: Descriptor, scopes: readonly string[], signal?: AbortSignal): Promise<boolean> {
     const kind = isManifestType(target.mediaType) ? 'manifests' : 'blobs';
     const res = await this.#client.send({
       method: 'HEAD',
       url: this.#url(kind, target.digest),
       headers: kind === 'manifests' ? { accept: manifestAcceptHeader } : {},
-      scopes: this.#pull,
+      scopes,
       expect: [200, 404],
       idempotent: true,
-      signal: options.signal,
+      signal,
     });
     return res.status === 200;
   }
@@ -213,7 +218,7 @@ export class RegistryRepository
       await this.#pushManifest(expected, content, signal);
       return;
     }
-    if (await this.exists(expected, options)) {
+    if (await this.#exists(expected, this.#push, signal)) {
       if (!(content instanceof Uint8Array)) content.destroy();
       return;
     }
@@ -460,17 +465,14 @@ export class RegistryRepository
       if (this.#shared.referrersApi) return;
     }
     const tag = `${algorithm.slice(0, 32)}-${encoded.slice(0, 64)}`;
-    let fetched: FetchedReference;
+    let fallback: { readonly bytes: Uint8Array; readonly mediaType: string };
     try {
-      fetched = await this.fetchReference(tag, { ...(signal ? { signal } : {}) });
+      fallback = await this.#getManifest(tag, signal);
     } catch (err) {
       if (err instanceof NotFoundError) return;
       throw err;
     }
-    const bytes = this.#recent.get(fetched.descriptor.digest)?.bytes;
-    fetched.content.destroy();
-    if (!bytes) return;
-    const index = parseManifest(bytes, fetched.descriptor.mediaType);
+    const index = parseManifest(fallback.bytes, fallback.mediaType);
     if (isImageIndex(index)) {
       const list = keep(index.manifests);
       if (list.length) yield list;
@@ -564,7 +566,7 @@ export class RegistryRepository
     const manifest = parseManifest(bytes, expected.mediaType);
     if (this.#shared.verifyManifestReferences) {
       const refs = [...new Map(referencedDescriptors(manifest).map((d) => [d.digest, d])).values()];
-      const present = await mapLimit(refs, 6, (d) => this.exists(d, signal ? { signal } : {}));
+      const present = await mapLimit(refs, 6, (d) => this.#exists(d, this.#push, signal));
       const missing = refs.filter((_, i) => !present[i]);
       if (missing.length) {
         throw new NotFoundError(
