@@ -1,4 +1,12 @@
-import type { Deleter, Mounter, ReferenceFetcher, ReferrerLister, TagLister, Untagger } from './storage.js';
+import type {
+  Batcher,
+  Deleter,
+  Mounter,
+  ReferenceFetcher,
+  ReferrerLister,
+  TagLister,
+  Untagger,
+} from './storage.js';
 
 /** Optional abilities are probed where they are used (oras-go style), never assumed. */
 function hasMethod(value: unknown, name: string): boolean {
@@ -15,3 +23,4 @@ export const canListTags = (s: unknown): s is TagLister => hasMethod(s, 'tags');
 export const canFetchReference = (s: unknown): s is ReferenceFetcher => hasMethod(s, 'fetchReference');
 export const canMount = (s: unknown): s is Mounter => hasMethod(s, 'mount');
 export const canListReferrers = (s: unknown): s is ReferrerLister => hasMethod(s, 'referrers');
+export const canBatch = (s: unknown): s is Batcher => hasMethod(s, 'batch');

@@ -109,3 +109,11 @@ export interface StoreProvider<S extends Store = Store> {
   /** Names of repositories that hold at least one manifest. */
   repositories(options?: OperationOptions): AsyncIterable<string>;
 }
+
+/**
+ * A provider that can run several operations as one atomic unit (a CTF under its lock, committed
+ * once). Operations on stores obtained from the provider passed to `fn` belong to the unit.
+ */
+export interface Batcher<S extends Store = Store> {
+  batch<T>(fn: (store: StoreProvider<S>) => Promise<T>, options?: OperationOptions): Promise<T>;
+}

@@ -1,0 +1,67 @@
+import { OcmError, type OcmErrorOptions } from '../oci/errors.js';
+
+/**
+ * The content a reference names is not a component version of the component asked for: wrong
+ * kind of artifact, another component, or a descriptor whose name or version disagree with the
+ * manifest or with the version requested.
+ */
+export class InvalidComponentVersionError extends OcmError {
+  constructor(message: string, options?: OcmErrorOptions) {
+    super('INVALID_COMPONENT_VERSION', message, options);
+  }
+}
+
+/** The version exists already and the conflict policy is `abort`. */
+export class VersionExistsError extends OcmError {
+  constructor(component: string, version: string, options?: OcmErrorOptions) {
+    super('VERSION_EXISTS', `${component}:${version} exists already`, {
+      hint: 'choose another version, or replace it with conflict policy "replace"',
+      ...options,
+    });
+  }
+}
+
+/** An alias name breaks the alias grammar (DESIGN 4.1). */
+export class InvalidAliasError extends OcmError {
+  readonly alias: string;
+  constructor(alias: string, reason: string, options?: OcmErrorOptions) {
+    super('INVALID_ALIAS', `invalid alias ${JSON.stringify(alias)}: ${reason}`, options);
+    this.alias = alias;
+  }
+}
+
+/** An alias would overwrite the tag of a real version (DESIGN 4.3). */
+export class VersionTagConflictError extends OcmError {
+  constructor(component: string, tag: string, version: string, options?: OcmErrorOptions) {
+    super(
+      'VERSION_TAG_CONFLICT',
+      `${component}: tag ${JSON.stringify(tag)} is the tag of version ${version}, not an alias`,
+      options,
+    );
+  }
+}
+
+/** The name given is a version, or a tag that is not an alias of this component. */
+export class NotAnAliasError extends OcmError {
+  constructor(message: string, options?: OcmErrorOptions) {
+    super('NOT_AN_ALIAS', message, options);
+  }
+}
+
+/** `expect` did not hold: the alias moved (or appeared, or vanished) since the caller looked. */
+export class AliasConflictError extends OcmError {
+  readonly expected: string;
+  readonly actual: string;
+  constructor(component: string, alias: string, expected: string, actual: string, options?: OcmErrorOptions) {
+    super(
+      'ALIAS_CONFLICT',
+      `${component}: alias ${alias} points at ${actual}, not at the expected ${expected}`,
+      {
+        hint: 'someone moved it meanwhile; look again (ocm get aliases) and retry with the current target',
+        ...options,
+      },
+    );
+    this.expected = expected;
+    this.actual = actual;
+  }
+}

@@ -1,0 +1,26 @@
+export { aliasProblem, COMPUTED_ALIASES, isComputedAlias, validateAlias } from './aliases.js';
+export {
+  AliasConflictError,
+  InvalidAliasError,
+  InvalidComponentVersionError,
+  NotAnAliasError,
+  VersionExistsError,
+  VersionTagConflictError,
+} from './errors.js';
+export { Annotation, componentRepository, type DescriptorEncoding, OcmMediaType } from './mapping.js';
+export {
+  type AddComponentVersionOptions,
+  type AddComponentVersionResult,
+  type AliasChange,
+  type AliasInfo,
+  type AliasOptions,
+  type ComponentVersion,
+  type ConflictPolicy,
+  type ListVersionsOptions,
+  type LocalBlob,
+  type LocalBlobInput,
+  OcmRepository,
+  type OcmRepositoryOptions,
+  type ResolutionKind,
+  type ResolvedComponentVersion,
+} from './repository.js';
