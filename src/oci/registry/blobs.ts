@@ -264,7 +264,31 @@ async function chunked(ctx: BlobContext, expected: Descriptor, stream: Readable,
         throw new SizeMismatchError(expected.size, offset + chunk.byteLength, `blob ${expected.digest}`);
       }
       digester.update(chunk);
-      session = await patchChunk(ctx, session, chunk, offset, signal);
+      for (let restarts = 0; ; restarts++) {
+        try {
+          session = await patchChunk(ctx, session, chunk, offset, signal);
+          break;
+        } catch (err) {
+          if (!(err instanceof SessionLost)) throw err;
+          // Only the first chunk is still in hand: later ones would need bytes the stream no longer has.
+          if (offset > 0 || restarts + 1 >= ctx.client.retryPolicy.maxAttempts) {
+            throw new RegistryError(
+              {
+                method: 'PATCH',
+                url: redactUrl(session),
+                status: err.cause.status,
+                errors: err.cause.errors,
+              },
+              {
+                cause: err.cause,
+                hint: `the registry dropped the upload session after ${offset} bytes of a stream; push the blob again`,
+              },
+            );
+          }
+          await cancel(ctx, session);
+          session = location(await startSession(ctx, signal));
+        }
+      }
       offset += chunk.byteLength;
     }
     if (offset !== expected.size)
@@ -334,16 +358,32 @@ async function patchChunk(
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       if (!(restartable(err) || isNetworkError(err)) || attempt >= policy.maxAttempts) throw err;
-      if (hasStatus(err, 404)) throw err; // the session is gone, and with it what we streamed
+      if (hasStatus(err, 404)) throw new SessionLost(err);
       failure = err;
     }
     await sleep(backoffDelay(policy, attempt, (failure as RegistryError).retryAfter) ?? 0, signal);
-    const status = await uploadStatus(ctx, session, signal);
+    let status: { location: URL; received: number };
+    try {
+      status = await uploadStatus(ctx, session, signal);
+    } catch (err) {
+      // Distribution cancels a session asked about with a stale state (a PATCH whose answer was lost).
+      if (hasStatus(err, 404)) throw new SessionLost(err);
+      throw err;
+    }
     session = status.location;
     const have = status.received - offset;
     if (have < 0 || have > chunk.byteLength) throw failure;
     if (have === chunk.byteLength) return session;
     sent = have;
+  }
+}
+
+/** The registry no longer knows an upload session (404 on it). */
+class SessionLost extends Error {
+  override readonly cause: RegistryError;
+  constructor(cause: RegistryError) {
+    super('upload session lost');
+    this.cause = cause;
   }
 }
 
@@ -359,7 +399,10 @@ async function uploadStatus(ctx: BlobContext, session: URL, signal?: AbortSignal
   });
   const range = /^(?:bytes=)?0-(\d+)$/.exec(header(res, 'range') ?? '');
   const offsetHeader = header(res, 'docker-upload-offset') ?? header(res, 'oci-upload-offset');
-  const received = range ? Number(range[1]) + 1 : offsetHeader ? Number(offsetHeader) : 0;
+  // Distribution answers `0-0` for an empty session too; a session holding exactly one byte is
+  // rarer than one holding none, and resending that byte fails typed rather than corrupting.
+  const last = range ? Number(range[1]) : undefined;
+  const received = last !== undefined ? (last === 0 ? 0 : last + 1) : offsetHeader ? Number(offsetHeader) : 0;
   return { location: header(res, 'location') ? location(res) : session, received };
 }
 
