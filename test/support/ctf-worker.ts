@@ -5,10 +5,12 @@
  *
  *   ctf-worker.ts crash  PATH ID          push blob, config, manifest; tag it; move `latest`; forever
  *   ctf-worker.ts tagger PATH ID COUNT    COUNT tag/untag operations on manifests `seed-0..9`
+ *   ctf-worker.ts race   PATH ID ROUNDS   each round r: move alias `prod` from 1.0.r to 1.0.(r+1) with expect
  */
 import { randomBytes } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import { CtfStore } from '../../src/ctf/store/store.js';
+import { AliasConflictError, OcmRepository } from '../../src/repository/index.js';
 import { blob, manifest } from './content.js';
 
 const [mode, path, id, countArg] = process.argv.slice(2);
@@ -43,6 +45,20 @@ if (mode === 'crash') {
       await repo.tag(target, tag);
       if (!mine.includes(tag)) mine.push(tag);
       report(`TAG ${tag} ${target.digest}`);
+    }
+  }
+  await store.close();
+} else if (mode === 'race') {
+  const ocm = new OcmRepository(store);
+  for (let r = 0; r < Number(countArg); r++) {
+    try {
+      await ocm.addComponentVersionAlias('example.com/race/app', `1.0.${r + 1}`, 'prod', {
+        expect: `1.0.${r}`,
+      });
+      report(`WIN ${r}`);
+    } catch (err) {
+      if (!(err instanceof AliasConflictError)) throw err;
+      report(`CONFLICT ${r}`);
     }
   }
   await store.close();
