@@ -277,3 +277,13 @@ export async function skopeoRaw(args: readonly string[]): Promise<Buffer> {
 export async function skopeo(args: readonly string[]): Promise<string> {
   return (await skopeoRaw(args)).toString('utf8');
 }
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejection(pending: Promise<unknown>): Promise<unknown> {
+  try {
+    await pending;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the operation to fail');
+}

@@ -39,7 +39,14 @@ import { type BlobContext, openBlob, uploadBlob } from './blobs.js';
 import { type ClientRequest, hasStatus, RegistryClient } from './client.js';
 import { RegistryError, TagDeletionUnsupportedError } from './errors.js';
 import { type RetryOptions, retryPolicy } from './retry.js';
-import { type HttpResponse, header, readBody, Transport, type TransportOptions } from './transport.js';
+import {
+  discard,
+  type HttpResponse,
+  header,
+  readBody,
+  Transport,
+  type TransportOptions,
+} from './transport.js';
 
 export interface RegistryStoreOptions extends TransportOptions {
   /** `host[:port]` of the registry, e.g. `ghcr.io` or `127.0.0.1:5000`. */
@@ -437,7 +444,7 @@ export class RegistryRepository
           },
           async (res) => {
             if (res.status === 404) {
-              res.body.destroy();
+              await discard(res);
               return undefined;
             }
             const body = await readBody(
@@ -689,7 +696,7 @@ async function* pages(
       { method: 'GET', url, scopes, expect: [200, 404], idempotent: true, signal },
       async (res) => {
         if (res.status === 404) {
-          res.body.destroy();
+          await discard(res);
           return undefined;
         }
         const body = await readBody(
