@@ -24,3 +24,23 @@ export {
   type ResolutionKind,
   type ResolvedComponentVersion,
 } from './repository.js';
+export {
+  ComponentVersionChangedError,
+  type ReferenceCheck,
+  type ResourceCheck,
+  type ResourceCheckKind,
+  ResourceContentError,
+  type SignComponentVersionOptions,
+  type SignComponentVersionResult,
+  StaleAliasError,
+  signComponentVersion,
+  type VerifyComponentVersionOptions,
+  type VerifyComponentVersionResult,
+  verifyComponentVersion,
+} from './signing.js';
+export {
+  type TransferOptions,
+  type TransferProgress,
+  type TransferResult,
+  transferComponentVersion,
+} from './transfer.js';

@@ -1,0 +1,588 @@
+/**
+ * Signing and verifying component versions stored in an `OcmRepository` (spec
+ * ../shared/spec/ocm-storage.md section 4.4; issue 7). The storage-independent work (normalisation,
+ * digests, RSA) is `src/signing`; this module reads the content those digests describe from the
+ * repository, and writes the signed descriptor back.
+ *
+ * Aliases name manifest digests, signatures name descriptor digests: re-pushing a signed descriptor
+ * gives the version a new manifest digest, so every alias that named the old one is moved to the
+ * new one in the same repository operation (and reported); the signature digest itself does not
+ * depend on where or under which tag the descriptor is stored.
+ */
+import {
+  AccessType,
+  type DescriptorV2,
+  elementIdentity as descriptorIdentity,
+  type Identity,
+  isAccessType,
+  localBlobAccess,
+  type Resource,
+} from '../descriptor/index.js';
+import { parseDigest } from '../oci/digest.js';
+import { DigestMismatchError, OcmError, type OcmErrorOptions, SizeMismatchError } from '../oci/errors.js';
+import { isManifestType } from '../oci/mediatype.js';
+import {
+  AmbiguousSignatureError,
+  canonicalHashAlgorithm,
+  type DigestSpec,
+  digestReferences,
+  ElementDigestMismatchError,
+  GENERIC_BLOB_DIGEST_V1,
+  genericBlobDigest,
+  isExcludedDigest,
+  type KeyInput,
+  loadPrivateKey,
+  loadPublicKey,
+  MissingDigestError,
+  OCI_ARTIFACT_DIGEST_V1,
+  ociArtifactDigest,
+  type ReferenceResolver,
+  readDigestSpec,
+  SHA256,
+  SignatureNotFoundError,
+  type SignDescriptorOptions,
+  sameDigest,
+  signDescriptor,
+  elementIdentity as signingIdentity,
+  UnsupportedAlgorithmError,
+  verifyDescriptor,
+  verifyReferenceDigests,
+} from '../signing/index.js';
+import type { OcmRepository, ResolutionKind, ResolvedComponentVersion } from './repository.js';
+
+// ---------------------------------------------------------------- errors
+
+/**
+ * The stored component version changed while it was being signed or verified: a concurrent writer
+ * replaced the version, or moved the alias between two reads. Nothing was concluded from mixed
+ * states; retry.
+ */
+export class ComponentVersionChangedError extends OcmError {
+  constructor(message: string, options?: OcmErrorOptions) {
+    super('COMPONENT_VERSION_CHANGED', message, {
+      hint: 'someone changed the version or alias meanwhile; look again and retry',
+      ...options,
+    });
+  }
+}
+
+/**
+ * Signing through an alias that names an earlier content of its version (the version was replaced
+ * and the alias was left behind). Signing would overwrite the version's current content with the
+ * signed old one, so it is refused.
+ */
+export class StaleAliasError extends OcmError {
+  readonly alias: string;
+  constructor(component: string, alias: string, version: string, aliasDigest: string, versionDigest: string) {
+    super(
+      'STALE_ALIAS',
+      `${component}: alias ${alias} names ${aliasDigest}, an earlier content of version ${version}, which now stores ${versionDigest}`,
+      { hint: `sign the version itself, or move the alias to it first (ocm add alias ${alias} ${version})` },
+    );
+    this.alias = alias;
+  }
+}
+
+/**
+ * The stored content of a local resource could not be read as the descriptor describes it (wrong
+ * size, unreadable): the resource and the component version are named, the store's error is `cause`.
+ * A content digest mismatch is an `ElementDigestMismatchError` instead.
+ */
+export class ResourceContentError extends OcmError {
+  readonly identity: Readonly<Record<string, string>>;
+  constructor(where: string, identity: Record<string, string>, reason: string, options?: OcmErrorOptions) {
+    super('RESOURCE_CONTENT_INVALID', `${where}: resource ${JSON.stringify(identity)}: ${reason}`, options);
+    this.identity = identity;
+  }
+}
+
+// ---------------------------------------------------------------- results
+
+/**
+ * What was done with one resource digest:
+ * - `content`: the stored digest was compared with the stored content and matches;
+ * - `computed`: the resource had no digest; it was computed from the stored content;
+ * - `stored`: the content is not in this repository (e.g. an `ociArtifact` by reference); the stored
+ *   digest is taken as is and the signature vouches for it, not for the content;
+ * - `excluded`: `EXCLUDE-FROM-SIGNATURE`, the content is deliberately not covered;
+ * - `none`: access `none`, nothing to digest.
+ */
+export type ResourceCheckKind = 'content' | 'computed' | 'stored' | 'excluded' | 'none';
+
+export interface ResourceCheck {
+  readonly identity: Readonly<Record<string, string>>;
+  readonly digest?: DigestSpec;
+  readonly check: ResourceCheckKind;
+}
+
+export interface ReferenceCheck {
+  readonly identity: Readonly<Record<string, string>>;
+  readonly componentName: string;
+  readonly version: string;
+  readonly digest: DigestSpec;
+}
+
+/**
+ * The options of `signDescriptor` (name, PEM key, algorithm, normalisation, hash, encoding, issuer)
+ * plus a signal. `normalisation` and `hash` apply to the signature and to the reference digests.
+ * Resource digests computed from content are always `SHA-256` (the OCM default for blobs): a
+ * referenced version's missing resource digests must compute the same at verification, which does
+ * not know these options. Digests are always required (`requireDigests` is not offered).
+ */
+export interface SignComponentVersionOptions extends Omit<SignDescriptorOptions, 'requireDigests'> {
+  readonly signal?: AbortSignal;
+}
+
+export interface SignComponentVersionResult {
+  readonly component: string;
+  /** The version signed (what `versionOrAlias` resolved to). */
+  readonly version: string;
+  readonly requested: string;
+  readonly kind: ResolutionKind;
+  /** Manifest digest of the signed version. */
+  readonly digest: string;
+  /** Manifest digest before signing (equal to `digest` when the signed descriptor was stored already). */
+  readonly previousDigest: string;
+  readonly signature: { readonly name: string; readonly algorithm: string; readonly digest: DigestSpec };
+  /** Aliases moved from `previousDigest` to `digest`, sorted. Aliases on other digests are untouched. */
+  readonly movedAliases: string[];
+  readonly resources: ResourceCheck[];
+  readonly references: ReferenceCheck[];
+}
+
+export interface VerifyComponentVersionOptions {
+  /** The signature to check; may be omitted when the descriptor carries exactly one. */
+  readonly name?: string;
+  /** SPKI or PKCS#1 PEM (string or bytes), or a loaded key. */
+  readonly publicKey: KeyInput;
+  readonly signal?: AbortSignal;
+}
+
+export interface VerifyComponentVersionResult {
+  readonly component: string;
+  readonly requested: string;
+  /** The version the name resolved to, how (`version`, `alias`, `computed`), and its manifest digest. */
+  readonly version: string;
+  readonly kind: ResolutionKind;
+  readonly digest: string;
+  readonly signature: {
+    readonly name: string;
+    readonly algorithm: string;
+    readonly mediaType: string;
+    readonly digest: DigestSpec;
+  };
+  readonly resources: ResourceCheck[];
+  readonly references: ReferenceCheck[];
+}
+
+// ---------------------------------------------------------------- signing
+
+/**
+ * Signs a stored component version (alias allowed) and stores the signed descriptor in its place.
+ *
+ * 1. Resource digests: local blobs are read from the repository and hashed; a stored digest must
+ *    match its content (`ElementDigestMismatchError`), a missing one is computed. Resources whose
+ *    content lives elsewhere (`ociArtifact` by reference, other remote accesses) must carry a digest
+ *    (`MissingDigestError`); it is kept as is. Access `none`: no digest.
+ * 2. Reference digests: computed recursively from the referenced versions in this repository (their
+ *    local resources are checked against content too); a stored digest of the same normalisation and
+ *    hash must match (`ElementDigestMismatchError`), otherwise it is (re)written.
+ * 3. Sign (`signDescriptor`), then re-push with conflict `replace` and `moveAliases`: the version's
+ *    manifest digest changes and every alias naming the old digest moves with it, in the same
+ *    repository operation (one lock on a CTF).
+ *
+ * Refuses an alias that names an earlier content of its version (`StaleAliasError`), and reports a
+ * concurrent change of the version (`ComponentVersionChangedError`).
+ */
+export async function signComponentVersion(
+  repo: OcmRepository,
+  component: string,
+  versionOrAlias: string,
+  options: SignComponentVersionOptions,
+): Promise<SignComponentVersionResult> {
+  const { signal } = options;
+  // Fail on an unreadable key before any content is read.
+  const privateKey = loadPrivateKey(options.privateKey);
+  const hash = canonicalHashAlgorithm(options.hash ?? SHA256);
+  const { descriptor, resolution } = await repo.getComponentVersion(component, versionOrAlias, opts(signal));
+  if (resolution.kind !== 'version') await assertCurrent(repo, resolution, signal, true);
+
+  const withResources = await checkResources(repo, descriptor, resolution, { mode: 'sign', ...opts(signal) });
+  const resolver = new RepositoryResolver(repo, signal);
+  const withReferences = await digestReferences(withResources.descriptor, {
+    resolver,
+    hash,
+    ...(options.normalisation === undefined ? {} : { normalisation: options.normalisation }),
+    ...(signal ? { signal } : {}),
+  });
+  const references = compareReferences(descriptor, withReferences, resolution);
+
+  const { signal: _, ...signing } = options;
+  const signed = signDescriptor(withReferences, {
+    ...signing,
+    privateKey,
+    hash,
+    requireDigests: true,
+  }) as unknown as DescriptorV2;
+  const entry = signed.signatures!.find((s) => s.name === options.name)!;
+
+  // Narrows the window in which a concurrent replace would be overwritten; see the check after the push.
+  await assertCurrent(repo, resolution, signal, false);
+  const stored = await repo.addComponentVersion(signed, {
+    conflict: 'replace',
+    moveAliases: true,
+    ...(signal ? { signal } : {}),
+  });
+  if (stored.status === 'replaced' && stored.previousDigest !== resolution.digest) {
+    // addComponentVersion has no compare-and-swap on the version tag: report, do not hide, the lost update.
+    throw new ComponentVersionChangedError(
+      `${component}:${resolution.version} was replaced by someone else while it was being signed ` +
+        `(read ${resolution.digest}, replaced ${stored.previousDigest}); the signed descriptor of the content ` +
+        `read first is now stored as ${stored.digest}`,
+    );
+  }
+  return {
+    component,
+    version: resolution.version,
+    requested: resolution.requested,
+    kind: resolution.kind,
+    digest: stored.digest,
+    previousDigest: stored.previousDigest ?? resolution.digest,
+    signature: { name: entry.name, algorithm: entry.signature.algorithm, digest: entry.digest },
+    movedAliases: (stored.aliases ?? [])
+      .filter((a) => a.moved)
+      .map((a) => a.alias)
+      .sort(),
+    resources: withResources.checks,
+    references,
+  };
+}
+
+// ---------------------------------------------------------------- verification
+
+/**
+ * Verifies a stored component version (alias allowed): the named signature over the descriptor
+ * (`verifyDescriptor`: descriptor digest, then RSA), then everything the digests describe — every
+ * local resource against its stored content, every component reference recomputed recursively from
+ * this repository (stored child digests are never trusted). The signature is checked first so that
+ * a wrong key fails before any content is read; any failure is a typed error naming what differs:
+ * `SignatureNotFoundError`, `AmbiguousSignatureError`, `SignatureVerificationError`,
+ * `DescriptorDigestMismatchError`, `ElementDigestMismatchError` (resource or reference identity, stored
+ * and computed digest), `MissingDigestError`, `ResourceContentError`, `InvalidKeyError`.
+ *
+ * Resources whose content is not in this repository are reported as `stored`: the signature covers
+ * their digest, nothing here can compare it with the content.
+ */
+export async function verifyComponentVersion(
+  repo: OcmRepository,
+  component: string,
+  versionOrAlias: string,
+  options: VerifyComponentVersionOptions,
+): Promise<VerifyComponentVersionResult> {
+  const { signal } = options;
+  const publicKey = loadPublicKey(options.publicKey);
+  const { descriptor, resolution } = await repo.getComponentVersion(component, versionOrAlias, opts(signal));
+  requireSignature(descriptor, options.name);
+  const entry = verifyDescriptor(descriptor, {
+    publicKey,
+    ...(options.name === undefined ? {} : { name: options.name }),
+  });
+
+  const { checks } = await checkResources(repo, descriptor, resolution, { mode: 'verify', ...opts(signal) });
+  const resolver = new RepositoryResolver(repo, signal);
+  try {
+    await verifyReferenceDigests(descriptor, { resolver, ...(signal ? { signal } : {}) });
+  } catch (err) {
+    throw located(err, where(resolution));
+  }
+  return {
+    component,
+    requested: resolution.requested,
+    version: resolution.version,
+    kind: resolution.kind,
+    digest: resolution.digest,
+    signature: {
+      name: entry.name,
+      algorithm: entry.signature.algorithm,
+      mediaType: entry.signature.mediaType,
+      digest: entry.digest,
+    },
+    resources: checks,
+    references: (descriptor.component.componentReferences ?? []).map((r) => ({
+      identity: signingIdentity(r),
+      componentName: r.componentName,
+      version: r.version,
+      digest: readDigestSpec(r.digest, 'component reference')!,
+    })),
+  };
+}
+
+// ---------------------------------------------------------------- internals
+
+function opts(signal: AbortSignal | undefined): { signal?: AbortSignal } {
+  return signal ? { signal } : {};
+}
+
+function where(res: ResolvedComponentVersion): string {
+  return res.requested === res.version
+    ? `${res.component}:${res.version}`
+    : `${res.component}:${res.version} (${res.requested})`;
+}
+
+/**
+ * Checks that the version's tag still names what `resolution` read. With `alias` the failure is a
+ * `StaleAliasError` (the alias was left behind by an earlier replace), else a concurrent change.
+ */
+async function assertCurrent(
+  repo: OcmRepository,
+  resolution: ResolvedComponentVersion,
+  signal: AbortSignal | undefined,
+  alias: boolean,
+): Promise<void> {
+  const current = await repo.resolveComponentVersion(resolution.component, resolution.version, opts(signal));
+  if (current.digest === resolution.digest) return;
+  if (alias) {
+    throw new StaleAliasError(
+      resolution.component,
+      resolution.requested,
+      resolution.version,
+      resolution.digest,
+      current.digest,
+    );
+  }
+  throw new ComponentVersionChangedError(
+    `${where(resolution)} changed while it was being signed: read ${resolution.digest}, now ${current.digest}; nothing was written`,
+  );
+}
+
+/** The same signature lookup `verifyDescriptor` does, before any content is read. */
+function requireSignature(descriptor: DescriptorV2, name: string | undefined): void {
+  const names = (descriptor.signatures ?? []).map((s, i) => (typeof s?.name === 'string' ? s.name : `#${i}`));
+  if (name === undefined) {
+    if (names.length === 0) throw new SignatureNotFoundError(undefined, names);
+    if (names.length > 1) throw new AmbiguousSignatureError(names);
+  } else if (!names.includes(name)) {
+    throw new SignatureNotFoundError(name, names);
+  }
+}
+
+/**
+ * Prefixes the message of a digest error with the component version it concerns (the signing core
+ * names only the element): the class, code and fields stay, so callers still branch on them.
+ */
+function located(err: unknown, at: string): unknown {
+  if (
+    (err instanceof ElementDigestMismatchError || err instanceof MissingDigestError) &&
+    !err.message.startsWith(at)
+  ) {
+    err.message = `${at}: ${err.message}`;
+  }
+  return err;
+}
+
+interface CheckOptions {
+  /**
+   * `sign`: compute missing digests of local content. `reference`: the same, for a referenced
+   * version (its descriptor is not written; computing the same digests again at verification is
+   * deterministic). `verify`: a resource with content must carry a digest.
+   */
+  readonly mode: 'sign' | 'verify' | 'reference';
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Checks every resource digest of a stored version against what the repository holds, and returns
+ * a copy of the descriptor with missing digests filled in (modes `sign`, `reference`).
+ */
+async function checkResources(
+  repo: OcmRepository,
+  descriptor: DescriptorV2,
+  resolution: ResolvedComponentVersion,
+  options: CheckOptions,
+): Promise<{ descriptor: DescriptorV2; checks: ResourceCheck[] }> {
+  const copy = structuredClone(descriptor);
+  const resources = copy.component.resources ?? [];
+  const checks: ResourceCheck[] = [];
+  for (const resource of resources) {
+    options.signal?.throwIfAborted();
+    try {
+      const check = await checkResource(repo, resource, resources, resolution, options);
+      if (check.check === 'computed') resource.digest = { ...check.digest! };
+      checks.push(check);
+    } catch (err) {
+      throw located(err, where(resolution));
+    }
+  }
+  return { descriptor: copy, checks };
+}
+
+async function checkResource(
+  repo: OcmRepository,
+  resource: Resource,
+  siblings: readonly Resource[],
+  resolution: ResolvedComponentVersion,
+  options: CheckOptions,
+): Promise<ResourceCheck> {
+  const identity = signingIdentity(resource);
+  const kind = 'resource';
+  if (isAccessType(resource.access, AccessType.None)) return { identity, check: 'none' };
+  const stored = readDigestSpec(resource.digest, `resource ${JSON.stringify(identity)}`);
+  if (stored && isExcludedDigest(stored)) return { identity, digest: stored, check: 'excluded' };
+
+  const local = localBlobAccess(resource.access);
+  if (!local) {
+    // ociArtifact by reference and other remote accesses: the content is not in this repository.
+    if (stored) return { identity, digest: stored, check: 'stored' };
+    throw new MissingDigestError(kind, identity, {
+      hint: `its content (access ${resource.access.type}) is not in this repository: add the digest (ociArtifactDigest/v1: the manifest digest) to the descriptor before signing`,
+    });
+  }
+  if (!stored && options.mode === 'verify') throw new MissingDigestError(kind, identity);
+
+  // The name asked for, not the version: an alias may name an earlier content of the version.
+  const blob = await repo.getLocalResource(
+    resolution.component,
+    resolution.requested,
+    descriptorIdentity(resource, siblings) as Identity,
+    opts(options.signal),
+  );
+  if (blob.resolution.digest !== resolution.digest) {
+    blob.content.destroy();
+    throw new ComponentVersionChangedError(
+      `${where(resolution)} moved from ${resolution.digest} to ${blob.resolution.digest} while its resources were read`,
+    );
+  }
+  const where_ = where(resolution);
+  const artifact = isManifestType(blob.descriptor.mediaType);
+  let computed: DigestSpec;
+  try {
+    if (artifact || stored?.normalisationAlgorithm === OCI_ARTIFACT_DIGEST_V1) {
+      if (!artifact) {
+        blob.content.destroy();
+        throw new UnsupportedAlgorithmError(
+          `digest of resource ${JSON.stringify(identity)} stored as ${blob.descriptor.mediaType}`,
+          OCI_ARTIFACT_DIGEST_V1,
+          [GENERIC_BLOB_DIGEST_V1],
+        );
+      }
+      // A local blob that is an OCI manifest: its digest is the manifest digest; reading it to the
+      // end makes the store verify the bytes against that digest.
+      for await (const _ of blob.content) options.signal?.throwIfAborted();
+      computed = ociArtifactDigest(blob.descriptor.digest);
+    } else {
+      computed = await genericBlobDigest(blob.content, {
+        hash: stored?.hashAlgorithm ?? SHA256,
+        ...opts(options.signal),
+      });
+    }
+  } catch (err) {
+    throw contentError(err, where_, identity, blob.descriptor.digest);
+  }
+  if (!stored) return { identity, digest: computed, check: 'computed' };
+  const comparable =
+    artifact && stored.normalisationAlgorithm === GENERIC_BLOB_DIGEST_V1
+      ? { ...computed, normalisationAlgorithm: GENERIC_BLOB_DIGEST_V1 } // ocm2's form (spec 4.2)
+      : computed;
+  if (!sameDigest(stored, comparable)) {
+    throw new ElementDigestMismatchError(kind, identity, { stored, computed });
+  }
+  return { identity, digest: stored, check: 'content' };
+}
+
+/**
+ * Translates the store's verdict on a local blob's bytes into an error naming the resource. A
+ * `DigestMismatchError` of the store (the blob file no longer hashes to its name) becomes an
+ * `ElementDigestMismatchError` whose stored digest is the one the descriptor's local reference
+ * names and whose computed digest is the one the bytes have.
+ */
+function contentError(
+  err: unknown,
+  at: string,
+  identity: Record<string, string>,
+  blobDigest: string,
+): unknown {
+  if (err instanceof ElementDigestMismatchError || err instanceof UnsupportedAlgorithmError) return err;
+  if (err instanceof DigestMismatchError) {
+    const spec = (digest: string) => {
+      const { algorithm, encoded } = parseDigest(digest);
+      return {
+        hashAlgorithm: canonicalHashAlgorithm(algorithm),
+        normalisationAlgorithm: GENERIC_BLOB_DIGEST_V1,
+        value: encoded,
+      };
+    };
+    let pair: { stored: DigestSpec; computed: DigestSpec } | undefined;
+    try {
+      pair = { stored: spec(err.expected), computed: spec(err.actual) };
+    } catch {
+      pair = undefined;
+    }
+    if (pair) {
+      const mismatch = new ElementDigestMismatchError('resource', identity, pair);
+      mismatch.message = `${at}: ${mismatch.message} (local blob ${blobDigest} was altered in storage)`;
+      Object.defineProperty(mismatch, 'cause', { value: err, enumerable: false, configurable: true });
+      return mismatch;
+    }
+  }
+  if (err instanceof DigestMismatchError || err instanceof SizeMismatchError) {
+    return new ResourceContentError(at, identity, `local blob ${blobDigest}: ${err.message}`, { cause: err });
+  }
+  return err;
+}
+
+/**
+ * Compares the reference digests just computed with those the descriptor stored: a stored digest of
+ * the same normalisation and hash must be equal (a referenced version changed since it was digested
+ * is an error, not a silent update); others are replaced by the new ones.
+ */
+function compareReferences(
+  before: DescriptorV2,
+  after: Record<string, unknown>,
+  resolution: ResolvedComponentVersion,
+): ReferenceCheck[] {
+  const computedList = ((after as unknown as DescriptorV2).component.componentReferences ?? []).map((r) =>
+    readDigestSpec(r.digest, 'component reference'),
+  );
+  return (before.component.componentReferences ?? []).map((reference, i) => {
+    const identity = signingIdentity(reference);
+    const computed = computedList[i]!;
+    const stored = readDigestSpec(reference.digest, `component reference ${JSON.stringify(identity)}`);
+    if (
+      stored &&
+      stored.normalisationAlgorithm === computed.normalisationAlgorithm &&
+      canonicalHashAlgorithm(stored.hashAlgorithm) === computed.hashAlgorithm &&
+      !sameDigest(stored, computed)
+    ) {
+      throw located(
+        new ElementDigestMismatchError('component reference', identity, { stored, computed }),
+        where(resolution),
+      );
+    }
+    return { identity, componentName: reference.componentName, version: reference.version, digest: computed };
+  });
+}
+
+/**
+ * Referenced versions come from the same repository. Each is checked like the referrer's own
+ * resources (mode `reference`): stored resource digests against content, missing ones computed, so
+ * the digest of a child covers its content even when the child itself was never signed.
+ */
+class RepositoryResolver implements ReferenceResolver {
+  readonly #repo: OcmRepository;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(repo: OcmRepository, signal: AbortSignal | undefined) {
+    this.#repo = repo;
+    this.#signal = signal;
+  }
+
+  async resolveReference(componentName: string, version: string, signal?: AbortSignal): Promise<unknown> {
+    const s = signal ?? this.#signal;
+    const { descriptor, resolution } = await this.#repo.getComponentVersion(componentName, version, opts(s));
+    const checked = await checkResources(this.#repo, descriptor, resolution, {
+      mode: 'reference',
+      ...opts(s),
+    });
+    return checked.descriptor;
+  }
+}
