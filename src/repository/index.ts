@@ -38,9 +38,3 @@ export {
   type VerifyComponentVersionResult,
   verifyComponentVersion,
 } from './signing.js';
-export {
-  type TransferOptions,
-  type TransferProgress,
-  type TransferResult,
-  transferComponentVersion,
-} from './transfer.js';
