@@ -38,3 +38,9 @@ export {
   type VerifyComponentVersionResult,
   verifyComponentVersion,
 } from './signing.js';
+export {
+  type TransferOptions,
+  type TransferProgress,
+  type TransferResult,
+  transferComponentVersion,
+} from './transfer.js';

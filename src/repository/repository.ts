@@ -16,6 +16,7 @@ import {
   versionFromTag,
   versionToTag,
 } from '../descriptor/index.js';
+import { mapLimit } from '../oci/concurrency.js';
 import { canBatch, canFetchReference } from '../oci/content/guards.js';
 import { fetchAll, readAll } from '../oci/content/read.js';
 import type { Content, OperationOptions, Store, StoreProvider } from '../oci/content/storage.js';
@@ -180,15 +181,41 @@ export class OcmRepository {
   readonly #creator: string;
   readonly #encoding: DescriptorEncoding;
   readonly #concurrency: number;
+  readonly #options: OcmRepositoryOptions;
   /** Local blobs pushed through this object, by digest: their descriptors name layers later. */
   readonly #pendingBlobs = new Map<string, Descriptor>();
 
   constructor(provider: StoreProvider, options: OcmRepositoryOptions = {}) {
     this.#provider = provider;
+    this.#options = options;
     this.#prefix = options.prefix ?? '';
     this.#creator = options.creator ?? CREATOR;
     this.#encoding = options.descriptorEncoding ?? 'yaml+tar';
     this.#concurrency = Math.max(1, options.concurrency ?? 8);
+  }
+
+  /**
+   * Runs `fn` with a repository whose writes form one unit where the backend supports it: on a CTF
+   * one lock and one commit (one rebuild of a .tar/.tgz) for everything `fn` does; elsewhere `fn`
+   * simply runs on this repository.
+   */
+  batch<T>(fn: (repository: OcmRepository) => Promise<T>, options: OperationOptions = {}): Promise<T> {
+    if (!canBatch(this.#provider)) return fn(this);
+    return this.#provider.batch((provider) => fn(this.#withProvider(provider)), options);
+  }
+
+  #withProvider(provider: StoreProvider): OcmRepository {
+    const child = new OcmRepository(provider, this.#options);
+    for (const [digest, d] of this.#pendingBlobs) child.#pendingBlobs.set(digest, d);
+    return child;
+  }
+
+  /**
+   * The OCI store of one component's repository: the level below component versions, for copying
+   * content as it is (transfer) or inspecting it. Writes here bypass every OCM rule.
+   */
+  ociStore(component: string): Store {
+    return this.#store(component);
   }
 
   /** The OCI repository (within the store) that holds `component`. */
@@ -401,7 +428,8 @@ export class OcmRepository {
       const current = await this.#currentAlias(store, component, alias, options);
       this.#checkExpectation(component, alias, options.expect, current);
       if (current?.digest !== target.digest) {
-        await this.#tagLoaded(store, loaded, alias, options);
+        // On a registry the store PUTs the manifest bytes it just fetched: no second GET.
+        await store.tag(loaded.descriptor, alias, options);
       }
       if (options.expect !== undefined && !canBatch(this.#provider)) {
         // No lock on a registry: read back, so a concurrent writer that won is reported, not hidden.
@@ -666,11 +694,6 @@ export class OcmRepository {
     if (!holds) throw new AliasConflictError(component, alias, expect, actual);
   }
 
-  /** Tags a manifest we hold in memory; on a registry the bytes are PUT under the tag directly. */
-  async #tagLoaded(store: Store, loaded: Loaded, tag: string, options: OperationOptions): Promise<void> {
-    await store.tag(loaded.descriptor, tag, options);
-  }
-
   async #localBlobLayers(
     store: Store,
     descriptor: DescriptorV2,
@@ -804,17 +827,4 @@ function findLayer(manifest: Manifest, digest: string): Descriptor | undefined {
 
 function sortedIdentity(identity: Identity): Record<string, string> {
   return Object.fromEntries(Object.entries(identity).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

@@ -1,0 +1,79 @@
+import { readAll } from '../oci/content/read.js';
+import { type Credential, type CredentialProvider, dockerConfigCredentials } from '../oci/registry/index.js';
+import { type OpenedRepository, type OpenRepositoryOptions, openRepository } from '../open.js';
+import { flag, type Parsed, str } from './args.js';
+import { type CliIO, UsageError } from './io.js';
+import { Progress } from './render.js';
+
+/** What every command gets: the injected world, the global flags, and repositories it opened. */
+export class Context {
+  readonly io: CliIO;
+  readonly values: Parsed['values'];
+  readonly quiet: boolean;
+  readonly #opened: OpenedRepository[] = [];
+  #credentials: Credential | CredentialProvider | undefined;
+
+  constructor(io: CliIO, values: Parsed['values']) {
+    this.io = io;
+    this.values = values;
+    this.quiet = flag(values, 'quiet');
+  }
+
+  out(text: string): void {
+    this.io.stdout.write(text);
+  }
+
+  /** A note for people (stderr), silenced by --quiet. */
+  note(text: string): void {
+    if (!this.quiet) this.io.stderr.write(`${text}\n`);
+  }
+
+  progress(): Progress {
+    const tty = this.io.isTTY === true && !this.quiet;
+    return new Progress(tty ? (t) => this.io.stderr.write(t) : undefined, this.io.columns ?? 80);
+  }
+
+  /** Credentials: --username with --password-stdin, else the docker config (DOCKER_CONFIG, ~/.docker). */
+  async credentials(): Promise<Credential | CredentialProvider> {
+    if (this.#credentials) return this.#credentials;
+    const username = str(this.values, 'username');
+    if (flag(this.values, 'password-stdin')) {
+      if (!username) throw new UsageError('--password-stdin needs --username');
+      if (!this.io.stdin) throw new UsageError('--password-stdin: no standard input');
+      const password = Buffer.from(await readAll(this.io.stdin, 64 * 1024))
+        .toString('utf8')
+        .replace(/\r?\n$/, '');
+      if (password === '') throw new UsageError('--password-stdin: standard input is empty');
+      this.#credentials = { username, password };
+    } else if (username) {
+      throw new UsageError(
+        '--username needs --password-stdin',
+        'pipe the password in: echo "$PASSWORD" | ocm ... --username USER --password-stdin',
+      );
+    } else {
+      this.#credentials = dockerConfigCredentials({ env: this.io.env });
+    }
+    return this.#credentials;
+  }
+
+  async open(
+    reference: string,
+    options: Pick<OpenRepositoryOptions, 'create' | 'readOnly'> = {},
+  ): Promise<OpenedRepository> {
+    const caFile = str(this.values, 'ca-file');
+    const opened = await openRepository(reference, {
+      cwd: this.io.cwd,
+      credentials: await this.credentials(),
+      ...(flag(this.values, 'plain-http') ? { plainHttp: true } : {}),
+      ...(flag(this.values, 'insecure') ? { insecure: true } : {}),
+      ...(caFile ? { caFile } : {}),
+      ...options,
+    });
+    this.#opened.push(opened);
+    return opened;
+  }
+
+  async close(): Promise<void> {
+    for (const o of this.#opened.splice(0)) await o.close().catch(() => {});
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The one place that turns a repository reference into a store (DESIGN section 2): a CTF path or a
+ * registry URL becomes an `OcmRepository` over the matching backend.
+ *
+ * Grammar (DESIGN section 5, after ocm2's `compref.guessType`): `ctf::PATH` and `oci::HOST[/PREFIX]`
+ * force the type; otherwise `http(s)://` and `oci://` URLs, `localhost[:port]`, `host:port` and a
+ * first segment that looks like a domain (`ghcr.io/org`) are registries, and everything else (`./x`,
+ * `/x`, `*.tar`, `*.tgz`, a bare word) is a CTF path.
+ */
+import { resolve } from 'node:path';
+import { Agent } from 'undici';
+import { Ctf } from './ctf/ctf.js';
+import { CtfStore } from './ctf/store/store.js';
+import { InvalidReferenceError } from './oci/errors.js';
+import { isValidRegistryHost } from './oci/reference.js';
+import {
+  type Credential,
+  type CredentialProvider,
+  RegistryStore,
+  type RequestEvent,
+  type RetryOptions,
+} from './oci/registry/index.js';
+import { OcmRepository, type OcmRepositoryOptions } from './repository/index.js';
+
+export type RepositorySpec =
+  | { readonly type: 'ctf'; readonly path: string }
+  | { readonly type: 'oci'; readonly host: string; readonly prefix: string; readonly plainHttp?: boolean };
+
+const archiveExtension = /\.(tar|tgz|tar\.gz)$/i;
+
+/** Parses a repository reference; relative CTF paths are resolved against `cwd`. */
+export function parseRepositorySpec(text: string, cwd = '.'): RepositorySpec {
+  if (typeof text !== 'string' || text.trim() === '')
+    throw new InvalidReferenceError('empty repository reference');
+  let rest = text.trim();
+  let forced: 'ctf' | 'oci' | undefined;
+  const typed = /^(ctf|CTF|CommonTransportFormat|oci|OCI|OCIRepository|OCIRegistry)::/.exec(rest);
+  if (typed) {
+    forced = typed[1]!.toLowerCase().startsWith('c') ? 'ctf' : 'oci';
+    rest = rest.slice(typed[0].length);
+  }
+  if (forced === 'ctf' || (!forced && looksLikePath(rest)))
+    return { type: 'ctf', path: resolve(cwd, rest.replace(/^file:\/\//, '')) };
+  let plainHttp: boolean | undefined;
+  const scheme = /^(https?|oci):\/\//i.exec(rest);
+  if (scheme) {
+    plainHttp =
+      scheme[1]!.toLowerCase() === 'http' ? true : scheme[1]!.toLowerCase() === 'https' ? false : undefined;
+    rest = rest.slice(scheme[0].length);
+  }
+  rest = rest.replace(/\/+$/, '');
+  const slash = rest.indexOf('/');
+  const host = slash < 0 ? rest : rest.slice(0, slash);
+  const prefix = slash < 0 ? '' : rest.slice(slash + 1);
+  if (!isValidRegistryHost(host))
+    throw new InvalidReferenceError(
+      `invalid registry host ${JSON.stringify(host)} in ${JSON.stringify(text)}`,
+    );
+  if (
+    prefix !== '' &&
+    !/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(prefix)
+  ) {
+    throw new InvalidReferenceError(
+      `invalid repository path ${JSON.stringify(prefix)} in ${JSON.stringify(text)}`,
+    );
+  }
+  return { type: 'oci', host, prefix, ...(plainHttp === undefined ? {} : { plainHttp }) };
+}
+
+function looksLikePath(text: string): boolean {
+  if (/^(https?|oci):\/\//i.test(text)) return false;
+  if (
+    text.startsWith('file://') ||
+    text.startsWith('/') ||
+    text.startsWith('./') ||
+    text.startsWith('../') ||
+    text === '.' ||
+    text === '..'
+  )
+    return true;
+  if (archiveExtension.test(text)) return true;
+  const first = text.split('/')[0]!;
+  if (
+    first === 'localhost' ||
+    /^localhost:\d+$/.test(first) ||
+    /:\d+$/.test(first) ||
+    /^\[[0-9a-fA-F:.]+\]/.test(first)
+  )
+    return false;
+  if (/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/.test(first) || /^\d{1,3}(\.\d{1,3}){3}$/.test(first))
+    return false;
+  return true;
+}
+
+export function formatRepositorySpec(spec: RepositorySpec): string {
+  return spec.type === 'ctf' ? spec.path : `${spec.host}${spec.prefix ? `/${spec.prefix}` : ''}`;
+}
+
+export interface OpenRepositoryOptions
+  extends Pick<OcmRepositoryOptions, 'creator' | 'descriptorEncoding' | 'concurrency'> {
+  /** CTF: create an empty one when the path is free. Default false. */
+  readonly create?: boolean;
+  /** CTF: refuse writes. Default false. */
+  readonly readOnly?: boolean;
+  /** Registry: credentials, or a provider such as `dockerConfigCredentials(...)`. */
+  readonly credentials?: Credential | CredentialProvider;
+  /** Registry: HTTP instead of HTTPS. Default: from the URL scheme, else true only for loopback hosts. */
+  readonly plainHttp?: boolean;
+  /** Registry: accept any TLS certificate. Default false. */
+  readonly insecure?: boolean;
+  /** Registry: extra trusted CA certificates (PEM file). */
+  readonly caFile?: string;
+  readonly retry?: RetryOptions;
+  readonly onRequest?: (event: RequestEvent) => void;
+  readonly lockTimeoutMs?: number;
+  /** Resolves relative CTF paths. Default the process's working directory. */
+  readonly cwd?: string;
+}
+
+export interface GarbageReport {
+  readonly entries: number;
+  readonly blobs: number;
+  readonly bytes: number;
+  readonly tempFiles: number;
+}
+
+export interface OpenedRepository {
+  readonly repository: OcmRepository;
+  readonly spec: RepositorySpec;
+  /** CTF only: garbage collection (see `Ctf.gc`); registries collect their own garbage. */
+  readonly collectGarbage?: (options?: { dryRun?: boolean; signal?: AbortSignal }) => Promise<GarbageReport>;
+  /** Releases files, connections and working copies. */
+  close(): Promise<void>;
+}
+
+/** Opens an OCM repository on a CTF or a registry. */
+export async function openRepository(
+  ref: string | RepositorySpec,
+  options: OpenRepositoryOptions = {},
+): Promise<OpenedRepository> {
+  const spec = typeof ref === 'string' ? parseRepositorySpec(ref, options.cwd) : ref;
+  const repoOptions = {
+    ...(options.creator === undefined ? {} : { creator: options.creator }),
+    ...(options.descriptorEncoding === undefined ? {} : { descriptorEncoding: options.descriptorEncoding }),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+  };
+  if (spec.type === 'ctf') {
+    const ctf = await Ctf.open(spec.path, {
+      create: options.create ?? false,
+      mode: options.readOnly ? 'readonly' : 'readwrite',
+      ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+    });
+    const store = new CtfStore(ctf);
+    return {
+      repository: new OcmRepository(store, repoOptions),
+      spec,
+      collectGarbage: async (o = {}) => {
+        const r = await store.gc(o);
+        return { entries: r.entries.length, blobs: r.blobs.length, bytes: r.bytes, tempFiles: r.tempFiles };
+      },
+      close: () => store.close(),
+    };
+  }
+  const dispatcher = options.insecure
+    ? new Agent({ connect: { rejectUnauthorized: false }, keepAliveTimeout: 30_000 })
+    : undefined;
+  const store = new RegistryStore({
+    host: spec.host,
+    ...(options.plainHttp !== undefined
+      ? { plainHttp: options.plainHttp }
+      : spec.plainHttp !== undefined
+        ? { plainHttp: spec.plainHttp }
+        : {}),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    ...(options.caFile === undefined ? {} : { caFile: options.caFile }),
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
+    ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+    ...(dispatcher === undefined ? {} : { dispatcher }),
+  });
+  return {
+    repository: new OcmRepository(store, { ...repoOptions, prefix: spec.prefix }),
+    spec,
+    close: async () => {
+      await store.close();
+      await dispatcher?.close();
+    },
+  };
+}

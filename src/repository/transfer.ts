@@ -1,0 +1,159 @@
+import { type Readable, Transform } from 'node:stream';
+import { versionToTag } from '../descriptor/index.js';
+import { mapLimit } from '../oci/concurrency.js';
+import { fetchAll } from '../oci/content/read.js';
+import type { OperationOptions, Store } from '../oci/content/storage.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { isImageIndex, parseManifest } from '../oci/manifest.js';
+import { isManifestType } from '../oci/mediatype.js';
+import { VersionExistsError } from './errors.js';
+import type { OcmRepository } from './repository.js';
+
+export interface TransferOptions extends OperationOptions {
+  /** Also set, in the target, the aliases that point at the transferred version in the source. */
+  readonly copyAliases?: boolean;
+  /**
+   * When the target holds the version with other content: `abort` (default) fails with
+   * `VersionExistsError`, `skip` leaves it, `replace` overwrites it.
+   */
+  readonly conflict?: 'abort' | 'skip' | 'replace';
+  /** Blobs copied at once. Default 4. */
+  readonly concurrency?: number;
+  /** Called as blob bytes flow, and once per blob that the target has already. */
+  readonly onProgress?: (event: TransferProgress) => void;
+}
+
+export interface TransferProgress {
+  readonly digest: string;
+  readonly size: number;
+  /** Bytes of this blob copied so far (equals `size` when done or skipped). */
+  readonly done: number;
+  readonly skipped: boolean;
+}
+
+export interface TransferResult {
+  readonly component: string;
+  readonly version: string;
+  readonly digest: string;
+  readonly status: 'copied' | 'unchanged' | 'skipped' | 'replaced';
+  /** Blobs and manifests copied, and those the target had already. */
+  readonly copied: number;
+  readonly existing: number;
+  readonly bytes: number;
+  readonly aliases: readonly string[];
+}
+
+/**
+ * Copies one component version (by version or alias) from `source` to `target` exactly as stored:
+ * same manifest, same blobs, same digests, so signatures stay valid. Blobs the target has already
+ * are skipped (HEAD), everything else is streamed and verified on both sides; the manifest is
+ * pushed only after everything it names is present, and tagged with the version last.
+ */
+export async function transferComponentVersion(
+  source: OcmRepository,
+  target: OcmRepository,
+  component: string,
+  versionOrAlias: string,
+  options: TransferOptions = {},
+): Promise<TransferResult> {
+  const resolved = await source.resolveComponentVersion(component, versionOrAlias, options);
+  const from = source.ociStore(component);
+  const to = target.ociStore(component);
+  const tag = versionToTag(resolved.version);
+  const base = { component, version: resolved.version, digest: resolved.digest };
+
+  let status: TransferResult['status'] = 'copied';
+  const current = await to.resolve(tag, options).catch((err: Error) => {
+    if ((err as { code?: string }).code === 'NOT_FOUND') return undefined;
+    throw err;
+  });
+  if (current && current.digest !== resolved.digest) {
+    if (options.conflict === 'skip')
+      return { ...base, status: 'skipped', copied: 0, existing: 0, bytes: 0, aliases: [] };
+    if (options.conflict !== 'replace')
+      throw new VersionExistsError(component, resolved.version, {
+        hint: 'the target holds this version with other content; use conflict "replace" or "skip"',
+      });
+    status = 'replaced';
+  }
+  const stats = { copied: 0, existing: 0, bytes: 0 };
+  if (current?.digest === resolved.digest) status = 'unchanged';
+  else await copyGraph(from, to, resolved.manifest, stats, options);
+  if (status !== 'unchanged') await to.tag(resolved.manifest, tag, options);
+
+  const aliases: string[] = [];
+  if (options.copyAliases) {
+    for (const a of await source.listComponentVersionAliases(component, options)) {
+      if (a.digest !== resolved.digest) continue;
+      await target.addComponentVersionAlias(component, resolved.version, a.alias, options);
+      aliases.push(a.alias);
+    }
+  }
+  return { ...base, status, ...stats, aliases };
+}
+
+/** Copies a manifest or index and everything below it, children first. */
+async function copyGraph(
+  from: Store,
+  to: Store,
+  root: Descriptor,
+  stats: { copied: number; existing: number; bytes: number },
+  options: TransferOptions,
+): Promise<void> {
+  if (await to.exists(root, options)) {
+    stats.existing++;
+    return;
+  }
+  const bytes = await fetchAll(from, root, options);
+  const manifest = parseManifest(bytes, root.mediaType);
+  const children = isImageIndex(manifest) ? [...manifest.manifests] : [manifest.config, ...manifest.layers];
+  const blobs = children.filter((c) => !isManifestType(c.mediaType));
+  for (const child of children)
+    if (isManifestType(child.mediaType)) await copyGraph(from, to, child, stats, options);
+  await mapLimit(uniqueByDigest(blobs), options.concurrency ?? 4, (blob) =>
+    copyBlob(from, to, blob, stats, options),
+  );
+  await to.push(root, bytes, options);
+  stats.copied++;
+  stats.bytes += bytes.byteLength;
+}
+
+async function copyBlob(
+  from: Store,
+  to: Store,
+  blob: Descriptor,
+  stats: { copied: number; existing: number; bytes: number },
+  options: TransferOptions,
+): Promise<void> {
+  if (await to.exists(blob, options)) {
+    stats.existing++;
+    options.onProgress?.({ digest: blob.digest, size: blob.size, done: blob.size, skipped: true });
+    return;
+  }
+  const fetched = await from.fetch(blob, options);
+  let content: Readable = fetched;
+  const report = options.onProgress;
+  if (report) {
+    // Count bytes as the target consumes them; a 'data' listener would start the flow too early.
+    let done = 0;
+    content = fetched.pipe(
+      new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          done += chunk.byteLength;
+          report({ digest: blob.digest, size: blob.size, done, skipped: false });
+          callback(null, chunk);
+        },
+      }),
+    );
+    fetched.on('error', (err) => content.destroy(err));
+  }
+  await to.push(blob, content, options);
+  stats.copied++;
+  stats.bytes += blob.size;
+}
+
+function uniqueByDigest(list: readonly Descriptor[]): Descriptor[] {
+  const seen = new Map<string, Descriptor>();
+  for (const d of list) if (!seen.has(d.digest)) seen.set(d.digest, d);
+  return [...seen.values()];
+}
