@@ -22,6 +22,9 @@ import {
 } from './oci/registry/index.js';
 import { OcmRepository, type OcmRepositoryOptions } from './repository/index.js';
 
+/** Credentials, as the CLI gathers them; re-exported so that nothing above this file needs the registry. */
+export { type Credential, type CredentialProvider, dockerConfigCredentials } from './oci/registry/index.js';
+
 export type RepositorySpec =
   | { readonly type: 'ctf'; readonly path: string }
   | { readonly type: 'oci'; readonly host: string; readonly prefix: string; readonly plainHttp?: boolean };

@@ -1,6 +1,12 @@
 import { readAll } from '../oci/content/read.js';
-import { type Credential, type CredentialProvider, dockerConfigCredentials } from '../oci/registry/index.js';
-import { type OpenedRepository, type OpenRepositoryOptions, openRepository } from '../open.js';
+import {
+  type Credential,
+  type CredentialProvider,
+  dockerConfigCredentials,
+  type OpenedRepository,
+  type OpenRepositoryOptions,
+  openRepository,
+} from '../open.js';
 import { flag, type Parsed, str } from './args.js';
 import { type CliIO, UsageError } from './io.js';
 import { Progress } from './render.js';
