@@ -22,7 +22,6 @@ import { parseDigest } from '../oci/digest.js';
 import { DigestMismatchError, OcmError, type OcmErrorOptions, SizeMismatchError } from '../oci/errors.js';
 import { isManifestType } from '../oci/mediatype.js';
 import {
-  AmbiguousSignatureError,
   canonicalHashAlgorithm,
   type DigestSpec,
   digestReferences,
@@ -39,7 +38,6 @@ import {
   type ReferenceResolver,
   readDigestSpec,
   SHA256,
-  SignatureNotFoundError,
   type SignDescriptorOptions,
   sameDigest,
   signDescriptor,
@@ -282,7 +280,6 @@ export async function verifyComponentVersion(
   const { signal } = options;
   const publicKey = loadPublicKey(options.publicKey);
   const { descriptor, resolution } = await repo.getComponentVersion(component, versionOrAlias, opts(signal));
-  requireSignature(descriptor, options.name);
   const entry = verifyDescriptor(descriptor, {
     publicKey,
     ...(options.name === undefined ? {} : { name: options.name }),
@@ -353,17 +350,6 @@ async function assertCurrent(
   throw new ComponentVersionChangedError(
     `${where(resolution)} changed while it was being signed: read ${resolution.digest}, now ${current.digest}; nothing was written`,
   );
-}
-
-/** The same signature lookup `verifyDescriptor` does, before any content is read. */
-function requireSignature(descriptor: DescriptorV2, name: string | undefined): void {
-  const names = (descriptor.signatures ?? []).map((s, i) => (typeof s?.name === 'string' ? s.name : `#${i}`));
-  if (name === undefined) {
-    if (names.length === 0) throw new SignatureNotFoundError(undefined, names);
-    if (names.length > 1) throw new AmbiguousSignatureError(names);
-  } else if (!names.includes(name)) {
-    throw new SignatureNotFoundError(name, names);
-  }
 }
 
 /**
