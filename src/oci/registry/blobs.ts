@@ -263,7 +263,7 @@ async function chunked(ctx: BlobContext, expected: Descriptor, stream: Readable,
       if (offset + chunk.byteLength > expected.size) {
         throw new SizeMismatchError(expected.size, offset + chunk.byteLength, `blob ${expected.digest}`);
       }
-      digester.update(chunk);
+      for (const part of chunk.parts) digester.update(part);
       for (let restarts = 0; ; restarts++) {
         try {
           session = await patchChunk(ctx, session, chunk, offset, signal);
@@ -304,49 +304,74 @@ async function chunked(ctx: BlobContext, expected: Descriptor, stream: Readable,
   }
 }
 
-async function* rechunk(stream: Readable, size: number): AsyncGenerator<Buffer> {
+/** The bytes of one PATCH, kept as the stream's own buffers: no copy, one chunk in memory. */
+class Chunk {
+  readonly parts: readonly Buffer[];
+  readonly byteLength: number;
+  constructor(parts: readonly Buffer[], byteLength: number) {
+    this.parts = parts;
+    this.byteLength = byteLength;
+  }
+
+  /** The parts from byte `start` of the chunk on. */
+  from(start: number): Buffer[] {
+    let skip = start;
+    const out: Buffer[] = [];
+    for (const p of this.parts) {
+      if (skip >= p.byteLength) {
+        skip -= p.byteLength;
+        continue;
+      }
+      out.push(skip > 0 ? p.subarray(skip) : p);
+      skip = 0;
+    }
+    return out;
+  }
+}
+
+async function* rechunk(stream: Readable, size: number): AsyncGenerator<Chunk> {
   let parts: Buffer[] = [];
   let length = 0;
   for await (const c of stream) {
-    const buf = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
-    parts.push(buf);
-    length += buf.byteLength;
-    if (length >= size) {
-      const whole = Buffer.concat(parts, length);
+    let buf = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
+    while (length + buf.byteLength >= size) {
+      const take = size - length;
+      parts.push(buf.subarray(0, take));
+      yield new Chunk(parts, size);
       parts = [];
       length = 0;
-      for (let i = 0; i + size <= whole.byteLength; i += size) yield whole.subarray(i, i + size);
-      const rest = whole.byteLength % size;
-      if (rest) {
-        parts.push(whole.subarray(whole.byteLength - rest));
-        length = rest;
-      }
+      buf = buf.subarray(take);
+    }
+    if (buf.byteLength > 0) {
+      parts.push(buf);
+      length += buf.byteLength;
     }
   }
-  if (length) yield Buffer.concat(parts, length);
+  if (length) yield new Chunk(parts, length);
 }
 
 async function patchChunk(
   ctx: BlobContext,
   session: URL,
-  chunk: Buffer,
+  chunk: Chunk,
   offset: number,
   signal?: AbortSignal,
 ) {
   const policy = ctx.client.retryPolicy;
   let sent = 0; // bytes of this chunk the registry holds
   for (let attempt = 1; ; attempt++) {
-    const part = chunk.subarray(sent);
+    const length = chunk.byteLength - sent;
     const start = offset + sent;
+    const parts = chunk.from(sent);
     const req: ClientRequest = {
       method: 'PATCH',
       url: session,
       headers: {
         'content-type': octet,
-        'content-length': String(part.byteLength),
-        'content-range': `${start}-${start + part.byteLength - 1}`,
+        'content-length': String(length),
+        'content-range': `${start}-${start + length - 1}`,
       },
-      body: part,
+      body: () => Readable.from(parts),
       scopes: ctx.pushScopes,
       expect: [202, 204],
       idempotent: false,
