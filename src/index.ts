@@ -1,0 +1,68 @@
+/**
+ * The public API of ocm-ts. Everything a user may import is re-exported here by name; the rest is
+ * internal and may change.
+ */
+export { Ctf, type GcOptions, type GcReport, type OpenCtfOptions } from './ctf/ctf.js';
+export { InvalidArchiveError, InvalidIndexError, LockTimeoutError, ReadOnlyError } from './ctf/errors.js';
+export { CtfRepository, CtfStore } from './ctf/store/store.js';
+export {
+  type DescriptorV2,
+  InvalidComponentNameError,
+  InvalidDescriptorError,
+  InvalidVersionError,
+  parseDescriptor,
+  type Resource,
+  type Source,
+  serialiseDescriptor,
+  validateDescriptor,
+} from './descriptor/index.js';
+export {
+  canBatch,
+  canDelete,
+  canFetchReference,
+  canListTags,
+  canUntag,
+  fetchAll,
+} from './oci/content/index.js';
+export type {
+  Deleter,
+  Fetcher,
+  OperationOptions,
+  Pusher,
+  Resolver,
+  Store,
+  StoreProvider,
+  Tagger,
+  TagLister,
+  Untagger,
+} from './oci/content/storage.js';
+export type { Descriptor } from './oci/descriptor.js';
+export {
+  DigestMismatchError,
+  InvalidDigestError,
+  InvalidManifestError,
+  InvalidReferenceError,
+  NotFoundError,
+  OcmError,
+  SizeMismatchError,
+  TooLargeError,
+  UnsupportedError,
+} from './oci/errors.js';
+export {
+  CredentialError,
+  dockerConfigCredentials,
+  RegistryAuthError,
+  RegistryError,
+  RegistryStore,
+  type RegistryStoreOptions,
+  TagDeletionUnsupportedError,
+} from './oci/registry/index.js';
+export {
+  type OpenedRepository,
+  type OpenRepositoryOptions,
+  openRepository,
+  parseRepositorySpec,
+  type RepositorySpec,
+} from './open.js';
+export * from './repository/index.js';
+export { VERSION } from './version.js';
