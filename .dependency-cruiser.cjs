@@ -70,6 +70,14 @@ module.exports = {
       to: { path: ['^src/(ctf|oci/registry|cli|open)', io] },
     },
     {
+      name: 'constructor-knows-no-backend',
+      comment:
+        'constructor/ builds component versions through repository/; it may read files, never pick a store',
+      severity: 'error',
+      from: { path: '^src/constructor/' },
+      to: { path: '^src/(ctf|oci/registry|cli)(/|$)' },
+    },
+    {
       name: 'cli-knows-no-storage-internals',
       severity: 'error',
       from: { path: '^src/cli/' },

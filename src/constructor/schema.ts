@@ -1,0 +1,169 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { formatPath, pointerSegments } from '../descriptor/path.js';
+import { isDateTime } from '../descriptor/schema.js';
+import type { ConstructorIssue } from './errors.js';
+import upstream from './schema/component-constructor-v1.schema-2020-12.json' with { type: 'json' };
+
+type SchemaObject = Record<string, unknown>;
+
+/**
+ * The schema compiled, derived from the shipped upstream copy (see `schema/NOTICE.md`):
+ * - the top-level `oneOf` (a `components:` list, or one component inline) becomes
+ *   `if: {required: [components]}`, and each element's `oneOf` (`access` branch, `input` branch)
+ *   becomes `if: {required: [input]}`. Errors then speak of the branch the user meant instead of
+ *   "must match exactly one schema". The one document this accepts that `oneOf` refused, an element
+ *   with both `input` and `access` (which may match both branches), is refused by `elementIssues`;
+ * - every remaining `oneOf` has branches of disjoint types (null | list, string | mapping), where
+ *   `anyOf` accepts exactly the same values and reports more simply.
+ */
+export function derivedSchema(): SchemaObject {
+  const schema = structuredClone(upstream) as unknown as SchemaObject;
+  const defs = schema.$defs as Record<string, SchemaObject>;
+  const [multi, single] = schema.oneOf as [SchemaObject, SchemaObject];
+  delete schema.oneOf;
+  Object.assign(schema, conditional({ type: 'object', required: ['components'] }, multi, single));
+  for (const name of ['resourceDefinition', 'sourceDefinition'] as const) {
+    const def = defs[name]!;
+    const branches = def.oneOf as SchemaObject[];
+    const inputBranch = branches.find((b) => (b.required as string[]).includes('input'))!;
+    const accessBranch = branches.find((b) => (b.required as string[]).includes('access'))!;
+    delete def.oneOf;
+    Object.assign(def, conditional({ required: ['input'] }, inputBranch, accessBranch));
+  }
+  return oneOfToAnyOf(schema) as SchemaObject;
+}
+
+/** JSON Schema `if`/`then`/`else` (the object is a schema, never awaited). */
+function conditional(test: SchemaObject, then: SchemaObject, otherwise: SchemaObject): SchemaObject {
+  return { if: test, then, else: otherwise };
+}
+
+function oneOfToAnyOf(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(oneOfToAnyOf);
+  if (node === null || typeof node !== 'object') return node;
+  const out: SchemaObject = {};
+  for (const [key, value] of Object.entries(node)) out[key === 'oneOf' ? 'anyOf' : key] = oneOfToAnyOf(value);
+  return out;
+}
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (compiled === undefined) {
+    // strict: false because the upstream schema has keywords Ajv's strict mode flags (patterns on
+    // untyped definitions); logger: false because library code never writes to the console.
+    const ajv = new Ajv2020({ allErrors: true, strict: false, logger: false, validateFormats: true });
+    ajv.addFormat('date-time', isDateTime);
+    compiled = ajv.compile(derivedSchema());
+  }
+  return compiled;
+}
+
+/** The schema's findings, one per failing value; empty when the document is valid. */
+export function constructorSchemaIssues(document: unknown): ConstructorIssue[] {
+  const validate = validator();
+  if (validate(document)) return [];
+  return condense(validate.errors ?? []).map((e) => toIssue(document, e));
+}
+
+/**
+ * Drops what only explains a failed `if` or the branches of an `anyOf` the value was not meant for.
+ * An `anyOf` whose value failed inside a branch keeps that inner failure; one whose value matched no
+ * branch by type alone becomes a single "must be X or Y".
+ */
+function condense(errors: readonly ErrorObject[]): ErrorObject[] {
+  const dropped = new Set<ErrorObject>();
+  const added: ErrorObject[] = [];
+  for (const e of errors) if (e.keyword === 'if' || e.keyword === 'propertyNames') dropped.add(e);
+  for (const anyOf of errors) {
+    if (anyOf.keyword !== 'anyOf') continue;
+    dropped.add(anyOf);
+    const at = errors.filter(
+      (e) => e !== anyOf && e.instancePath === anyOf.instancePath && e.keyword !== 'if',
+    );
+    const deeper = errors.some((e) => e.instancePath.startsWith(`${anyOf.instancePath}/`));
+    const typeErrors = at.filter((e) => e.keyword === 'type');
+    for (const e of typeErrors) dropped.add(e);
+    if (!deeper && typeErrors.length === at.length) {
+      const types = [...new Set(typeErrors.map((e) => String((e.params as { type?: unknown }).type)))];
+      added.push({ ...anyOf, keyword: 'type', params: { type: types.join(',') } });
+    }
+  }
+  const kept = [...errors.filter((e) => !dropped.has(e)), ...added];
+  const seen = new Set<string>();
+  return kept.filter((e) => {
+    const key = `${e.instancePath}\u0000${e.keyword}\u0000${JSON.stringify(e.params)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+const defs = upstream.$defs;
+
+/** Messages for the schema's patterns, which Ajv would quote as raw regular expressions. */
+const patternMessages: Record<string, string> = {
+  [defs.componentName.pattern]:
+    'must be a component name: lower-case, a DNS domain and at least one path segment (e.g. github.com/acme/app)',
+  [defs.relaxedSemver.pattern]:
+    'must be a relaxed semantic version such as 1.2.3, v1.2, 1 or 1.0.0-rc.1+build.5 (no leading zeros)',
+  [defs.identityAttributeKey.pattern]:
+    'must be lower-case letters, digits, "-", "_" or "+", starting and ending with a letter or digit',
+  [defs.ocmType.pattern]: 'must be a type name such as ociArtifact, File/v1 or my.type/v1alpha1',
+};
+
+function toIssue(document: unknown, e: ErrorObject): ConstructorIssue {
+  const segments = pointerSegments(document, e.instancePath);
+  const params = e.params as Record<string, unknown>;
+  let message = e.message ?? 'is invalid';
+  switch (e.keyword) {
+    case 'required':
+      segments.push(String(params.missingProperty));
+      message = 'is required';
+      break;
+    case 'additionalProperties':
+      segments.push(String(params.additionalProperty));
+      message = 'is not allowed here';
+      break;
+    case 'pattern':
+      message = patternMessages[String(params.pattern)] ?? message;
+      break;
+    case 'enum':
+      message = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+      break;
+    case 'const':
+      message = `must be ${JSON.stringify(params.allowedValue)}`;
+      break;
+    case 'format':
+      message = 'must be an RFC 3339 date-time such as 2025-03-18T09:44:42Z';
+      break;
+    case 'minLength':
+      message = params.limit === 1 ? 'must not be empty' : `must have at least ${params.limit} characters`;
+      break;
+    case 'maxLength':
+      message = `must have at most ${params.limit} characters`;
+      break;
+    case 'minProperties':
+      message = 'must not be empty';
+      break;
+    case 'type':
+      message =
+        e.instancePath === ''
+          ? 'a component constructor must be a mapping: a component, or `components:` with a list of them'
+          : `must be ${String(params.type).split(',').map(article).join(' or ')}`;
+      break;
+  }
+  if (e.propertyName !== undefined) {
+    segments.push(e.propertyName);
+    message = `key ${message}`;
+  }
+  return { path: formatPath(segments), message };
+}
+
+function article(type: string): string {
+  const t = type.trim();
+  if (t === 'null') return 'null';
+  if (t === 'object') return 'a mapping';
+  if (t === 'array') return 'a list';
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+}
