@@ -11,6 +11,7 @@
  */
 import {
   AccessType,
+  type ComponentReference,
   type DescriptorV2,
   elementIdentity as descriptorIdentity,
   type Identity,
@@ -183,8 +184,9 @@ export interface VerifyComponentVersionResult {
  *    content lives elsewhere (`ociArtifact` by reference, other remote accesses) must carry a digest
  *    (`MissingDigestError`); it is kept as is. Access `none`: no digest.
  * 2. Reference digests: computed recursively from the referenced versions in this repository (their
- *    local resources are checked against content too); a stored digest of the same normalisation and
- *    hash must match (`ElementDigestMismatchError`), otherwise it is (re)written.
+ *    local resources are checked against content too). A stored digest is recomputed in its own
+ *    settings and must match (`ElementDigestMismatchError`); it is kept, so other signatures of the
+ *    descriptor stay valid. A missing one is computed in the new signature's settings.
  * 3. Sign (`signDescriptor`), then re-push with conflict `replace` and `moveAliases`: the version's
  *    manifest digest changes and every alias naming the old digest moves with it, in the same
  *    repository operation (one lock on a CTF).
@@ -206,14 +208,16 @@ export async function signComponentVersion(
   if (resolution.kind !== 'version') await assertCurrent(repo, resolution, signal, true);
 
   const withResources = await checkResources(repo, descriptor, resolution, { mode: 'sign', ...opts(signal) });
-  const resolver = new RepositoryResolver(repo, signal);
-  const withReferences = await digestReferences(withResources.descriptor, {
-    resolver,
-    hash,
-    ...(options.normalisation === undefined ? {} : { normalisation: options.normalisation }),
-    ...(signal ? { signal } : {}),
-  });
-  const references = compareReferences(descriptor, withReferences, resolution);
+  const { descriptor: withReferences, references } = await referenceDigests(
+    withResources.descriptor,
+    resolution,
+    new RepositoryResolver(repo, signal),
+    {
+      hash,
+      ...(options.normalisation === undefined ? {} : { normalisation: options.normalisation }),
+      ...opts(signal),
+    },
+  );
 
   const { signal: _, ...signing } = options;
   const signed = signDescriptor(withReferences, {
@@ -517,35 +521,45 @@ function contentError(
 }
 
 /**
- * Compares the reference digests just computed with those the descriptor stored: a stored digest of
- * the same normalisation and hash must be equal (a referenced version changed since it was digested
- * is an error, not a silent update); others are replaced by the new ones.
+ * The reference digests of a descriptor about to be signed. A reference that carries a digest is
+ * checked the way it was made (its own normalisation and hash, like `verifyReferenceDigests`) and
+ * kept: rewriting it in other settings would break every other signature of the descriptor, and a
+ * referenced version that changed since it was digested is an `ElementDigestMismatchError`, not a
+ * silent update. A reference without digest gets one in the settings of the new signature.
  */
-function compareReferences(
-  before: DescriptorV2,
-  after: Record<string, unknown>,
+async function referenceDigests(
+  descriptor: DescriptorV2,
   resolution: ResolvedComponentVersion,
-): ReferenceCheck[] {
-  const computedList = ((after as unknown as DescriptorV2).component.componentReferences ?? []).map((r) =>
-    readDigestSpec(r.digest, 'component reference'),
-  );
-  return (before.component.componentReferences ?? []).map((reference, i) => {
-    const identity = signingIdentity(reference);
-    const computed = computedList[i]!;
-    const stored = readDigestSpec(reference.digest, `component reference ${JSON.stringify(identity)}`);
-    if (
-      stored &&
-      stored.normalisationAlgorithm === computed.normalisationAlgorithm &&
-      canonicalHashAlgorithm(stored.hashAlgorithm) === computed.hashAlgorithm &&
-      !sameDigest(stored, computed)
-    ) {
-      throw located(
-        new ElementDigestMismatchError('component reference', identity, { stored, computed }),
-        where(resolution),
-      );
-    }
-    return { identity, componentName: reference.componentName, version: reference.version, digest: computed };
+  resolver: ReferenceResolver,
+  settings: { hash: string; normalisation?: string; signal?: AbortSignal },
+): Promise<{ descriptor: DescriptorV2; references: ReferenceCheck[] }> {
+  const references = descriptor.component.componentReferences ?? [];
+  const only = (keep: (r: ComponentReference) => boolean) => ({
+    ...descriptor,
+    component: { ...descriptor.component, componentReferences: references.filter(keep) },
   });
+  const hasDigest = (r: ComponentReference) => r.digest !== undefined && r.digest !== null;
+  try {
+    await verifyReferenceDigests(only(hasDigest), { resolver, ...opts(settings.signal) });
+  } catch (err) {
+    throw located(err, where(resolution));
+  }
+  const computed = (await digestReferences(
+    only((r) => !hasDigest(r)),
+    { resolver, ...settings },
+  )) as unknown as DescriptorV2;
+  const fresh = computed.component.componentReferences ?? [];
+  let next = 0;
+  const out = references.map((r) => (hasDigest(r) ? r : fresh[next++]!));
+  return {
+    descriptor: { ...descriptor, component: { ...descriptor.component, componentReferences: out } },
+    references: out.map((r) => ({
+      identity: signingIdentity(r),
+      componentName: r.componentName,
+      version: r.version,
+      digest: readDigestSpec(r.digest, 'component reference')!,
+    })),
+  };
 }
 
 /**
@@ -556,14 +570,25 @@ function compareReferences(
 class RepositoryResolver implements ReferenceResolver {
   readonly #repo: OcmRepository;
   readonly #signal: AbortSignal | undefined;
+  /** One read and content check per version for the whole operation, across digest runs. */
+  readonly #checked = new Map<string, Promise<DescriptorV2>>();
 
   constructor(repo: OcmRepository, signal: AbortSignal | undefined) {
     this.#repo = repo;
     this.#signal = signal;
   }
 
-  async resolveReference(componentName: string, version: string, signal?: AbortSignal): Promise<unknown> {
-    const s = signal ?? this.#signal;
+  resolveReference(componentName: string, version: string, signal?: AbortSignal): Promise<unknown> {
+    const key = `${componentName}:${version}`;
+    let checked = this.#checked.get(key);
+    if (checked === undefined) {
+      checked = this.#check(componentName, version, signal ?? this.#signal);
+      this.#checked.set(key, checked);
+    }
+    return checked;
+  }
+
+  async #check(componentName: string, version: string, s: AbortSignal | undefined): Promise<DescriptorV2> {
     const { descriptor, resolution } = await this.#repo.getComponentVersion(componentName, version, opts(s));
     const checked = await checkResources(this.#repo, descriptor, resolution, {
       mode: 'reference',

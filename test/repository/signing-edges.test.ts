@@ -102,6 +102,38 @@ describe('signing stored component versions: options and edges (CTF directory)',
       assert.equal(verified.signature.algorithm, RSASSA_PKCS1_V1_5);
     }));
 
+  it('a second signature in other settings keeps the stored reference digests, so the first still verifies', () =>
+    withCtf(async (repo) => {
+      await addVersion(repo, '1.0.0', { component: CHILD });
+      await addVersion(repo, '1.0.0', {
+        references: [{ name: 'payment', componentName: CHILD, version: '1.0.0' }],
+      });
+      const first = await signComponentVersion(repo, C, '1.0.0', {
+        name: 'acme',
+        privateKey: keys.privateKey,
+      });
+      const second = await signComponentVersion(repo, C, '1.0.0', {
+        name: 'audit',
+        privateKey: keys.privateKey,
+        normalisation: 'jsonNormalisation/v3',
+        hash: 'SHA-512',
+      });
+      assert.deepEqual(second.references[0]!.digest, first.references[0]!.digest);
+      assert.equal(second.references[0]!.digest.normalisationAlgorithm, 'jsonNormalisation/v4alpha1');
+      for (const name of ['acme', 'audit']) {
+        const ok = await verifyComponentVersion(repo, C, '1.0.0', { name, publicKey: keys.publicKey });
+        assert.equal(ok.signature.name, name);
+      }
+      const { descriptor: d } = await repo.getComponentVersion(C, '1.0.0');
+      assert.deepEqual(
+        d.signatures?.map((s) => [s.name, s.digest.normalisationAlgorithm, s.digest.hashAlgorithm]),
+        [
+          ['acme', 'jsonNormalisation/v4alpha1', 'SHA-256'],
+          ['audit', 'jsonNormalisation/v3', 'SHA-512'],
+        ],
+      );
+    }));
+
   it('a tampered local blob of a referenced version fails verification of the referrer, naming that version and resource', () =>
     withCtf(async (repo, path) => {
       const child = await addVersion(repo, '1.0.0', { component: CHILD, content: 'payment', digest: false });
