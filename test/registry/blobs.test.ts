@@ -6,7 +6,7 @@ import { fetchAll, readAll } from '../../src/oci/content/read.js';
 import { DigestMismatchError, NotFoundError, SizeMismatchError } from '../../src/oci/errors.js';
 import { encodeManifest } from '../../src/oci/manifest.js';
 import { MediaType } from '../../src/oci/mediatype.js';
-import type { RegistryStore, RequestEvent } from '../../src/oci/registry/index.js';
+import { isLoopbackHost, type RegistryStore, type RequestEvent } from '../../src/oci/registry/index.js';
 import { blob, collect, collectFlat, imageIndex, manifest, randomBlob } from '../support/content.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
@@ -150,5 +150,29 @@ describe('registry blobs', () => {
     }
     const listed = await collectFlat(store.repositories());
     for (const n of names) assert.ok(listed.includes(n), `${n} listed`);
+    // One repository per page: every page is one request, found through the Link header.
+    events.length = 0;
+    const paged = await collectFlat(store.repositories({ pageSize: 1 }));
+    assert.deepEqual(paged, listed);
+    assert.equal(events.length, listed.length + 1, 'one request per page, and one that finds the end');
+    assert.ok(
+      events.slice(1).every((e) => new URL(e.url).searchParams.get('last')),
+      'pages after the first follow Link',
+    );
+  });
+
+  it('defaults loopback hosts to plain HTTP and every other host to HTTPS', () => {
+    for (const h of ['localhost', 'localhost:5000', '127.0.0.1:5000', '127.1.2.3', '[::1]:5000']) {
+      assert.equal(isLoopbackHost(h), true, h);
+    }
+    for (const h of [
+      'ghcr.io',
+      'registry.example:5000',
+      '10.0.0.1:5000',
+      'localhost.example',
+      '[::2]:5000',
+    ]) {
+      assert.equal(isLoopbackHost(h), false, h);
+    }
   });
 });

@@ -161,4 +161,76 @@ describe('registry store through a faulty network', () => {
     await assert.rejects(repo.push(m.descriptor, m.bytes), NotFoundError);
     assert.equal(await direct.repository('faults/missing').exists(m.descriptor), false);
   });
+
+  it('restarts an upload session that was interrupted (monolithic and first chunk)', async () => {
+    const { proxy, store } = await through(
+      {
+        rates: { resetAfter: 1 },
+        maxFaults: 1,
+        // The first PATCH lands but its answer is lost; Distribution then drops the session.
+        only: (method, path) => method === 'PATCH' && path.includes('/blobs/uploads/'),
+      },
+      { monolithicMaxSize: 64 * 1024, chunkSize: 64 * 1024 },
+    );
+    const big = randomBlob(150 * 1024);
+    await store
+      .repository('faults/restart')
+      .push(big.descriptor, Readable.from([big.bytes.subarray(0, 100_000), big.bytes.subarray(100_000)]));
+    const posts = proxy.log.filter((l) => l.startsWith('POST ')).length;
+    assert.equal(posts, 2, proxy.log.join('\n'));
+    assert.equal(await direct.repository('faults/restart').exists(big.descriptor), true);
+    const back = await readAll(
+      await direct.repository('faults/restart').fetch(big.descriptor),
+      big.descriptor.size,
+    );
+    assert.ok(Buffer.from(back).equals(Buffer.from(big.bytes)));
+
+    const { proxy: proxy2, store: store2 } = await through({
+      rates: { resetBefore: 1 },
+      maxFaults: 1,
+      only: (method, path) => method === 'PUT' && path.includes('/blobs/uploads/'),
+    });
+    const small = blob('monolithic restart');
+    await store2.repository('faults/restart').push(small.descriptor, small.bytes);
+    assert.equal(proxy2.log.filter((l) => l.startsWith('POST ')).length, 2, proxy2.log.join('\n'));
+    assert.equal(await direct.repository('faults/restart').exists(small.descriptor), true);
+  });
+
+  it('keeps at most maxConnectionsPerHost requests in flight (default 6)', async () => {
+    const b = blob('concurrency');
+    await direct.repository('faults/conc').push(b.descriptor, b.bytes);
+    for (const [limit, expected] of [
+      [undefined, 6],
+      [2, 2],
+    ] as const) {
+      const { proxy, store } = await through(
+        { rates: {} },
+        limit === undefined ? {} : { maxConnectionsPerHost: limit },
+      );
+      const repo = store.repository('faults/conc');
+      const results = await Promise.all(Array.from({ length: 30 }, () => repo.exists(b.descriptor)));
+      assert.ok(results.every(Boolean));
+      assert.equal(proxy.requests, 30);
+      assert.ok(proxy.maxInFlight <= expected, `${proxy.maxInFlight} in flight, limit ${expected}`);
+      assert.ok(proxy.maxInFlight >= Math.min(2, expected), 'requests did run in parallel');
+    }
+  });
+
+  it('aborts a download in the middle through its signal', async () => {
+    const b = randomBlob(8 * 1024 * 1024);
+    await direct.repository('faults/abort').push(b.descriptor, b.bytes);
+    const controller = new AbortController();
+    const stream = await direct.repository('faults/abort').fetch(b.descriptor, { signal: controller.signal });
+    let read = 0;
+    await assert.rejects(
+      (async () => {
+        for await (const chunk of stream) {
+          read += (chunk as Buffer).byteLength;
+          if (read > 1024 * 1024) controller.abort();
+        }
+      })(),
+      { name: 'AbortError' },
+    );
+    assert.ok(read < b.descriptor.size);
+  });
 });

@@ -37,6 +37,10 @@ export interface FaultProxy {
   readonly faults: Record<FaultKind, number>;
   /** Requests received so far. */
   readonly requests: number;
+  /** The most requests that were in flight at once. */
+  readonly maxInFlight: number;
+  /** Method and path of every request received, in order. */
+  readonly log: readonly string[];
   close(): Promise<void>;
 }
 
@@ -65,7 +69,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const [targetHost, targetPort] = options.target.split(':') as [string, string];
   const agent = new Agent({ keepAlive: true });
   const sockets = new Set<Socket>();
-  const state = { requests: 0, total: 0 };
+  const state = { requests: 0, total: 0, inFlight: 0, maxInFlight: 0 };
+  const log: string[] = [];
 
   const pick = (method: string, path: string): FaultKind | undefined => {
     if (state.total >= maxFaults) return undefined;
@@ -86,6 +91,16 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     state.requests += 1;
+    log.push(`${req.method} ${req.url}`);
+    state.inFlight += 1;
+    state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+    let done = false;
+    const finish = () => {
+      if (!done) state.inFlight -= 1;
+      done = true;
+    };
+    res.on('close', finish);
+    req.socket.on('close', finish);
     const fault = pick(req.method ?? 'GET', req.url ?? '/');
     if (fault === 'resetBefore') {
       req.socket.destroy();
@@ -158,6 +173,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     get requests() {
       return state.requests;
     },
+    get maxInFlight() {
+      return state.maxInFlight;
+    },
+    log,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

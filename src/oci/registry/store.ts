@@ -131,10 +131,16 @@ export class RegistryStore implements StoreProvider<RegistryRepository> {
     });
   }
 
-  /** Repository names from `/v2/_catalog`, following `Link` pages. Registries may refuse the catalog. */
-  async *repositories(options: OperationOptions = {}): AsyncIterable<string> {
+  /**
+   * Repository names from `/v2/_catalog`, `pageSize` (default 1000) per request, following `Link`
+   * pages. Registries may refuse the catalog (`RegistryAuthError`) or list repositories without
+   * manifests.
+   */
+  async *repositories(
+    options: OperationOptions & { readonly pageSize?: number } = {},
+  ): AsyncIterable<string> {
     const url = new URL('/v2/_catalog', this.#shared.origin);
-    url.searchParams.set('n', '1000');
+    url.searchParams.set('n', String(options.pageSize ?? 1000));
     for await (const page of pages(
       this.#shared.client,
       url,
