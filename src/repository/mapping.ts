@@ -13,7 +13,13 @@ import {
 import { type Descriptor, isPlainObject } from '../oci/descriptor.js';
 import { digestOf } from '../oci/digest.js';
 import { TooLargeError } from '../oci/errors.js';
-import { encodeManifest, type ImageManifest, isImageIndex, type Manifest } from '../oci/manifest.js';
+import {
+  encodeManifest,
+  type ImageIndex,
+  type ImageManifest,
+  isImageIndex,
+  type Manifest,
+} from '../oci/manifest.js';
 import { MediaType } from '../oci/mediatype.js';
 import { InvalidComponentVersionError } from './errors.js';
 
@@ -270,6 +276,34 @@ export function encodeComponentManifest(
   const bytes = encodeManifest(manifest);
   return {
     descriptor: { mediaType: MediaType.ImageManifest, digest: digestOf(bytes), size: bytes.byteLength },
+    bytes,
+  };
+}
+
+/**
+ * The index form of a component version (spec 2.5): `manifests[0]` is the descriptor manifest,
+ * the rest are the nested OCI artifacts; the annotations mirror the manifest's.
+ */
+export function encodeComponentIndex(
+  component: string,
+  version: string,
+  descriptorManifest: Descriptor,
+  nested: readonly Descriptor[],
+  creator = CREATOR,
+): EncodedBlob {
+  const index: ImageIndex = {
+    schemaVersion: 2,
+    mediaType: MediaType.ImageIndex,
+    manifests: [descriptorManifest, ...nested].map((d) => ({
+      mediaType: d.mediaType,
+      digest: d.digest,
+      size: d.size,
+    })),
+    annotations: { [Annotation.ComponentVersion]: `${component}:${version}`, [Annotation.Creator]: creator },
+  };
+  const bytes = encodeManifest(index);
+  return {
+    descriptor: { mediaType: MediaType.ImageIndex, digest: digestOf(bytes), size: bytes.byteLength },
     bytes,
   };
 }

@@ -23,7 +23,14 @@ import type { Content, OperationOptions, Store, StoreProvider } from '../oci/con
 import type { Descriptor } from '../oci/descriptor.js';
 import { digestOf, isValidDigest, parseDigest } from '../oci/digest.js';
 import { NotFoundError, UnsupportedError } from '../oci/errors.js';
-import { isImageIndex, MAX_MANIFEST_SIZE, type Manifest, parseManifest } from '../oci/manifest.js';
+import {
+  type ImageManifest,
+  isImageIndex,
+  MAX_MANIFEST_SIZE,
+  type Manifest,
+  parseManifest,
+} from '../oci/manifest.js';
+import { isManifestType } from '../oci/mediatype.js';
 import { isValidTag } from '../oci/reference.js';
 import { isAliasTag, isComputedAlias, validateAlias } from './aliases.js';
 import {
@@ -34,6 +41,7 @@ import {
   VersionExistsError,
   VersionTagConflictError,
 } from './errors.js';
+import { isOciLayoutMediaType, layoutTarStream, pushOciLayout } from './layout.js';
 import {
   CREATOR,
   componentRepository,
@@ -43,6 +51,7 @@ import {
   descriptorLayerOf,
   descriptorManifestOf,
   encodeComponentConfig,
+  encodeComponentIndex,
   encodeComponentManifest,
   encodeDescriptorLayer,
   expectComponentVersion,
@@ -120,7 +129,13 @@ export interface LocalBlobInput {
 export interface LocalBlob {
   /** The element as stored in the descriptor. */
   readonly element: Resource | Source;
+  /** The layer, or for an OCI artifact the nested manifest, that holds the content. */
   readonly descriptor: Descriptor;
+  /**
+   * True for an OCI artifact stored as a nested manifest: `content` is then an OCI image layout tar
+   * built from the stored graph (each blob verified as read), not the bytes of `descriptor`.
+   */
+  readonly layout?: boolean;
   /** Verified while read: it errors instead of ending if the bytes are not the digest's. */
   readonly content: Readable;
   readonly resolution: ResolvedComponentVersion;
@@ -312,16 +327,22 @@ export class OcmRepository {
         if (options.conflict === 'skip')
           return { component, version, digest: existing.descriptor.digest, status: 'skipped' };
         if (options.conflict !== 'replace') throw new VersionExistsError(component, version);
-        if (!isImageIndex(existing.manifest)) {
-          for (const layer of existing.manifest.layers)
-            if (!this.#pendingBlobs.has(layer.digest)) this.#pendingBlobs.set(layer.digest, layer);
+        // Blobs of the version being replaced may be named again without being pushed again.
+        const known = isImageIndex(existing.manifest)
+          ? [...existing.manifest.manifests]
+          : [...existing.manifest.layers];
+        const inner = descriptorManifestOf(existing.manifest);
+        if (inner) {
+          const m = parseManifest(await fetchAll(store, inner, options), inner.mediaType);
+          if (!isImageIndex(m)) known.push(...m.layers);
         }
+        for (const d of known) if (!this.#pendingBlobs.has(d.digest)) this.#pendingBlobs.set(d.digest, d);
       }
 
-      const layers = await this.#localBlobLayers(store, descriptor, options);
+      const { layers, nested } = await this.#localBlobLayers(store, descriptor, options);
       const descriptorLayer = encodeDescriptorLayer(descriptor, this.#encoding);
       const config = encodeComponentConfig(descriptorLayer.descriptor);
-      const manifest = encodeComponentManifest(
+      const inner = encodeComponentManifest(
         component,
         version,
         config.descriptor,
@@ -329,11 +350,17 @@ export class OcmRepository {
         layers,
         this.#creator,
       );
+      // Index form only when a local blob is itself an OCI artifact (DESIGN 3).
+      const manifest =
+        nested.length > 0
+          ? encodeComponentIndex(component, version, inner.descriptor, nested, this.#creator)
+          : inner;
       if (existing?.descriptor.digest === manifest.descriptor.digest) {
         return { component, version, digest: manifest.descriptor.digest, status: 'unchanged' };
       }
       await store.push(descriptorLayer.descriptor, descriptorLayer.bytes, options);
       await store.push(config.descriptor, config.bytes, options);
+      if (manifest !== inner) await store.push(inner.descriptor, inner.bytes, options);
       await store.push(manifest.descriptor, manifest.bytes, options);
 
       let aliases: { alias: string; moved: boolean }[] | undefined;
@@ -587,6 +614,16 @@ export class OcmRepository {
     res: ResolvedComponentVersion,
     options: OperationOptions,
   ): Promise<DescriptorV2> {
+    return (await this.#readVersion(store, loaded, res, options)).descriptor;
+  }
+
+  /** The descriptor, and the manifest that holds it (the first of an index-form version). */
+  async #readVersion(
+    store: Store,
+    loaded: Loaded,
+    res: ResolvedComponentVersion,
+    options: OperationOptions,
+  ): Promise<{ descriptor: DescriptorV2; manifest: ImageManifest }> {
     let manifest = loaded.manifest;
     if (isImageIndex(manifest)) {
       const inner = descriptorManifestOf(manifest);
@@ -619,7 +656,7 @@ export class OcmRepository {
         `${res.component}:${res.version} (${res.requested}) holds the descriptor of ${descriptor.component.name}:${descriptor.component.version}`,
       );
     }
-    return descriptor;
+    return { descriptor, manifest };
   }
 
   async #tags(store: Store, options: OperationOptions): Promise<string[]> {
@@ -698,8 +735,9 @@ export class OcmRepository {
     store: Store,
     descriptor: DescriptorV2,
     options: OperationOptions,
-  ): Promise<LocalBlobLayer[]> {
+  ): Promise<{ layers: LocalBlobLayer[]; nested: Descriptor[] }> {
     const layers = new Map<string, { descriptor: Descriptor; owners: LocalBlobLayer['owners'][number][] }>();
+    const nested = new Map<string, Descriptor>();
     const visit = async (elements: readonly (Resource | Source)[] | null, kind: 'resource' | 'source') => {
       for (const element of elements ?? []) {
         const access = localBlobAccess(element.access);
@@ -709,6 +747,7 @@ export class OcmRepository {
             `${kind} ${element.name}: localReference ${JSON.stringify(access.localReference)} is not a digest`,
           );
         }
+        if (nested.has(access.localReference)) continue;
         let entry = layers.get(access.localReference);
         if (!entry) {
           const known = this.#pendingBlobs.get(access.localReference);
@@ -724,14 +763,13 @@ export class OcmRepository {
             throw new NotFoundError(
               `${kind} ${element.name}: local blob ${access.localReference} is missing`,
             );
-          entry = {
-            descriptor: {
-              mediaType: access.mediaType ?? known.mediaType,
-              digest: known.digest,
-              size: known.size,
-            },
-            owners: [],
-          };
+          const mediaType = access.mediaType ?? known.mediaType;
+          if (isManifestType(mediaType)) {
+            // An OCI artifact: a nested manifest of the version's index, not a layer.
+            nested.set(access.localReference, { mediaType, digest: known.digest, size: known.size });
+            continue;
+          }
+          entry = { descriptor: { mediaType, digest: known.digest, size: known.size }, owners: [] };
           layers.set(access.localReference, entry);
         }
         entry.owners.push({
@@ -742,7 +780,7 @@ export class OcmRepository {
     };
     await visit(descriptor.component.resources, 'resource');
     await visit(descriptor.component.sources, 'source');
-    return [...layers.values()];
+    return { layers: [...layers.values()], nested: [...nested.values()] };
   }
 
   async #addLocalBlob<E extends Resource | Source>(
@@ -752,6 +790,34 @@ export class OcmRepository {
     options: OperationOptions,
   ): Promise<E> {
     const store = this.#store(component);
+    if (isOciLayoutMediaType(blob.mediaType)) {
+      const root = await pushOciLayout(store, blob.content, options);
+      this.#pendingBlobs.set(root.digest, root);
+      const withAccess = {
+        ...element,
+        access: {
+          ...element.access,
+          type: 'localBlob',
+          localReference: root.digest,
+          mediaType: root.mediaType,
+        },
+      } as E;
+      if (withAccess.access.type === 'localBlob') {
+        for (const key of Object.keys(withAccess.access)) {
+          if (!['type', 'localReference', 'mediaType', 'referenceName'].includes(key))
+            delete withAccess.access[key];
+        }
+      }
+      if ('relation' in element && (element as Resource).digest == null) {
+        const parsed = parseDigest(root.digest);
+        (withAccess as Resource).digest = {
+          hashAlgorithm: parsed.algorithm === 'sha512' ? 'SHA-512' : 'SHA-256',
+          normalisationAlgorithm: 'ociArtifactDigest/v1',
+          value: parsed.encoded,
+        };
+      }
+      return withAccess;
+    }
     let bytes: Uint8Array | undefined;
     let digest = blob.digest;
     let size = blob.size;
@@ -789,7 +855,7 @@ export class OcmRepository {
   ): Promise<LocalBlob> {
     const store = this.#store(component);
     const { resolution: res, loaded } = await this.#resolve(store, component, versionOrAlias, options);
-    const descriptor = await this.#readDescriptor(store, loaded, res, options);
+    const { descriptor, manifest } = await this.#readVersion(store, loaded, res, options);
     const element =
       kind === 'resource' ? findResource(descriptor, identity) : findSource(descriptor, identity);
     if (!element)
@@ -799,7 +865,20 @@ export class OcmRepository {
       throw new UnsupportedError(
         `${kind} ${element.name} has access ${element.access.type}, not a local blob`,
       );
-    const layer = findLayer(loaded.manifest, access.localReference);
+    const nested = isImageIndex(loaded.manifest)
+      ? loaded.manifest.manifests.find((m) => m.digest === access.localReference)
+      : undefined;
+    if (nested) {
+      // An OCI artifact stored as a nested manifest comes back as an OCI layout tar.
+      return {
+        element,
+        descriptor: nested,
+        layout: true,
+        content: layoutTarStream(store, nested, element.version, options),
+        resolution: res,
+      };
+    }
+    const layer = manifest.layers.find((l) => l.digest === access.localReference);
     if (!layer) {
       throw new InvalidComponentVersionError(
         `${component}:${res.version}: local blob ${access.localReference} is not part of the stored version`,
@@ -817,12 +896,6 @@ function resolution(
   manifest: Descriptor,
 ): ResolvedComponentVersion {
   return { component, requested, version, digest: manifest.digest, kind, manifest };
-}
-
-/** Finds the layer (or nested manifest) a local reference names: exactly the digest, searching the index first. */
-function findLayer(manifest: Manifest, digest: string): Descriptor | undefined {
-  if (isImageIndex(manifest)) return manifest.manifests.find((m) => m.digest === digest);
-  return manifest.layers.find((l) => l.digest === digest);
 }
 
 function sortedIdentity(identity: Identity): Record<string, string> {

@@ -4,7 +4,11 @@
  * ../shared/spec/alias-behaviours.md; where DESIGN section 4 decides otherwise the test says so.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import tar from 'tar-stream';
 import { InvalidDescriptorError } from '../../src/descriptor/index.js';
 import { readAll } from '../../src/oci/content/read.js';
 import type { StoreProvider } from '../../src/oci/content/storage.js';
@@ -21,6 +25,22 @@ import {
 import { componentRepository } from '../../src/repository/mapping.js';
 import { blob, manifest } from '../support/content.js';
 import { COMPONENT as C, descriptor, resource } from '../support/descriptors.js';
+import { fixturesDir } from '../support/paths.js';
+
+async function untarToMap(bytes: Buffer): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  const extract = tar.extract();
+  const done = (async () => {
+    for await (const entry of extract) {
+      const chunks: Buffer[] = [];
+      for await (const c of entry) chunks.push(c as Buffer);
+      files.set(entry.header.name.replace(/^\.\//, ''), Buffer.concat(chunks));
+    }
+  })();
+  extract.end(bytes);
+  await done;
+  return files;
+}
 
 export interface RepositoryUnderTest {
   readonly provider: StoreProvider;
@@ -232,6 +252,58 @@ export function repositoryContract(name: string, open: () => Promise<RepositoryU
           await assert.rejects(repo.getComponentVersion(C, '8.8.8'), InvalidComponentVersionError);
           await rawTag(sut, '7.7.7', { 'software.ocm.componentversion': `${C}:7.7.8` });
           await assert.rejects(repo.getComponentVersion(C, '7.7.7'), InvalidComponentVersionError);
+        }));
+    });
+
+    describe('OCI artifacts as local blobs (index form)', () => {
+      it('S3: an OCI layout resource becomes a nested manifest; aliases and reads work through the index', () =>
+        withRepo(async (repo) => {
+          const layout = await readFile(join(fixturesDir, 'oci-layout/oci-layout.tar.gz'));
+          const plain = await repo.addLocalResource(C, resource('notes', { type: 'plainText' }), {
+            content: Buffer.from('notes'),
+            mediaType: 'text/plain',
+          });
+          const image = await repo.addLocalResource(
+            C,
+            resource('image', { type: 'ociImage', version: '6.7.1' }),
+            {
+              content: layout,
+              mediaType: 'application/vnd.ocm.software.oci.layout.v1+tar+gzip',
+            },
+          );
+          assert.equal(image.access.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+          assert.equal(
+            image.access.localReference,
+            'sha256:3572605a9b5634cff58bf86d649df46638eb096b6987adfd03157f1306b66c6c',
+          );
+          assert.deepEqual(image.digest, {
+            hashAlgorithm: 'SHA-256',
+            normalisationAlgorithm: 'ociArtifactDigest/v1',
+            value: '3572605a9b5634cff58bf86d649df46638eb096b6987adfd03157f1306b66c6c',
+          });
+          const v1 = await repo.addComponentVersion(descriptor('1.0.0', { resources: [plain, image] }));
+          await repo.addComponentVersion(descriptor('2.0.0', { resources: [plain, image] }));
+          assert.equal(v1.status, 'added');
+          const resolved = await repo.resolveComponentVersion(C, '1.0.0');
+          assert.equal(resolved.manifest.mediaType, 'application/vnd.oci.image.index.v1+json');
+          await repo.addComponentVersionAlias(C, '1.0.0', 'latest');
+          await repo.addComponentVersionAlias(C, '2.0.0', 'latest');
+          await repo.addComponentVersionAlias(C, 'latest', 'stable');
+          assert.equal((await repo.resolveComponentVersion(C, 'stable')).version, '2.0.0');
+          assert.equal((await repo.getComponentVersion(C, '1.0.0')).descriptor.component.version, '1.0.0');
+          const notes = await repo.getLocalResource(C, 'latest', { name: 'notes' });
+          assert.equal(Buffer.from(await readAll(notes.content, 100)).toString(), 'notes');
+          const got = await repo.getLocalResource(C, 'latest', { name: 'image' });
+          assert.equal(got.layout, true);
+          const files = await untarToMap(Buffer.from(await readAll(got.content, 1 << 24)));
+          assert.equal(files.get('oci-layout')?.toString(), '{"imageLayoutVersion":"1.0.0"}');
+          const index = JSON.parse(files.get('index.json')!.toString());
+          assert.equal(index.manifests[0].digest, image.access.localReference);
+          assert.equal(index.manifests[0].annotations['org.opencontainers.image.ref.name'], '6.7.1');
+          const original = await untarToMap(gunzipSync(layout));
+          const blobs = [...original].filter(([name]) => /^blobs\/sha256\/[0-9a-f]{64}$/.test(name));
+          assert.equal(blobs.length, 4);
+          for (const [name, bytes] of blobs) assert.ok(files.get(name)?.equals(bytes), name);
         }));
     });
 
