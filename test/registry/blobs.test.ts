@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { fetchAll, readAll } from '../../src/oci/content/read.js';
-import { DigestMismatchError, NotFoundError, SizeMismatchError } from '../../src/oci/errors.js';
+import {
+  DigestMismatchError,
+  NotFoundError,
+  SizeMismatchError,
+  TooLargeError,
+} from '../../src/oci/errors.js';
 import { encodeManifest } from '../../src/oci/manifest.js';
 import { MediaType } from '../../src/oci/mediatype.js';
 import { isLoopbackHost, type RegistryStore, type RequestEvent } from '../../src/oci/registry/index.js';
@@ -174,5 +179,43 @@ describe('registry blobs', () => {
     ]) {
       assert.equal(isLoopbackHost(h), false, h);
     }
+  });
+
+  it('keeps Docker v2 manifests as Docker (Accept and Content-Type), and refuses manifests over 4 MiB', async () => {
+    const repo = store.repository('blobs/docker');
+    const config = blob('{"architecture":"amd64","os":"linux"}', MediaType.DockerConfig);
+    const layer = blob('docker layer', MediaType.DockerLayerGzip);
+    await repo.push(config.descriptor, config.bytes);
+    await repo.push(layer.descriptor, layer.bytes);
+    const docker = blob(
+      encodeManifest({
+        schemaVersion: 2,
+        mediaType: MediaType.DockerManifest,
+        config: config.descriptor,
+        layers: [layer.descriptor],
+      }),
+      MediaType.DockerManifest,
+    );
+    await repo.push(docker.descriptor, docker.bytes);
+    await repo.tag(docker.descriptor, 'docker');
+    const got = await repo.resolve('docker');
+    assert.equal(got.mediaType, MediaType.DockerManifest);
+    const fetched = await repo.fetchReference('docker');
+    assert.equal(fetched.descriptor.mediaType, MediaType.DockerManifest);
+    assert.ok(Buffer.from(await readAll(fetched.content, 1 << 20)).equals(Buffer.from(docker.bytes)));
+
+    const huge = blob(
+      encodeManifest({
+        schemaVersion: 2,
+        mediaType: MediaType.ImageManifest,
+        config: config.descriptor,
+        layers: [],
+        annotations: { pad: 'x'.repeat(4 * 1024 * 1024) },
+      }),
+      MediaType.ImageManifest,
+    );
+    events.length = 0;
+    await assert.rejects(repo.push(huge.descriptor, huge.bytes), TooLargeError);
+    assert.equal(events.length, 0, 'refused before any request');
   });
 });

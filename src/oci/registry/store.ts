@@ -37,7 +37,7 @@ import { type Credential, type CredentialProvider, staticCredentials } from './a
 import { catalogScope, repositoryScope } from './auth/scope.js';
 import { type BlobContext, openBlob, uploadBlob } from './blobs.js';
 import { type ClientRequest, hasStatus, RegistryClient } from './client.js';
-import { RegistryError, TagDeletionUnsupportedError } from './errors.js';
+import { RegistryError, redactUrl, TagDeletionUnsupportedError } from './errors.js';
 import { type RetryOptions, retryPolicy } from './retry.js';
 import {
   discard,
@@ -710,7 +710,15 @@ async function* pages(
           16 * 1024 * 1024,
           () => new TooLargeError(`${key} list`, 16 * 1024 * 1024),
         );
-        const doc = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+        let doc: Record<string, unknown>;
+        try {
+          doc = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+        } catch (cause) {
+          throw new RegistryError(
+            { method: 'GET', url: redactUrl(res.url), status: res.status, temporary: false },
+            { cause, hint: `the ${key} listing is not JSON` },
+          );
+        }
         const raw = doc[key];
         const list = Array.isArray(raw) ? raw.filter((t): t is string => typeof t === 'string') : [];
         return { list, next: nextLink(res) };
