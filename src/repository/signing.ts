@@ -9,6 +9,10 @@
  * new one in the same repository operation (and reported); the signature digest itself does not
  * depend on where or under which tag the descriptor is stored.
  */
+
+import type { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import tar from 'tar-stream';
 import {
   AccessType,
   type ComponentReference,
@@ -19,8 +23,16 @@ import {
   localBlobAccess,
   type Resource,
 } from '../descriptor/index.js';
-import { parseDigest } from '../oci/digest.js';
-import { DigestMismatchError, OcmError, type OcmErrorOptions, SizeMismatchError } from '../oci/errors.js';
+import { readAll } from '../oci/content/read.js';
+import { digestOf, parseDigest } from '../oci/digest.js';
+import {
+  DigestMismatchError,
+  InvalidManifestError,
+  OcmError,
+  type OcmErrorOptions,
+  SizeMismatchError,
+  TooLargeError,
+} from '../oci/errors.js';
 import { isManifestType } from '../oci/mediatype.js';
 import {
   canonicalHashAlgorithm,
@@ -442,41 +454,134 @@ async function checkResource(
       `${where(resolution)} moved from ${resolution.digest} to ${blob.resolution.digest} while its resources were read`,
     );
   }
-  const where_ = where(resolution);
-  const artifact = isManifestType(blob.descriptor.mediaType);
   let computed: DigestSpec;
   try {
-    if (artifact || stored?.normalisationAlgorithm === OCI_ARTIFACT_DIGEST_V1) {
-      if (!artifact) {
-        blob.content.destroy();
-        throw new UnsupportedAlgorithmError(
-          `digest of resource ${JSON.stringify(identity)} stored as ${blob.descriptor.mediaType}`,
-          OCI_ARTIFACT_DIGEST_V1,
-          [GENERIC_BLOB_DIGEST_V1],
-        );
-      }
-      // A local blob that is an OCI manifest: its digest is the manifest digest; reading it to the
-      // end makes the store verify the bytes against that digest.
-      for await (const _ of blob.content) options.signal?.throwIfAborted();
-      computed = ociArtifactDigest(blob.descriptor.digest);
-    } else {
-      computed = await genericBlobDigest(blob.content, {
-        hash: stored?.hashAlgorithm ?? SHA256,
-        ...opts(options.signal),
-      });
-    }
+    computed = await contentDigest(blob.content, blob.descriptor, stored, identity, options.signal);
   } catch (err) {
-    throw contentError(err, where_, identity, blob.descriptor.digest);
+    blob.content.destroy();
+    throw contentError(err, where(resolution), identity, blob.descriptor.digest);
   }
   if (!stored) return { identity, digest: computed, check: 'computed' };
-  const comparable =
-    artifact && stored.normalisationAlgorithm === GENERIC_BLOB_DIGEST_V1
-      ? { ...computed, normalisationAlgorithm: GENERIC_BLOB_DIGEST_V1 } // ocm2's form (spec 4.2)
-      : computed;
-  if (!sameDigest(stored, comparable)) {
+  if (!sameDigest(stored, computed)) {
     throw new ElementDigestMismatchError(kind, identity, { stored, computed });
   }
   return { identity, digest: stored, check: 'content' };
+}
+
+/** Media types of OCI artifacts archived as an OCI layout tar (ocm1 artifact sets), gzipped or not. */
+const ARTIFACT_SET = /^application\/vnd\.oci\.image\.(manifest|index)\.v1\+tar(\+gzip)?$/;
+/** Index annotation of an ocm1 artifact set naming its main artifact. */
+const MAIN_ARTIFACT = 'software.ocm/main';
+/** Artifact sets are read whole (after the store verified them) to find their main manifest. */
+const MAX_ARTIFACT_SET_SIZE = 256 * 1024 * 1024;
+
+/**
+ * The digest of a local blob's content, in the form `stored` asks for (or the natural one when the
+ * resource has none) so that the caller compares like with like:
+ * - an OCI manifest or index stored as the blob itself: `ociArtifactDigest/v1`, its own digest (read
+ *   to the end, so the store verifies the bytes);
+ * - an OCI layout tar (artifact set): `ociArtifactDigest/v1`, the digest of its main manifest, which
+ *   must be in the tar and hash to its name; a stored `genericBlobDigest/v1` matches either the
+ *   tar's bytes or, ocm2's form (spec 4.2), the main manifest digest;
+ * - any other blob: `genericBlobDigest/v1` of its bytes, streamed. `ociArtifactDigest/v1` stored for
+ *   such a blob is `UnsupportedAlgorithmError`.
+ */
+async function contentDigest(
+  content: Readable,
+  blob: { readonly mediaType: string; readonly digest: string },
+  stored: DigestSpec | undefined,
+  identity: Record<string, string>,
+  signal: AbortSignal | undefined,
+): Promise<DigestSpec> {
+  const wanted = stored?.normalisationAlgorithm;
+  if (isManifestType(blob.mediaType)) {
+    for await (const _ of content) signal?.throwIfAborted();
+    const digest = ociArtifactDigest(blob.digest);
+    return wanted === GENERIC_BLOB_DIGEST_V1
+      ? { ...digest, normalisationAlgorithm: GENERIC_BLOB_DIGEST_V1 }
+      : digest;
+  }
+  if (ARTIFACT_SET.test(blob.mediaType)) {
+    const bytes = await readAll(content, MAX_ARTIFACT_SET_SIZE, signal);
+    if (wanted === GENERIC_BLOB_DIGEST_V1) {
+      const plain = await genericBlobDigest(bytes, { hash: stored!.hashAlgorithm });
+      if (sameDigest(plain, stored!)) return plain;
+      const main = ociArtifactDigest(await mainArtifact(bytes, blob.mediaType));
+      return sameDigest({ ...main, normalisationAlgorithm: GENERIC_BLOB_DIGEST_V1 }, stored!)
+        ? stored!
+        : plain;
+    }
+    return ociArtifactDigest(await mainArtifact(bytes, blob.mediaType));
+  }
+  if (wanted === OCI_ARTIFACT_DIGEST_V1) {
+    throw new UnsupportedAlgorithmError(
+      `digest of resource ${JSON.stringify(identity)} stored as ${blob.mediaType}`,
+      OCI_ARTIFACT_DIGEST_V1,
+      [GENERIC_BLOB_DIGEST_V1],
+    );
+  }
+  return genericBlobDigest(content, { hash: stored?.hashAlgorithm ?? SHA256, ...opts(signal) });
+}
+
+/**
+ * The digest of the main manifest of an OCI layout tar: the index's `software.ocm/main` annotation,
+ * else its only manifest. Every `blobs/` entry must hash to its name, and the main manifest must be
+ * among them; `InvalidManifestError` otherwise.
+ */
+async function mainArtifact(bytes: Uint8Array, mediaType: string): Promise<string> {
+  let tarBytes: Uint8Array;
+  try {
+    tarBytes = mediaType.endsWith('+gzip')
+      ? gunzipSync(bytes, { maxOutputLength: MAX_ARTIFACT_SET_SIZE })
+      : bytes;
+  } catch (cause) {
+    throw new InvalidManifestError(`artifact set is not gzip: ${(cause as Error).message}`, { cause });
+  }
+  const extract = tar.extract();
+  const reading = (async () => {
+    let index: unknown;
+    const present = new Set<string>();
+    for await (const entry of extract) {
+      const name = entry.header.name.replace(/^(\.\/|\/)+/, '');
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      const data = Buffer.concat(chunks);
+      if ((entry.header.type ?? 'file') !== 'file') continue;
+      if (name === 'index.json') {
+        index = JSON.parse(data.toString('utf8'));
+      } else if (/^blobs\/[a-z0-9]+[./][0-9a-f]+$/.test(name)) {
+        const digest = name.slice('blobs/'.length).replace(/[./]/, ':');
+        const actual = digestOf(data, parseDigest(digest).algorithm);
+        if (actual !== digest)
+          throw new InvalidManifestError(`artifact set entry ${name} hashes to ${actual}`);
+        present.add(digest);
+      }
+    }
+    return { index, present };
+  })();
+  extract.end(Buffer.from(tarBytes));
+  let read: Awaited<typeof reading>;
+  try {
+    read = await reading;
+  } catch (cause) {
+    if (cause instanceof InvalidManifestError) throw cause;
+    throw new InvalidManifestError(`artifact set is not a readable tar: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  const index = read.index as
+    | { manifests?: { digest?: unknown }[]; annotations?: Record<string, unknown> }
+    | undefined;
+  if (!index) throw new InvalidManifestError('artifact set has no index.json');
+  const manifests = Array.isArray(index.manifests) ? index.manifests : [];
+  const main =
+    index.annotations?.[MAIN_ARTIFACT] ?? (manifests.length === 1 ? manifests[0]?.digest : undefined);
+  if (typeof main !== 'string')
+    throw new InvalidManifestError(
+      `artifact set names no main artifact (${MAIN_ARTIFACT}) among ${manifests.length} manifests`,
+    );
+  if (!read.present.has(main)) throw new InvalidManifestError(`artifact set lacks its main manifest ${main}`);
+  return main;
 }
 
 /**
@@ -514,7 +619,12 @@ function contentError(
       return mismatch;
     }
   }
-  if (err instanceof DigestMismatchError || err instanceof SizeMismatchError) {
+  if (
+    err instanceof DigestMismatchError ||
+    err instanceof SizeMismatchError ||
+    err instanceof InvalidManifestError ||
+    err instanceof TooLargeError
+  ) {
     return new ResourceContentError(at, identity, `local blob ${blobDigest}: ${err.message}`, { cause: err });
   }
   return err;

@@ -4,7 +4,7 @@
  * content tampered with, truncated blobs, cancellation, and writers racing the signer.
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { blobFileName } from '../../src/ctf/layout.js';
@@ -21,6 +21,7 @@ import {
 } from '../../src/repository/index.js';
 import { ElementDigestMismatchError, InvalidKeyError, RSASSA_PKCS1_V1_5 } from '../../src/signing/index.js';
 import { COMPONENT as C } from '../support/descriptors.js';
+import { fixturesDir } from '../support/paths.js';
 import { tempDir } from '../support/tmp.js';
 import { addVersion, keys } from './signing-suite.js';
 
@@ -52,6 +53,20 @@ async function withCtf(fn: (repo: RacedRepository, path: string) => Promise<void
   const store = await CtfStore.open(path, { create: true });
   try {
     await fn(new RacedRepository(store), path);
+  } finally {
+    await store.close();
+    await dir.remove();
+  }
+}
+
+/** A copy of a Go-written fixture CTF, writable. */
+async function withFixtureCopy(fixture: string, fn: (repo: OcmRepository) => Promise<void>) {
+  const dir = await tempDir();
+  const path = join(dir.path, 'transport-archive');
+  await cp(join(fixturesDir, 'ctf', fixture), path, { recursive: true });
+  const store = await CtfStore.open(path);
+  try {
+    await fn(new OcmRepository(store));
   } finally {
     await store.close();
     await dir.remove();
@@ -131,6 +146,38 @@ describe('signing stored component versions: options and edges (CTF directory)',
           ['acme', 'jsonNormalisation/v4alpha1', 'SHA-256'],
           ['audit', 'jsonNormalisation/v3', 'SHA-512'],
         ],
+      );
+    }));
+
+  it('ocm1 artifact set as a local blob: its ociArtifactDigest/v1 is the main manifest inside the tar', () =>
+    withFixtureCopy('ocm1-helloworld-ociartifact/with-resource', async (repo) => {
+      const hello = 'github.com/acme.org/helloworld';
+      const main = '62be4af3382a4493cb7f1dd4ec47bcb28f1863b615fc9e4a1dceefbe93898dd0';
+      const signed = await signComponentVersion(repo, hello, '1.0.0', {
+        name: 'acme',
+        privateKey: keys.privateKey,
+      });
+      assert.deepEqual(signed.resources, [
+        {
+          identity: { name: 'mychart' },
+          digest: { hashAlgorithm: 'SHA-256', normalisationAlgorithm: 'ociArtifactDigest/v1', value: main },
+          check: 'content',
+        },
+      ]);
+      const verified = await verifyComponentVersion(repo, hello, '1.0.0', { publicKey: keys.publicKey });
+      assert.equal(verified.resources[0]!.check, 'content');
+
+      // A stored digest naming another artifact is refused, with both digests.
+      const { descriptor: d } = await repo.getComponentVersion(hello, '1.0.0');
+      d.component.resources![0]!.digest!.value = 'b'.repeat(64);
+      await repo.addComponentVersion(d, { conflict: 'replace' });
+      await assert.rejects(
+        signComponentVersion(repo, hello, '1.0.0', { name: 'acme', privateKey: keys.privateKey }),
+        (err: unknown) =>
+          err instanceof ElementDigestMismatchError &&
+          err.identity.name === 'mychart' &&
+          err.computed.value === main &&
+          err.stored.value === 'b'.repeat(64),
       );
     }));
 
