@@ -106,7 +106,9 @@ function documentIssues(document: unknown): ConstructorIssue[] {
   const seen = new Map<string, string>();
   for (const { component, path } of list) {
     if (!isObject(component)) continue;
-    if (isObject(component.provider) && component.provider.name === undefined) {
+    // An empty provider is the schema's `minProperties`; one with other keys but no name is ours.
+    const provider = component.provider;
+    if (isObject(provider) && Object.keys(provider).length > 0 && provider.name === undefined) {
       extra.push({ path: formatPath([...path, 'provider', 'name']), message: 'is required' });
     }
     const id = `${String(component.name)}:${String(component.version)}`;
