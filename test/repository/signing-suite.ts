@@ -4,7 +4,7 @@
  * content, changed references, wrong keys and unknown signature names fail with typed errors.
  */
 import assert from 'node:assert/strict';
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { constants, createPublicKey, verify as cryptoVerify, generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { DescriptorV2, Resource } from '../../src/descriptor/index.js';
 import type { StoreProvider } from '../../src/oci/content/storage.js';
@@ -16,6 +16,7 @@ import {
 } from '../../src/repository/index.js';
 import {
   DescriptorDigestMismatchError,
+  digestDescriptor,
   ElementDigestMismatchError,
   MissingDigestError,
   RSASSA_PKCS1_V1_5,
@@ -365,6 +366,21 @@ export function signingSuite(
         const s1 = await value('1.0.0');
         assert.equal(s1.mediaType, 'application/vnd.ocm.signature.rsa.pss');
         await verifyComponentVersion(repo, C, '1.0.0', { publicKey: keys.publicKey });
+        // Independently of our verifier: node:crypto accepts the stored signature over the stored
+        // descriptor with automatic salt length and with the maximum (256 - 32 - 2 bytes, RSA-2048/SHA-256).
+        const { normalised } = digestDescriptor((await repo.getComponentVersion(C, '1.0.0')).descriptor);
+        for (const saltLength of [constants.RSA_PSS_SALTLEN_AUTO, 222]) {
+          const key = { key: keys.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength };
+          assert.ok(
+            cryptoVerify('sha256', normalised, key, Buffer.from(s1.value, 'hex')),
+            `salt ${saltLength}`,
+          );
+        }
+        const short = { key: keys.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+        assert.ok(
+          !cryptoVerify('sha256', normalised, short, Buffer.from(s1.value, 'hex')),
+          'not hash-length salt',
+        );
         const pss2 = await signComponentVersion(repo, C, '1.0.0', {
           name: 'acme',
           privateKey: keys.privateKey,
