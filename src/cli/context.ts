@@ -1,12 +1,5 @@
 import { readAll } from '../oci/content/read.js';
-import {
-  type Credential,
-  type CredentialProvider,
-  dockerConfigCredentials,
-  type OpenedRepository,
-  type OpenRepositoryOptions,
-  openRepository,
-} from '../open.js';
+import type { Credential, CredentialProvider, OpenedRepository, OpenRepositoryOptions } from '../open.js';
 import { flag, type Parsed, str } from './args.js';
 import { type CliIO, UsageError } from './io.js';
 import { Progress } from './render.js';
@@ -57,6 +50,7 @@ export class Context {
         'pipe the password in: echo "$PASSWORD" | ocm ... --username USER --password-stdin',
       );
     } else {
+      const { dockerConfigCredentials } = await import('../open.js');
       this.#credentials = dockerConfigCredentials({ env: this.io.env });
     }
     return this.#credentials;
@@ -67,6 +61,7 @@ export class Context {
     options: Pick<OpenRepositoryOptions, 'create' | 'readOnly'> = {},
   ): Promise<OpenedRepository> {
     const caFile = str(this.values, 'ca-file');
+    const { openRepository } = await import('../open.js');
     const opened = await openRepository(reference, {
       cwd: this.io.cwd,
       credentials: await this.credentials(),

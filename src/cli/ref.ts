@@ -1,4 +1,4 @@
-import { isValidComponentName } from '../descriptor/index.js';
+import { isValidComponentName } from '../descriptor/grammar.js';
 import { UsageError } from './io.js';
 
 /** `[ctf::|oci::]REPOSITORY//COMPONENT[:VERSION_OR_ALIAS]`, the OCM CLI reference grammar. */

@@ -1,6 +1,3 @@
-import YAML from 'yaml';
-import { toGoYaml } from '../descriptor/index.js';
-
 export type OutputFormat = 'table' | 'yaml' | 'json';
 export const outputFormats: readonly OutputFormat[] = ['table', 'yaml', 'json'];
 
@@ -20,8 +17,9 @@ export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-export function yaml(value: unknown, options: { goStyle?: boolean } = {}): string {
-  return options.goStyle ? toGoYaml(value) : YAML.stringify(value, { lineWidth: 0 });
+export async function yaml(value: unknown, options: { goStyle?: boolean } = {}): Promise<string> {
+  if (options.goStyle) return (await import('../descriptor/serialise.js')).toGoYaml(value);
+  return (await import('yaml')).default.stringify(value, { lineWidth: 0 });
 }
 
 export function shortDigest(digest: string | undefined): string {

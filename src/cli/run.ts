@@ -1,25 +1,9 @@
 import { OcmError } from '../oci/errors.js';
 import { closest, flag, parse } from './args.js';
-import { downloadResource } from './commands/download.js';
-import { gc } from './commands/gc.js';
-import { getAliases, getCv } from './commands/get.js';
-import { tagCv, untagCv } from './commands/tag.js';
-import { transferCv } from './commands/transfer.js';
+import { commands } from './commands/index.js';
 import type { Command } from './commands/types.js';
-import { version as versionCommand } from './commands/version.js';
 import { Context } from './context.js';
 import { type CliIO, UsageError } from './io.js';
-
-const commands: readonly Command[] = [
-  getCv,
-  getAliases,
-  tagCv,
-  untagCv,
-  transferCv,
-  downloadResource,
-  gc,
-  versionCommand,
-];
 
 /** Noun spellings users know from the OCM CLIs, mapped to ours. */
 const nouns: Readonly<Record<string, string>> = Object.fromEntries([
@@ -98,7 +82,8 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     }
     const command = new Context(io, parsed.values);
     try {
-      return (await found.command.run(command, parsed)) ?? 0;
+      const implementation = await found.command.load();
+      return await implementation(command, parsed);
     } finally {
       await command.close();
     }

@@ -1,130 +1,107 @@
 import semver from 'semver';
+import type { Parsed } from '../args.js';
 import { flag, oneOf, str } from '../args.js';
+import type { Context } from '../context.js';
 import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
 import { json, type OutputFormat, outputFormats, table, yaml } from '../render.js';
-import type { Command } from './types.js';
 
-export const getCv: Command = {
-  name: 'get cv',
-  summary: 'show a component version, or the versions of a component with their aliases',
-  usage: `get cv REPOSITORY//COMPONENT[:VERSION|:ALIAS] [-o table|yaml|json] [--latest] [--semver-constraint C] [--verify]
-
-  With a version or alias: the component version (a table row, or its descriptor with -o yaml/json).
-  Without: every version, newest first, with the aliases that point at it.
-
-  -o, --output FORMAT        table (default), yaml or json
-      --latest               only the highest version (pre-releases included)
-  -c, --semver-constraint C  only versions matching C, e.g. ">=1.2 <2"
-      --verify               fetch each listed version and drop those that are not what their tag says`,
-  options: {
-    output: { type: 'string', short: 'o' },
-    latest: { type: 'boolean' },
-    'semver-constraint': { type: 'string', short: 'c' },
-    verify: { type: 'boolean' },
-  },
-  async run(ctx, { values, positionals }) {
-    if (positionals.length !== 1)
-      throw new UsageError('get cv takes one reference', `usage: ocm ${getCv.usage.split('\n')[0]}`);
-    const ref = parseComponentRef(positionals[0]!);
-    const format = oneOf<OutputFormat>(values, 'output', outputFormats, 'table');
-    const { repository } = await ctx.open(ref.repository, { readOnly: true });
-    const signal = ctx.io.signal;
-    if (ref.version !== undefined) {
-      if (flag(values, 'latest') || str(values, 'semver-constraint'))
-        throw new UsageError('--latest and --semver-constraint apply only when no version is named');
-      const { descriptor, resolution } = await repository.getComponentVersion(ref.component, ref.version, {
-        ...(signal ? { signal } : {}),
-      });
-      if (resolution.kind !== 'version')
-        ctx.note(
-          `${resolution.requested} -> ${resolution.version} (${resolution.kind === 'alias' ? 'alias' : 'computed'}, ${resolution.digest})`,
-        );
-      if (format === 'json') ctx.out(json(descriptor));
-      else if (format === 'yaml') ctx.out(yaml(descriptor, { goStyle: true }));
-      else {
-        const name =
-          resolution.kind === 'version'
-            ? resolution.version
-            : `${resolution.version} (${resolution.requested})`;
-        ctx.out(
-          table(
-            ['COMPONENT', 'VERSION', 'PROVIDER', 'DIGEST'],
-            [[ref.component, name, providerName(descriptor.component.provider), resolution.digest]],
-          ),
-        );
-      }
-      return 0;
-    }
-    let versions = await repository.listComponentVersions(ref.component, {
-      verify: flag(values, 'verify'),
-      onSkip: (tag, err) => ctx.note(`skipped tag ${tag}: ${err.message}`),
-      ...(signal ? { signal } : {}),
-    });
-    const constraint = str(values, 'semver-constraint');
-    if (constraint !== undefined) {
-      const range = validRange(constraint);
-      versions = versions.filter((v) => {
-        const parsed = semver.parse(fullSemver(v));
-        return parsed !== null && semver.satisfies(parsed, range, { includePrerelease: true });
-      });
-    }
-    if (flag(values, 'latest')) versions = versions.slice(0, 1);
-    const aliases = await repository.listComponentVersionAliases(ref.component, {
-      ...(signal ? { signal } : {}),
-    });
-    const byVersion = new Map<string, string[]>();
-    for (const a of aliases)
-      if (a.version) byVersion.set(a.version, [...(byVersion.get(a.version) ?? []), a.alias]);
-    const rows = versions.map((v) => ({
-      component: ref.component,
-      version: v,
-      aliases: byVersion.get(v) ?? [],
-    }));
-    if (format === 'json') ctx.out(json(rows));
-    else if (format === 'yaml') ctx.out(yaml(rows));
-    else if (rows.length === 0) ctx.note(`${ref.component}: no versions`);
-    else
-      ctx.out(
-        table(
-          ['COMPONENT', 'VERSION', 'ALIASES'],
-          rows.map((r) => [r.component, r.version, r.aliases.join(', ')]),
-        ),
-      );
-    return 0;
-  },
-};
-
-export const getAliases: Command = {
-  name: 'get aliases',
-  summary: 'list the aliases of a component: alias, version, digest',
-  usage: `get aliases REPOSITORY//COMPONENT [-o table|yaml|json]
-
-  -o, --output FORMAT   table (default), yaml or json`,
-  options: { output: { type: 'string', short: 'o' } },
-  async run(ctx, { values, positionals }) {
-    if (positionals.length !== 1)
-      throw new UsageError('get aliases takes one reference: REPOSITORY//COMPONENT');
-    const ref = parseComponentRef(positionals[0]!, { forbidVersion: true });
-    const format = oneOf<OutputFormat>(values, 'output', outputFormats, 'table');
-    const { repository } = await ctx.open(ref.repository, { readOnly: true });
-    const aliases = await repository.listComponentVersionAliases(
-      ref.component,
-      ctx.io.signal ? { signal: ctx.io.signal } : {},
+export async function runGetCv(ctx: Context, { values, positionals }: Parsed): Promise<number> {
+  if (positionals.length !== 1)
+    throw new UsageError(
+      'get cv takes one reference',
+      'usage: ocm get cv REPOSITORY//COMPONENT[:VERSION|:ALIAS]',
     );
-    if (format === 'json') ctx.out(json(aliases));
-    else if (format === 'yaml') ctx.out(yaml(aliases));
-    else if (aliases.length === 0) ctx.note(`${ref.component}: no aliases`);
-    else
+  const ref = parseComponentRef(positionals[0]!);
+  const format = oneOf<OutputFormat>(values, 'output', outputFormats, 'table');
+  const { repository } = await ctx.open(ref.repository, { readOnly: true });
+  const signal = ctx.io.signal;
+  if (ref.version !== undefined) {
+    if (flag(values, 'latest') || str(values, 'semver-constraint'))
+      throw new UsageError('--latest and --semver-constraint apply only when no version is named');
+    const { descriptor, resolution } = await repository.getComponentVersion(ref.component, ref.version, {
+      ...(signal ? { signal } : {}),
+    });
+    if (resolution.kind !== 'version')
+      ctx.note(
+        `${resolution.requested} -> ${resolution.version} (${resolution.kind === 'alias' ? 'alias' : 'computed'}, ${resolution.digest})`,
+      );
+    if (format === 'json') ctx.out(json(descriptor));
+    else if (format === 'yaml') ctx.out(await yaml(descriptor, { goStyle: true }));
+    else {
+      const name =
+        resolution.kind === 'version'
+          ? resolution.version
+          : `${resolution.version} (${resolution.requested})`;
       ctx.out(
         table(
-          ['ALIAS', 'VERSION', 'DIGEST'],
-          aliases.map((a) => [a.alias, a.version ?? `(${a.problem})`, a.digest ?? '']),
+          ['COMPONENT', 'VERSION', 'PROVIDER', 'DIGEST'],
+          [[ref.component, name, providerName(descriptor.component.provider), resolution.digest]],
         ),
       );
+    }
     return 0;
-  },
-};
+  }
+  let versions = await repository.listComponentVersions(ref.component, {
+    verify: flag(values, 'verify'),
+    onSkip: (tag, err) => ctx.note(`skipped tag ${tag}: ${err.message}`),
+    ...(signal ? { signal } : {}),
+  });
+  const constraint = str(values, 'semver-constraint');
+  if (constraint !== undefined) {
+    const range = validRange(constraint);
+    versions = versions.filter((v) => {
+      const parsed = semver.parse(fullSemver(v));
+      return parsed !== null && semver.satisfies(parsed, range, { includePrerelease: true });
+    });
+  }
+  if (flag(values, 'latest')) versions = versions.slice(0, 1);
+  const aliases = await repository.listComponentVersionAliases(ref.component, {
+    ...(signal ? { signal } : {}),
+  });
+  const byVersion = new Map<string, string[]>();
+  for (const a of aliases)
+    if (a.version) byVersion.set(a.version, [...(byVersion.get(a.version) ?? []), a.alias]);
+  const rows = versions.map((v) => ({
+    component: ref.component,
+    version: v,
+    aliases: byVersion.get(v) ?? [],
+  }));
+  if (format === 'json') ctx.out(json(rows));
+  else if (format === 'yaml') ctx.out(await yaml(rows));
+  else if (rows.length === 0) ctx.note(`${ref.component}: no versions`);
+  else
+    ctx.out(
+      table(
+        ['COMPONENT', 'VERSION', 'ALIASES'],
+        rows.map((r) => [r.component, r.version, r.aliases.join(', ')]),
+      ),
+    );
+  return 0;
+}
+
+export async function runGetAliases(ctx: Context, { values, positionals }: Parsed): Promise<number> {
+  if (positionals.length !== 1)
+    throw new UsageError('get aliases takes one reference: REPOSITORY//COMPONENT');
+  const ref = parseComponentRef(positionals[0]!, { forbidVersion: true });
+  const format = oneOf<OutputFormat>(values, 'output', outputFormats, 'table');
+  const { repository } = await ctx.open(ref.repository, { readOnly: true });
+  const aliases = await repository.listComponentVersionAliases(
+    ref.component,
+    ctx.io.signal ? { signal: ctx.io.signal } : {},
+  );
+  if (format === 'json') ctx.out(json(aliases));
+  else if (format === 'yaml') ctx.out(await yaml(aliases));
+  else if (aliases.length === 0) ctx.note(`${ref.component}: no aliases`);
+  else
+    ctx.out(
+      table(
+        ['ALIAS', 'VERSION', 'DIGEST'],
+        aliases.map((a) => [a.alias, a.version ?? `(${a.problem})`, a.digest ?? '']),
+      ),
+    );
+  return 0;
+}
 
 function providerName(provider: string): string {
   if (!provider.trim().startsWith('{')) return provider;

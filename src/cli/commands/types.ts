@@ -8,5 +8,6 @@ export interface Command {
   /** Usage lines after `ocm `, and the option help. */
   readonly usage: string;
   readonly options: OptionSpec;
-  run(ctx: Context, args: Parsed): Promise<number | undefined>;
+  /** The implementation, imported on first use. */
+  load(): Promise<(ctx: Context, args: Parsed) => Promise<number>>;
 }

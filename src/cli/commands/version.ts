@@ -1,13 +1,7 @@
 import { VERSION } from '../../version.js';
-import type { Command } from './types.js';
+import type { Context } from '../context.js';
 
-export const version: Command = {
-  name: 'version',
-  summary: 'print the version of ocm-ts',
-  usage: 'version',
-  options: {},
-  async run(ctx) {
-    ctx.out(`ocm-ts ${VERSION}\n`);
-    return 0;
-  },
-};
+export async function runVersion(ctx: Context): Promise<number> {
+  ctx.out(`ocm-ts ${VERSION}\n`);
+  return 0;
+}

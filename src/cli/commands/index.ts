@@ -1,0 +1,110 @@
+import type { Command } from './types.js';
+
+/**
+ * The commands: metadata here, implementations loaded on first use, so that `ocm version` and
+ * `--help` start without loading the storage and descriptor layers.
+ */
+export const commands: readonly Command[] = [
+  {
+    name: 'get cv',
+    summary: 'show a component version, or the versions of a component with their aliases',
+    usage: `get cv REPOSITORY//COMPONENT[:VERSION|:ALIAS] [-o table|yaml|json] [--latest] [--semver-constraint C] [--verify]
+
+  With a version or alias: the component version (a table row, or its descriptor with -o yaml/json).
+  Without: every version, newest first, with the aliases that point at it.
+
+  -o, --output FORMAT        table (default), yaml or json
+      --latest               only the highest version (pre-releases included)
+  -c, --semver-constraint C  only versions matching C, e.g. ">=1.2 <2"
+      --verify               fetch each listed version and drop those that are not what their tag says`,
+    options: {
+      output: { type: 'string', short: 'o' },
+      latest: { type: 'boolean' },
+      'semver-constraint': { type: 'string', short: 'c' },
+      verify: { type: 'boolean' },
+    },
+    load: () => import('./get.js').then((m) => m.runGetCv),
+  },
+  {
+    name: 'get aliases',
+    summary: 'list the aliases of a component: alias, version, digest',
+    usage: `get aliases REPOSITORY//COMPONENT [-o table|yaml|json]
+
+  -o, --output FORMAT   table (default), yaml or json`,
+    options: { output: { type: 'string', short: 'o' } },
+    load: () => import('./get.js').then((m) => m.runGetAliases),
+  },
+  {
+    name: 'tag cv',
+    summary: 'point one or more aliases at a component version (adding or moving them)',
+    usage: `tag cv REPOSITORY//COMPONENT:VERSION|ALIAS ALIAS [ALIAS...] [--expect VERSION|DIGEST|absent]
+
+  Each alias is set to the version the reference names now (a snapshot: tagging from an alias
+  copies where it points, it does not link). Nothing is uploaded; digests and signatures stay.
+
+      --expect X   move only if the alias still points at version or digest X, or,
+                   with "absent", only if it does not exist yet (fails otherwise, changing nothing)`,
+    options: { expect: { type: 'string' } },
+    load: () => import('./tag.js').then((m) => m.runTagCv),
+  },
+  {
+    name: 'untag cv',
+    summary: 'remove aliases; the versions and their other tags stay',
+    usage: `untag cv REPOSITORY//COMPONENT:ALIAS [REPOSITORY//COMPONENT:ALIAS...] [--expect VERSION|DIGEST]
+
+      --expect X   remove only if the alias still points at version or digest X`,
+    options: { expect: { type: 'string' } },
+    load: () => import('./tag.js').then((m) => m.runUntagCv),
+  },
+  {
+    name: 'gc',
+    summary: 'remove untagged residue and unreferenced blobs from a CTF',
+    usage: `gc CTF_PATH [--dry-run]
+
+  Drops index entries that no tag reaches and blobs that no entry reaches (blobs younger than
+  10 minutes are kept: a concurrent push may be about to name them). Registries collect their own
+  garbage; run their GC instead.
+
+      --dry-run   say what would be removed, remove nothing`,
+    options: { 'dry-run': { type: 'boolean' } },
+    load: () => import('./gc.js').then((m) => m.runGc),
+  },
+  {
+    name: 'download resource',
+    summary: 'fetch the content of a local resource, verified against its digest',
+    usage: `download resource REPOSITORY//COMPONENT:VERSION|ALIAS NAME [KEY=VALUE...] [-O FILE]
+
+  KEY=VALUE pairs add extra identity (e.g. os=linux architecture=amd64).
+
+  -O, --output-file FILE   write here (atomically: nothing is left behind if the download fails);
+                           default: standard output`,
+    options: { 'output-file': { type: 'string', short: 'O' } },
+    load: () => import('./download.js').then((m) => m.runDownloadResource),
+  },
+  {
+    name: 'transfer cv',
+    summary: 'copy component versions between CTFs and registries, digests unchanged',
+    usage: `transfer cv SOURCE_REPOSITORY//COMPONENT[:VERSION|:ALIAS] TARGET_REPOSITORY [--copy-aliases]
+
+  Every version when none is named. Content the target has already is not copied again.
+
+      --copy-aliases         also set, in the target, the aliases that point at each copied version
+      --conflict POLICY      when the target holds a version with other content: abort (default),
+                             skip or replace
+      --concurrency N        blobs copied at once (default 4)`,
+    options: {
+      'copy-aliases': { type: 'boolean' },
+      'copy-resources': { type: 'boolean' },
+      conflict: { type: 'string' },
+      concurrency: { type: 'string' },
+    },
+    load: () => import('./transfer.js').then((m) => m.runTransferCv),
+  },
+  {
+    name: 'version',
+    summary: 'print the version of ocm-ts',
+    usage: 'version',
+    options: {},
+    load: () => import('./version.js').then((m) => m.runVersion),
+  },
+];
