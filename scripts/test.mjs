@@ -46,7 +46,7 @@ for (const [label, cmd, args] of [
   ['typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
   ['lint', bin('biome'), ['check', '.']],
   ['layers', bin('depcruise'), ['src', '--config', '.dependency-cruiser.cjs']],
-  ['build', bin('tsc'), ['-p', 'tsconfig.build.json']],
+  ['build', 'npm', ['run', '--silent', 'build']],
 ]) {
   console.log(`test: ${label}`);
   if (run(cmd, args) !== 0) {
