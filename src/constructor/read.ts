@@ -111,12 +111,14 @@ function documentIssues(document: unknown): ConstructorIssue[] {
     if (isObject(provider) && Object.keys(provider).length > 0 && provider.name === undefined) {
       extra.push({ path: formatPath([...path, 'provider', 'name']), message: 'is required' });
     }
-    const id = `${String(component.name)}:${String(component.version)}`;
-    const first = seen.get(id);
-    if (first !== undefined) {
-      extra.push({ path: formatPath(path), message: `${id} is defined twice: ${first} has it too` });
-    } else {
-      seen.set(id, formatPath(path));
+    if (typeof component.name === 'string' && typeof component.version === 'string') {
+      const id = `${component.name}:${component.version}`;
+      const first = seen.get(id);
+      if (first !== undefined) {
+        extra.push({ path: formatPath(path), message: `${id} is defined twice: ${first} has it too` });
+      } else {
+        seen.set(id, formatPath(path));
+      }
     }
     for (const kind of ['resources', 'sources'] as const) {
       const elements = component[kind];

@@ -17,7 +17,7 @@ import {
   AccessType,
   type ComponentReference,
   type DescriptorV2,
-  elementIdentity as descriptorIdentity,
+  elementIdentities,
   type Identity,
   isAccessType,
   localBlobAccess,
@@ -404,11 +404,13 @@ async function checkResources(
 ): Promise<{ descriptor: DescriptorV2; checks: ResourceCheck[] }> {
   const copy = structuredClone(descriptor);
   const resources = copy.component.resources ?? [];
+  // With `version` where names clash (spec 1.4): the identity that finds the blob and names it in errors.
+  const identities = elementIdentities(copy, 'resources');
   const checks: ResourceCheck[] = [];
-  for (const resource of resources) {
+  for (const [i, resource] of resources.entries()) {
     options.signal?.throwIfAborted();
     try {
-      const check = await checkResource(repo, resource, resources, resolution, options);
+      const check = await checkResource(repo, resource, identities[i]!, resolution, options);
       if (check.check === 'computed') resource.digest = { ...check.digest! };
       checks.push(check);
     } catch (err) {
@@ -421,11 +423,10 @@ async function checkResources(
 async function checkResource(
   repo: OcmRepository,
   resource: Resource,
-  siblings: readonly Resource[],
+  identity: Identity,
   resolution: ResolvedComponentVersion,
   options: CheckOptions,
 ): Promise<ResourceCheck> {
-  const identity = signingIdentity(resource);
   const kind = 'resource';
   if (isAccessType(resource.access, AccessType.None)) return { identity, check: 'none' };
   const stored = readDigestSpec(resource.digest, `resource ${JSON.stringify(identity)}`);
@@ -445,7 +446,7 @@ async function checkResource(
   const blob = await repo.getLocalResource(
     resolution.component,
     resolution.requested,
-    descriptorIdentity(resource, siblings) as Identity,
+    identity,
     opts(options.signal),
   );
   if (blob.resolution.digest !== resolution.digest) {

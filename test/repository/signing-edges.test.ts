@@ -20,7 +20,7 @@ import {
   verifyComponentVersion,
 } from '../../src/repository/index.js';
 import { ElementDigestMismatchError, InvalidKeyError, RSASSA_PKCS1_V1_5 } from '../../src/signing/index.js';
-import { COMPONENT as C } from '../support/descriptors.js';
+import { COMPONENT as C, descriptor, resource } from '../support/descriptors.js';
 import { fixturesDir } from '../support/paths.js';
 import { tempDir } from '../support/tmp.js';
 import { addVersion, keys } from './signing-suite.js';
@@ -178,6 +178,39 @@ describe('signing stored component versions: options and edges (CTF directory)',
           err.identity.name === 'mychart' &&
           err.computed.value === main &&
           err.stored.value === 'b'.repeat(64),
+      );
+    }));
+
+  it('resources of one name are told apart by version: each is read as itself and named with its version', () =>
+    withCtf(async (repo) => {
+      const add = (version: string, content: string) =>
+        repo.addLocalResource(C, resource('blob', { version }), {
+          content: new TextEncoder().encode(content),
+          mediaType: 'text/plain',
+        });
+      const one = await add('1.0.0', 'first');
+      const two = await add('2.0.0', 'second');
+      delete one.digest;
+      await repo.addComponentVersion(descriptor('1.0.0', { resources: [one, two] }));
+      const signed = await signComponentVersion(repo, C, '1.0.0', {
+        name: 'acme',
+        privateKey: keys.privateKey,
+      });
+      assert.deepEqual(
+        signed.resources.map((r) => [r.identity, r.check]),
+        [
+          [{ name: 'blob', version: '1.0.0' }, 'computed'],
+          [{ name: 'blob', version: '2.0.0' }, 'content'],
+        ],
+      );
+      const { descriptor: d } = await repo.getComponentVersion(C, '1.0.0');
+      d.component.resources![1]!.digest = d.component.resources![0]!.digest;
+      await repo.addComponentVersion(d, { conflict: 'replace' });
+      await assert.rejects(
+        signComponentVersion(repo, C, '1.0.0', { name: 'acme', privateKey: keys.privateKey }),
+        (err: unknown) =>
+          err instanceof ElementDigestMismatchError &&
+          err.message.includes('{"name":"blob","version":"2.0.0"}'),
       );
     }));
 

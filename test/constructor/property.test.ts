@@ -1,0 +1,88 @@
+/** Whatever text it is given, `readConstructor` answers a constructor or a typed error, never a crash. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { stringify as toYaml } from 'yaml';
+import { readConstructor } from '../../src/constructor/index.js';
+import { OcmError } from '../../src/oci/errors.js';
+
+const baseDir = '/nonexistent-base';
+const TYPED = new Set(['INVALID_CONSTRUCTOR', 'UNDEFINED_VARIABLE']);
+
+async function onlyTyped(text: string, env: Record<string, string> = {}): Promise<void> {
+  try {
+    const spec = await readConstructor({ text, baseDir }, { env });
+    // A success is a usable constructor.
+    assert.ok(spec.components.length >= 0);
+    for (const c of spec.components) assert.equal(typeof c.name, 'string');
+  } catch (error) {
+    assert.ok(error instanceof OcmError, `untyped ${String(error)}`);
+    assert.ok(TYPED.has(error.code), error.code);
+    assert.ok(error.message.length > 0);
+  }
+}
+
+const base = {
+  name: 'github.com/acme/app',
+  version: '1.0.0',
+  provider: { name: 'acme' },
+  resources: [
+    { name: 'config', type: 'blob', input: { type: 'file', path: 'x' } },
+    {
+      name: 'image',
+      type: 'ociImage',
+      version: '1.0.0',
+      access: { type: 'ociArtifact', imageReference: 'a/b:1' },
+    },
+  ],
+};
+
+/** Replaces the value at a random path of `doc` by `value`. */
+function mutate(doc: unknown, path: number[], value: unknown): unknown {
+  if (path.length === 0 || doc === null || typeof doc !== 'object') return value;
+  const keys = Object.keys(doc);
+  if (keys.length === 0) return value;
+  const key = keys[path[0]! % keys.length]!;
+  const copy: Record<string, unknown> = Array.isArray(doc) ? [...doc] : { ...doc };
+  copy[key] = mutate((doc as Record<string, unknown>)[key], path.slice(1), value);
+  return copy;
+}
+
+describe('readConstructor on arbitrary input', () => {
+  it('arbitrary strings', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 300, unit: 'binary' }), (t) => onlyTyped(t)),
+      {
+        numRuns: 400,
+      },
+    );
+  });
+
+  it('arbitrary JSON values as YAML and as JSON', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), async (v) => {
+        await onlyTyped(JSON.stringify(v) ?? 'null');
+        await onlyTyped(toYaml(v));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a valid constructor with one value replaced, variables included', async () => {
+    await onlyTyped(JSON.stringify(base));
+    const values = fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: constructor text, not a template
+      fc.constantFrom('${X}', '$Y', '${', '$$', '${1}', 'file', 'dir', 'utf8', '../x', '/etc/passwd'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.nat(), { maxLength: 6 }),
+        values,
+        fc.dictionary(fc.constantFrom('X', 'Y'), fc.string()),
+        (path, value, env) => onlyTyped(JSON.stringify(mutate(base, path, value)), env),
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
