@@ -69,6 +69,15 @@ describe('tag removal on Distribution 2.8', () => {
     assert.equal((await repo.resolve(m.descriptor.digest)).digest, m.descriptor.digest);
     await assert.rejects(repo.resolve('prod'), NotFoundError);
     assert.deepEqual(await collect(repo.tags()), ['1.0.0', 'staging']);
+
+    // The store remembers the refusal: the next removal goes straight to the fallback.
+    events.length = 0;
+    await repo.untag('staging');
+    assert.deepEqual(
+      events.map((e) => e.method),
+      ['HEAD', 'PUT', 'DELETE'],
+    );
+    assert.deepEqual(await collect(repo.tags()), ['1.0.0']);
   });
 
   it('removes the last tag of a manifest and keeps the manifest by digest', async () => {

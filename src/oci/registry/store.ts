@@ -85,6 +85,8 @@ interface Shared {
   readonly verifyManifestReferences: boolean;
   /** Learned on first use: whether the registry serves the referrers API. */
   referrersApi: boolean | undefined;
+  /** Learned on first use: the registry answers tag DELETE with 400/405 (Distribution 2.x). */
+  tagDeleteRefused: boolean;
 }
 
 /**
@@ -112,6 +114,7 @@ export class RegistryStore implements StoreProvider<RegistryRepository> {
       chunkSize: options.chunkSize ?? 16 * 1024 * 1024,
       verifyManifestReferences: options.verifyManifestReferences ?? true,
       referrersApi: undefined,
+      tagDeleteRefused: false,
     };
   }
 
@@ -298,30 +301,36 @@ export class RegistryRepository
    * pushed to the tag and then deleted by its own digest, which takes the tag with it and leaves the
    * manifest the tag pointed at, and its other tags, untouched. If the registry refuses deletes by
    * digest too, the tag is put back where it was and `TagDeletionUnsupportedError` is thrown.
+   * Once a registry has refused a tag DELETE, this store skips it: a removal then costs three
+   * requests (HEAD on the tag, PUT of the throw-away manifest, DELETE by its digest).
    */
   async untag(tag: string, options: OperationOptions = {}): Promise<void> {
     const { signal } = options;
     signal?.throwIfAborted();
     validateTag(tag);
-    let refusal: RegistryError;
-    try {
-      await this.#client.send({
-        method: 'DELETE',
-        url: this.#url('manifests', tag),
-        scopes: this.#push,
-        expect: [200, 202, 204],
-        idempotent: true,
-        signal,
-      });
-      return;
-    } catch (err) {
-      if (hasStatus(err, 404)) throw new NotFoundError(`${this.name}: tag ${tag} not found`, { cause: err });
-      if (!hasStatus(err, 400, 405) && !(err instanceof RegistryError && err.hasCode('UNSUPPORTED')))
-        throw err;
-      refusal = err as RegistryError;
+    let refusal: RegistryError | undefined;
+    if (!this.#shared.tagDeleteRefused) {
+      try {
+        await this.#client.send({
+          method: 'DELETE',
+          url: this.#url('manifests', tag),
+          scopes: this.#push,
+          expect: [200, 202, 204],
+          idempotent: true,
+          signal,
+        });
+        return;
+      } catch (err) {
+        if (hasStatus(err, 404))
+          throw new NotFoundError(`${this.name}: tag ${tag} not found`, { cause: err });
+        if (!hasStatus(err, 400, 405) && !(err instanceof RegistryError && err.hasCode('UNSUPPORTED')))
+          throw err;
+        refusal = err as RegistryError;
+        // The registry will refuse again: later calls go straight to the fallback.
+        this.#shared.tagDeleteRefused = true;
+      }
     }
     const original = await this.resolve(tag, options);
-    if (!(await this.exists(emptyJson, options))) await this.push(emptyJson, emptyJson.bytes, options);
     const throwaway: ImageManifest = {
       schemaVersion: 2,
       mediaType: MediaType.ImageManifest,
@@ -331,7 +340,14 @@ export class RegistryRepository
     };
     const bytes = encodeManifest(throwaway);
     const digest = digestOf(bytes);
-    await this.#putManifest(tag, MediaType.ImageManifest, bytes, signal);
+    try {
+      await this.#putManifest(tag, MediaType.ImageManifest, bytes, signal);
+    } catch (err) {
+      // The empty config is usually there already; push it only when the registry says it is not.
+      if (!(err instanceof NotFoundError)) throw err;
+      await this.push(emptyJson, emptyJson.bytes, options);
+      await this.#putManifest(tag, MediaType.ImageManifest, bytes, signal);
+    }
     try {
       await this.#client.send({
         method: 'DELETE',
@@ -345,7 +361,9 @@ export class RegistryRepository
       if (!hasStatus(err, 400, 405)) throw err;
       const back = await this.#getManifest(original.digest, signal);
       await this.#putManifest(tag, back.mediaType, back.bytes, signal);
-      throw new TagDeletionUnsupportedError(this.name, tag, { cause: new AggregateError([refusal, err]) });
+      throw new TagDeletionUnsupportedError(this.name, tag, {
+        cause: refusal ? new AggregateError([refusal, err]) : err,
+      });
     }
   }
 
