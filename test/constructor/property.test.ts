@@ -43,7 +43,7 @@ function mutate(doc: unknown, path: number[], value: unknown): unknown {
   const keys = Object.keys(doc);
   if (keys.length === 0) return value;
   const key = keys[path[0]! % keys.length]!;
-  const copy: Record<string, unknown> = Array.isArray(doc) ? [...doc] : { ...doc };
+  const copy = (Array.isArray(doc) ? [...doc] : { ...doc }) as Record<string, unknown>;
   copy[key] = mutate((doc as Record<string, unknown>)[key], path.slice(1), value);
   return copy;
 }
