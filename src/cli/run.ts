@@ -129,10 +129,22 @@ function usageFailure(io: CliIO, err: UsageError, command?: Command): number {
 function failure(io: CliIO, err: unknown, debug: boolean): number {
   const error = err instanceof Error ? err : new Error(String(err));
   io.stderr.write(`Error: ${error.message}\n`);
-  const hint = (error instanceof OcmError ? error.hint : undefined) ?? hintFor(error);
+  const hint = cliHint(error) ?? (error instanceof OcmError ? error.hint : undefined) ?? hintFor(error);
   if (hint) io.stderr.write(`Hint: ${hint}\n`);
   if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
   return 1;
+}
+
+/** Where the CLI knows a better next step than the library can. */
+function cliHint(error: Error): string | undefined {
+  if (
+    error instanceof OcmError &&
+    error.code === 'REGISTRY_UNAUTHORIZED' &&
+    (error as { status?: number }).status !== 403
+  ) {
+    return 'log in with "docker login HOST", or pass --username USER --password-stdin';
+  }
+  return undefined;
 }
 
 /** Hints for failures that come from the system rather than from us. */
