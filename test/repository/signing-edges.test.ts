@@ -214,6 +214,25 @@ describe('signing stored component versions: options and edges (CTF directory)',
       );
     }));
 
+  it('signs and verifies through a computed alias (latest without a stored tag), saying so', () =>
+    withCtf(async (repo) => {
+      await addVersion(repo, '1.0.0');
+      await addVersion(repo, '1.1.0');
+      const signed = await signComponentVersion(repo, C, 'latest', {
+        name: 'acme',
+        privateKey: keys.privateKey,
+      });
+      assert.deepEqual([signed.version, signed.kind, signed.movedAliases], ['1.1.0', 'computed', []]);
+      const verified = await verifyComponentVersion(repo, C, 'latest', { publicKey: keys.publicKey });
+      assert.deepEqual(
+        [verified.version, verified.kind, verified.digest],
+        ['1.1.0', 'computed', signed.digest],
+      );
+      await assert.rejects(verifyComponentVersion(repo, C, '1.0.0', { publicKey: keys.publicKey }), {
+        code: 'NOT_FOUND',
+      });
+    }));
+
   it('a tampered local blob of a referenced version fails verification of the referrer, naming that version and resource', () =>
     withCtf(async (repo, path) => {
       const child = await addVersion(repo, '1.0.0', { component: CHILD, content: 'payment', digest: false });
