@@ -6,6 +6,30 @@ import type { Command } from './types.js';
  */
 export const commands: readonly Command[] = [
   {
+    name: 'add cv',
+    summary: 'build component versions from a component constructor and store them',
+    usage: `add cv [--constructor component-constructor.yaml] [--repository ./transport-archive] [--conflict abort|replace|skip]
+
+  Reads the constructor (one component, or a components: list), packs its file, dir and utf8
+  inputs as local blobs, and stores each version. \${VAR} in the constructor comes from the
+  environment. Input paths are relative to the constructor and may not leave its directory.
+
+      --constructor FILE     default component-constructor.yaml
+      --repository REPO      a CTF path (created when missing) or a registry; default ./transport-archive
+      --conflict POLICY      when a version exists: abort (default, before anything is written),
+                             replace, or skip
+      --move-aliases         with replace: move the aliases of the old content to the new
+  -o, --output FORMAT        table (default) or json`,
+    options: {
+      ['constructor']: { type: 'string' as const },
+      repository: { type: 'string' },
+      conflict: { type: 'string' },
+      'move-aliases': { type: 'boolean' },
+      output: { type: 'string', short: 'o' },
+    },
+    load: () => import('./add.js').then((m) => m.runAddCv),
+  },
+  {
     name: 'get cv',
     summary: 'show a component version, or the versions of a component with their aliases',
     usage: `get cv REPOSITORY//COMPONENT[:VERSION|:ALIAS] [-o table|yaml|json] [--latest] [--semver-constraint C] [--verify]
@@ -106,5 +130,50 @@ export const commands: readonly Command[] = [
     usage: 'version',
     options: {},
     load: () => import('./version.js').then((m) => m.runVersion),
+  },
+  {
+    name: 'sign cv',
+    summary: 'sign a component version; aliases on it move to the signed manifest',
+    usage: `sign cv REPOSITORY//COMPONENT:VERSION|ALIAS --signature NAME --private-key FILE
+
+  Computes resource digests from content, digests references, normalises the descriptor
+  (jsonNormalisation/v4alpha1, SHA-256 by default), signs, and stores the signed descriptor. The
+  version's manifest digest changes; every alias that pointed at it moves along, and is listed.
+
+  -s, --signature NAME       signature name (a signature of that name is replaced)
+  -K, --private-key FILE     RSA private key, PKCS#1 or PKCS#8 PEM
+  -S, --algorithm ALG        RSASSA-PSS (default) or RSASSA-PKCS1-V1_5
+  -H, --hash HASH            SHA-256 (default) or SHA-512
+  -N, --normalisation ALG    jsonNormalisation/v4alpha1 (default), v3, v2 or v1
+      --encoding hex|pem     signature encoding (default hex)
+  -o, --output json          the full result as JSON`,
+    options: {
+      signature: { type: 'string', short: 's' },
+      'private-key': { type: 'string', short: 'K' },
+      algorithm: { type: 'string', short: 'S' },
+      hash: { type: 'string', short: 'H' },
+      normalisation: { type: 'string', short: 'N' },
+      encoding: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+    },
+    load: () => import('./sign.js').then((m) => m.runSignCv),
+  },
+  {
+    name: 'verify cv',
+    summary: 'verify the digests and a signature of a component version (aliases allowed)',
+    usage: `verify cv REPOSITORY//COMPONENT:VERSION|ALIAS --public-key FILE [--signature NAME]
+
+  Recomputes every resource digest from the stored content, the reference digests and the
+  descriptor digest, then checks the signature. Fails, naming what differs, on any mismatch.
+
+  -k, --public-key FILE      RSA public key, SPKI or PKCS#1 PEM (or the private key)
+  -s, --signature NAME       which signature (default: the only one)
+  -o, --output json          the full result as JSON`,
+    options: {
+      'public-key': { type: 'string', short: 'k' },
+      signature: { type: 'string', short: 's' },
+      output: { type: 'string', short: 'o' },
+    },
+    load: () => import('./sign.js').then((m) => m.runVerifyCv),
   },
 ];
