@@ -20,7 +20,10 @@ const store = new RegistryStore({ host: host! });
 const started = performance.now();
 await store
   .repository('bench/big')
-  .push({ mediaType: 'application/octet-stream', digest: digest!, size }, Readable.from(generate(size)));
+  .push(
+    { mediaType: 'application/octet-stream', digest: digest!, size },
+    Readable.from(generate(size), { objectMode: false, highWaterMark: 1024 * 1024 }),
+  );
 const seconds = (performance.now() - started) / 1000;
 await store.close();
 clearInterval(timer);

@@ -263,7 +263,7 @@ async function chunked(ctx: BlobContext, expected: Descriptor, stream: Readable,
       if (offset + chunk.byteLength > expected.size) {
         throw new SizeMismatchError(expected.size, offset + chunk.byteLength, `blob ${expected.digest}`);
       }
-      for (const part of chunk.parts) digester.update(part);
+      digester.update(chunk.bytes);
       for (let restarts = 0; ; restarts++) {
         try {
           session = await patchChunk(ctx, session, chunk, offset, signal);
@@ -304,50 +304,33 @@ async function chunked(ctx: BlobContext, expected: Descriptor, stream: Readable,
   }
 }
 
-/** The bytes of one PATCH, kept as the stream's own buffers: no copy, one chunk in memory. */
-class Chunk {
-  readonly parts: readonly Buffer[];
+/**
+ * The bytes of one PATCH. They live in one buffer that `rechunk` fills again for the next chunk, so
+ * memory stays at one chunk however large the blob (fresh buffers per chunk pile up as garbage
+ * faster than the collector frees them). Valid until the consumer asks for the next chunk.
+ */
+interface Chunk {
+  readonly bytes: Buffer;
   readonly byteLength: number;
-  constructor(parts: readonly Buffer[], byteLength: number) {
-    this.parts = parts;
-    this.byteLength = byteLength;
-  }
-
-  /** The parts from byte `start` of the chunk on. */
-  from(start: number): Buffer[] {
-    let skip = start;
-    const out: Buffer[] = [];
-    for (const p of this.parts) {
-      if (skip >= p.byteLength) {
-        skip -= p.byteLength;
-        continue;
-      }
-      out.push(skip > 0 ? p.subarray(skip) : p);
-      skip = 0;
-    }
-    return out;
-  }
 }
 
 async function* rechunk(stream: Readable, size: number): AsyncGenerator<Chunk> {
-  let parts: Buffer[] = [];
+  const buffer = Buffer.allocUnsafe(size);
   let length = 0;
   for await (const c of stream) {
     let buf = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
-    while (length + buf.byteLength >= size) {
-      const take = size - length;
-      parts.push(buf.subarray(0, take));
-      yield new Chunk(parts, size);
-      parts = [];
-      length = 0;
+    while (buf.byteLength > 0) {
+      const take = Math.min(size - length, buf.byteLength);
+      buf.copy(buffer, length, 0, take);
+      length += take;
       buf = buf.subarray(take);
-    }
-    if (buf.byteLength > 0) {
-      parts.push(buf);
-      length += buf.byteLength;
+      if (length === size) {
+        yield { bytes: buffer, byteLength: size };
+        length = 0;
+      }
     }
   }
-  if (length) yield new Chunk(parts, length);
+  if (length) yield { bytes: buffer.subarray(0, length), byteLength: length };
 }
 
 async function patchChunk(
@@ -362,7 +345,7 @@ async function patchChunk(
   for (let attempt = 1; ; attempt++) {
     const length = chunk.byteLength - sent;
     const start = offset + sent;
-    const parts = chunk.from(sent);
+    const part = chunk.bytes.subarray(sent);
     const req: ClientRequest = {
       method: 'PATCH',
       url: session,
@@ -371,7 +354,7 @@ async function patchChunk(
         'content-length': String(length),
         'content-range': `${start}-${start + length - 1}`,
       },
-      body: () => Readable.from(parts),
+      body: part,
       scopes: ctx.pushScopes,
       expect: [202, 204],
       idempotent: false,
