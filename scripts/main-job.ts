@@ -11,7 +11,7 @@ import { run } from '../src/cli/run.js';
 const archive = './transport-archive';
 const component = 'example.com/shop/checkout';
 const ref = `${archive}//${component}`;
-const constructor = relative(
+const constructorFile = relative(
   process.cwd(),
   fileURLToPath(new URL('../examples/checkout/component-constructor.yaml', import.meta.url)),
 );
@@ -35,7 +35,7 @@ async function ocm(args: string[], env: Record<string, string> = {}): Promise<vo
 }
 
 const build = (version: string, note: string) =>
-  ocm(['add', 'cv', '--constructor', constructor, '--repository', archive, '--conflict', 'skip'], {
+  ocm(['add', 'cv', '--constructor', constructorFile, '--repository', archive, '--conflict', 'skip'], {
     VERSION: version,
     RELEASE_NOTE: note,
   });

@@ -91,9 +91,9 @@ describe('ocm add cv', () => {
     const r = await run('add', 'cv', '--constructor', 'bad.yaml', '--repository', 'bad-ctf');
     assert.equal(r.code, 1);
     assert.match(r.stderr, /resources\[0\]\.input/);
-    const escape = join(dir.path, 'escape.yaml');
+    const escaping = join(dir.path, 'escape.yaml');
     await writeFile(
-      escape,
+      escaping,
       'name: example.com/x/y\nversion: 1.0.0\nprovider: {name: p}\nresources:\n- name: rr\n  type: blob\n  input: {type: file, path: ../../etc/passwd}\n',
     );
     const e = await run('add', 'cv', '--constructor', 'escape.yaml', '--repository', 'bad-ctf');

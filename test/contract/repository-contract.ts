@@ -23,7 +23,7 @@ import {
   VersionTagConflictError,
 } from '../../src/repository/index.js';
 import { componentRepository } from '../../src/repository/mapping.js';
-import { blob, manifest } from '../support/content.js';
+import { blob } from '../support/content.js';
 import { COMPONENT as C, descriptor, resource } from '../support/descriptors.js';
 import { fixturesDir } from '../support/paths.js';
 

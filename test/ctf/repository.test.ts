@@ -107,10 +107,10 @@ describe('what the repository writes to a CTF', () => {
     try {
       const store = await CtfStore.open(join(dir.path, 'ctf'), { create: true });
       const repo = new OcmRepository(store);
-      const constructor = parseYaml(
+      const ctorDoc = parseYaml(
         await readFile(join(fixturesDir, 'ctf/ocm1-helloworld/component-constructor.yaml'), 'utf8'),
       );
-      const spec = constructor.components?.[0] ?? constructor;
+      const spec = ctorDoc.components?.[0] ?? ctorDoc;
       const res = await repo.addLocalResource(
         spec.name,
         {

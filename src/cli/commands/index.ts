@@ -21,7 +21,7 @@ export const commands: readonly Command[] = [
       --move-aliases         with replace: move the aliases of the old content to the new
   -o, --output FORMAT        table (default) or json`,
     options: {
-      ['constructor']: { type: 'string' as const },
+      constructor: { type: 'string' as const },
       repository: { type: 'string' },
       conflict: { type: 'string' },
       'move-aliases': { type: 'boolean' },
