@@ -1,0 +1,69 @@
+/**
+ * Shared helpers of the benchmarks: statistics, the `BENCH {...}` result line that `bench/run.ts`
+ * collects, and a bounded-concurrency pool.
+ */
+import { readFileSync } from 'node:fs';
+
+/** One result line; `bench/run.ts` reads every line starting with `BENCH `. */
+export interface BenchResult {
+  readonly scenario: string;
+  /** Our figure, with its unit in `unit` (ms, s, MiB/s ...). */
+  readonly ours: number;
+  readonly baseline: number | null;
+  readonly unit: string;
+  /** How many times better ours is (baseline/ours for times, ours/baseline for throughputs). */
+  readonly ratio: number | null;
+  /** What the baseline is, in a few words. */
+  readonly baselineName?: string;
+  /** Requests of ours and of the baseline, where counted. */
+  readonly requests?: { readonly ours: number; readonly baseline: number } | null;
+  readonly aim?: string;
+  readonly met?: boolean | null;
+  readonly runs?: number;
+  /** Extra figures for the chart or the report (e.g. the number of versions). */
+  readonly extra?: Readonly<Record<string, number | string>>;
+}
+
+export function emit(result: BenchResult): void {
+  console.log(`BENCH ${JSON.stringify(result)}`);
+}
+
+export function median(list: readonly number[]): number {
+  if (list.length === 0) return Number.NaN;
+  const s = [...list].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export function quantile(list: readonly number[], q: number): number {
+  const s = [...list].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))]!;
+}
+
+/** Milliseconds taken by `fn`. */
+export async function timeMs(fn: () => Promise<unknown>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+export async function pool<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+export function loadavg(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown';
+  }
+}
+
+export const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(2)} ms`);
