@@ -72,6 +72,13 @@ describe('scripted registry edges', () => {
         res.end(Buffer.from(body));
         return;
       }
+      if (url.pathname.startsWith('/v2/unknown/referrers/')) {
+        const body = JSON.stringify({
+          errors: [{ code: 'NAME_UNKNOWN', message: 'repository name not known' }],
+        });
+        res.writeHead(404, { 'content-type': 'application/json' }).end(body);
+        return;
+      }
       res.writeHead(404).end();
     });
   });
@@ -103,8 +110,15 @@ describe('scripted registry edges', () => {
   it('reads the referrers API across Link pages, and filters when the server does not', async () => {
     const store = open();
     try {
+      // An unknown repository says NAME_UNKNOWN: no referrers, and the API stays in use.
+      assert.deepEqual(await collect(store.repository('unknown').referrers(subject.descriptor)), []);
       const repo = store.repository('r');
+      seen.length = 0;
       const all = await collect(repo.referrers(subject.descriptor));
+      assert.ok(
+        seen.every((s) => s.path.includes('/referrers/')),
+        'no fallback to the tag schema',
+      );
       assert.deepEqual(
         all.map((d) => d.digest),
         [...page1, ...page2].map((d) => d.digest),

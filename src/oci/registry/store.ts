@@ -37,13 +37,20 @@ import { type Credential, type CredentialProvider, staticCredentials } from './a
 import { catalogScope, repositoryScope } from './auth/scope.js';
 import { type BlobContext, openBlob, uploadBlob } from './blobs.js';
 import { type ClientRequest, hasStatus, RegistryClient } from './client.js';
-import { RegistryError, redactUrl, TagDeletionUnsupportedError } from './errors.js';
+import {
+  MAX_ERROR_BODY,
+  parseErrorBody,
+  RegistryError,
+  redactUrl,
+  TagDeletionUnsupportedError,
+} from './errors.js';
 import { type RetryOptions, retryPolicy } from './retry.js';
 import {
   discard,
   type HttpResponse,
   header,
   readBody,
+  readPrefix,
   Transport,
   type TransportOptions,
 } from './transport.js';
@@ -456,7 +463,9 @@ export class RegistryRepository
       let url: URL | undefined = this.#url(`referrers/${subject.digest}`);
       if (artifactType !== undefined) url.searchParams.set('artifactType', artifactType);
       while (url) {
-        const page: ReferrersPage | undefined = await this.#client.call<ReferrersPage | undefined>(
+        const page: ReferrersPage | 'unknown repository' | undefined = await this.#client.call<
+          ReferrersPage | 'unknown repository' | undefined
+        >(
           {
             method: 'GET',
             url,
@@ -468,8 +477,9 @@ export class RegistryRepository
           },
           async (res) => {
             if (res.status === 404) {
-              await discard(res);
-              return undefined;
+              // A registry with the API answers 404 only for a repository it does not know.
+              const codes = parseErrorBody(await readPrefix(res, MAX_ERROR_BODY));
+              return codes.some((e) => e.code === 'NAME_UNKNOWN') ? 'unknown repository' : undefined;
             }
             const body = await readBody(
               res,
@@ -484,6 +494,7 @@ export class RegistryRepository
             return { list: isImageIndex(index) ? index.manifests : [], filtered, next: nextLink(res) };
           },
         );
+        if (page === 'unknown repository') return;
         if (!page) {
           this.#shared.referrersApi = false;
           break;
