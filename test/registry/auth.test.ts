@@ -114,6 +114,33 @@ describe('token auth answering access_token', () => {
   });
 });
 
+describe('token auth with short-lived tokens', () => {
+  let reg: TestRegistry;
+  before(async () => {
+    // Tokens announce 11 s; we renew 10 s early, so each serves about one second.
+    reg = await startRegistry('token', { tokenExpiresIn: 11 });
+  });
+  after(() => reg?.close());
+
+  it('fetches a new token when the cached one is about to expire', async () => {
+    await seed(reg, 'auth/expiry', ['1.0.0']);
+    const store = reg.open();
+    try {
+      const repo = store.repository('auth/expiry');
+      const server = reg.tokenServer!;
+      const before = server.requests.length;
+      await repo.resolve('1.0.0');
+      await repo.resolve('1.0.0');
+      assert.equal(server.requests.length, before + 1, 'one token for both');
+      await new Promise((r) => setTimeout(r, 1200));
+      await repo.resolve('1.0.0');
+      assert.equal(server.requests.length, before + 2, 'a fresh token after expiry');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('basic auth (htpasswd)', () => {
   let reg: TestRegistry;
   before(async () => {

@@ -25,6 +25,8 @@ export interface StartOptions {
   readonly deletes?: boolean;
   /** Token variant: answer `{access_token}` instead of `{token}`. */
   readonly accessTokenField?: boolean;
+  /** Token variant: `expires_in` of tokens, in seconds. Default 300. */
+  readonly tokenExpiresIn?: number;
 }
 
 export interface TestRegistry {
@@ -102,6 +104,7 @@ export async function startRegistry(
       password: password!,
       refreshToken: refreshToken!,
       accessTokenField: options.accessTokenField ?? false,
+      ...(options.tokenExpiresIn === undefined ? {} : { expiresIn: options.tokenExpiresIn }),
     });
     auth = {
       token: {

@@ -20,6 +20,8 @@ export interface TokenServerOptions {
   readonly refreshToken: string;
   /** Answer `{access_token}` instead of `{token}`. Default false. */
   readonly accessTokenField?: boolean;
+  /** `expires_in` of issued tokens, in seconds. Default 300. */
+  readonly expiresIn?: number;
 }
 
 export interface TokenRequestRecord {
@@ -104,7 +106,9 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(
       JSON.stringify(
-        options.accessTokenField ? { access_token: token, expires_in: 300 } : { token, expires_in: 300 },
+        options.accessTokenField
+          ? { access_token: token, expires_in: options.expiresIn ?? 300 }
+          : { token, expires_in: options.expiresIn ?? 300 },
       ),
     );
   };
