@@ -16,7 +16,7 @@ export interface BenchResult {
   /** What the baseline is, in a few words. */
   readonly baselineName?: string;
   /** Requests of ours and of the baseline, where counted. */
-  readonly requests?: { readonly ours: number; readonly baseline: number } | null;
+  readonly requests?: { readonly ours: number; readonly baseline: number | null } | null;
   readonly aim?: string;
   readonly met?: boolean | null;
   readonly runs?: number;
