@@ -193,10 +193,29 @@ function location(res: HttpResponse): URL {
   return new URL(loc, res.url);
 }
 
-function withDigest(url: URL, digest: string): URL {
-  const out = new URL(url);
-  out.searchParams.set('digest', digest);
-  return out;
+/**
+ * Commits an upload session under `digest`, with the last (or only) bytes when given. Not retried
+ * here: a lost answer may mean it landed, which only the caller can check.
+ */
+async function putUpload(
+  ctx: BlobContext,
+  session: URL,
+  digest: string,
+  bytes: Uint8Array | undefined,
+  signal?: AbortSignal,
+) {
+  const url = new URL(session);
+  url.searchParams.set('digest', digest);
+  await ctx.client.send({
+    method: 'PUT',
+    url,
+    headers: { 'content-type': octet, 'content-length': String(bytes?.byteLength ?? 0) },
+    ...(bytes ? { body: bytes } : {}),
+    scopes: ctx.pushScopes,
+    expect: [201, 204],
+    idempotent: false,
+    signal,
+  });
 }
 
 /** Whether the blob is there now (after a commit whose answer we lost). */
@@ -221,16 +240,7 @@ async function monolithic(ctx: BlobContext, expected: Descriptor, bytes: Uint8Ar
   for (let attempt = 1; ; attempt++) {
     const session = location(await startSession(ctx, signal));
     try {
-      await ctx.client.send({
-        method: 'PUT',
-        url: withDigest(session, expected.digest),
-        headers: { 'content-type': octet, 'content-length': String(bytes.byteLength) },
-        body: bytes,
-        scopes: ctx.pushScopes,
-        expect: [201, 204],
-        idempotent: false,
-        signal,
-      });
+      await putUpload(ctx, session, expected.digest, bytes, signal);
       return;
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
@@ -418,15 +428,7 @@ async function commit(ctx: BlobContext, session: URL, digest: string, signal?: A
   const policy = ctx.client.retryPolicy;
   for (let attempt = 1; ; attempt++) {
     try {
-      await ctx.client.send({
-        method: 'PUT',
-        url: withDigest(session, digest),
-        headers: { 'content-type': octet, 'content-length': '0' },
-        scopes: ctx.pushScopes,
-        expect: [201, 204],
-        idempotent: false,
-        signal,
-      });
+      await putUpload(ctx, session, digest, undefined, signal);
       return;
     } catch (err) {
       if (signal?.aborted) throw signal.reason;

@@ -254,15 +254,7 @@ export class RegistryRepository
     const byDigest = this.#checkReference(reference);
     const res = await this.#notFound(
       reference,
-      this.#client.send({
-        method: 'HEAD',
-        url: this.#url('manifests', reference),
-        headers: { accept: manifestAcceptHeader },
-        scopes: this.#pull,
-        expect: [200],
-        idempotent: true,
-        signal,
-      }),
+      this.#client.send(this.#manifestRead('HEAD', reference, signal)),
     );
     const digest = header(res, 'docker-content-digest');
     const mediaType = contentType(res);
@@ -525,6 +517,19 @@ export class RegistryRepository
     return new URL(reference === undefined ? kind : `${kind}/${reference}`, this.#base);
   }
 
+  /** GET or HEAD of a manifest by tag or digest, accepting every manifest type we know. */
+  #manifestRead(method: 'GET' | 'HEAD', reference: string, signal?: AbortSignal): ClientRequest {
+    return {
+      method,
+      url: this.#url('manifests', reference),
+      headers: { accept: manifestAcceptHeader },
+      scopes: this.#pull,
+      expect: [200],
+      idempotent: true,
+      signal,
+    };
+  }
+
   /** Validates a tag or digest reference; true for a digest. */
   #checkReference(reference: string): boolean {
     if (isValidDigest(reference)) return true;
@@ -547,30 +552,19 @@ export class RegistryRepository
     const byDigest = isValidDigest(reference);
     const got = await this.#notFound(
       reference,
-      this.#client.call(
-        {
-          method: 'GET',
-          url: this.#url('manifests', reference),
-          headers: { accept: manifestAcceptHeader },
-          scopes: this.#pull,
-          expect: [200],
-          idempotent: true,
-          signal,
-        },
-        async (res) => {
-          const tooLarge = () => new TooLargeError(`manifest ${reference}`, MAX_MANIFEST_SIZE);
-          if (Number(header(res, 'content-length')) > MAX_MANIFEST_SIZE) {
-            res.body.destroy();
-            throw tooLarge();
-          }
-          const bytes = await readBody(res, MAX_MANIFEST_SIZE, tooLarge);
-          return {
-            bytes,
-            mediaType: contentType(res) ?? mediaTypeOf(bytes),
-            announced: header(res, 'docker-content-digest'),
-          };
-        },
-      ),
+      this.#client.call(this.#manifestRead('GET', reference, signal), async (res) => {
+        const tooLarge = () => new TooLargeError(`manifest ${reference}`, MAX_MANIFEST_SIZE);
+        if (Number(header(res, 'content-length')) > MAX_MANIFEST_SIZE) {
+          res.body.destroy();
+          throw tooLarge();
+        }
+        const bytes = await readBody(res, MAX_MANIFEST_SIZE, tooLarge);
+        return {
+          bytes,
+          mediaType: contentType(res) ?? mediaTypeOf(bytes),
+          announced: header(res, 'docker-content-digest'),
+        };
+      }),
     );
     const { bytes, mediaType, announced } = got;
     let digest: string;
