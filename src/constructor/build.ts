@@ -10,16 +10,16 @@ import {
   validateDescriptor,
 } from '../descriptor/index.js';
 import type { OperationOptions } from '../oci/content/storage.js';
-import { digestOf } from '../oci/digest.js';
+import { parseDigest } from '../oci/digest.js';
 import {
   type AddComponentVersionResult,
   type ConflictPolicy,
   type OcmRepository,
   VersionExistsError,
 } from '../repository/index.js';
-import { genericBlobDigest } from '../signing/index.js';
+import { GENERIC_BLOB_DIGEST_V1 } from '../signing/index.js';
 import { type ConstructorIssue, InvalidConstructorError } from './errors.js';
-import { type InputBlob, readInput } from './inputs.js';
+import { type InputBlob, measureInput, readInput } from './inputs.js';
 import { notFound } from './paths.js';
 import type {
   ComponentConstructor,
@@ -46,12 +46,13 @@ export interface ConstructedComponentVersion {
   readonly status: AddComponentVersionResult['status'];
 }
 
-/** One local blob to store: the element it belongs to (by kind and index) and its bytes. */
+/** One local blob to store: the element it belongs to (by kind and index) and its content. */
 interface PendingBlob {
   readonly kind: 'resources' | 'sources';
   readonly index: number;
   readonly blob: InputBlob;
   readonly digest: string;
+  readonly size: number;
 }
 
 interface Prepared {
@@ -70,7 +71,7 @@ interface Prepared {
  * pushed (`addLocalResource`/`addLocalSource`, digest `genericBlobDigest/v1` SHA-256) and the
  * versions added. A store failure during that second phase can leave earlier versions written.
  *
- * Input content is held in memory until it is stored.
+ * Input content is streamed twice (once to digest it, once to store it), never held whole in memory.
  */
 export async function addComponentsFromConstructor(
   repo: OcmRepository,
@@ -119,9 +120,10 @@ export async function addComponentsFromConstructor(
     if (!(exists[i] && conflict === 'skip')) {
       for (const pending of blobs) {
         const blob = {
-          content: pending.blob.bytes,
+          content: pending.blob.open(),
           mediaType: pending.blob.mediaType,
           digest: pending.digest,
+          size: pending.size,
         };
         if (pending.kind === 'resources') {
           const list = component.resources!;
@@ -169,13 +171,13 @@ async function prepare(
     kind: PendingBlob['kind'],
     index: number,
     element: ResourceConstructor | SourceConstructor,
-  ): Promise<{ access: AccessSpec; digest: string; blob: InputBlob } | undefined> => {
+  ): Promise<{ access: AccessSpec; digest: string } | undefined> => {
     if (element.input === undefined) return undefined;
     const blob = await readInput(element.input, context);
-    const digest = digestOf(blob.bytes);
-    blobs.push({ kind, index, blob, digest });
+    const { digest, size } = await measureInput(blob, context.signal);
+    blobs.push({ kind, index, blob, digest, size });
     // The access addLocalResource gives the element; set now so the descriptor validates as stored.
-    return { access: { type: 'localBlob', localReference: digest, mediaType: blob.mediaType }, digest, blob };
+    return { access: { type: 'localBlob', localReference: digest, mediaType: blob.mediaType }, digest };
   };
 
   const resources: Resource[] = [];
@@ -189,8 +191,14 @@ async function prepare(
       access: stored?.access ?? (r.access as AccessSpec),
     };
     copyOptional(resource, r, ['extraIdentity', 'labels', 'srcRefs']);
-    if (stored) resource.digest = await genericBlobDigest(stored.blob.bytes);
-    else if (r.digest != null) resource.digest = r.digest;
+    if (stored) {
+      // genericBlobDigest/v1 is the SHA-256 of the blob's bytes: the digest just measured.
+      resource.digest = {
+        hashAlgorithm: 'SHA-256',
+        normalisationAlgorithm: GENERIC_BLOB_DIGEST_V1,
+        value: parseDigest(stored.digest).encoded,
+      };
+    } else if (r.digest != null) resource.digest = r.digest;
     resources.push(resource);
   }
 

@@ -1,23 +1,52 @@
-import type { Dirent } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, type Dirent } from 'node:fs';
 import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { pipeline, Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
 import { formatPath, type PathSegment } from '../descriptor/path.js';
 import { toGoYaml } from '../descriptor/serialise.js';
 import type { JsonValue } from '../descriptor/types.js';
+import { OcmError } from '../oci/errors.js';
 import { type ConstructorIssue, InputError, InputNotFoundError, PathEscapeError } from './errors.js';
 import { compileGlob } from './glob.js';
 import { isInside, notFound, resolveInputPath } from './paths.js';
 import type { DirInput, FileInput, InputSpec, InputType, Utf8Input } from './types.js';
 
-const gzip = promisify(gzipCallback);
-
-/** The bytes an input produces, and the media type they are stored with. */
+/**
+ * The content an input produces, and the media type it is stored with. Content is streamed, never
+ * held whole: `open` packs it anew on each call (files are read again, the tar is rebuilt), and
+ * gives the same bytes each time as long as the inputs do not change on disk. A change between two
+ * reads shows up as a digest mismatch when the store verifies the push.
+ */
 export interface InputBlob {
-  readonly bytes: Uint8Array;
   readonly mediaType: string;
+  /** The path as written in the constructor (or the input type for UTF8/v1), for errors. */
+  readonly origin: string;
+  open(): Readable;
+}
+
+/** SHA-256 digest (`sha256:<hex>`) and size of one pass over the content. Errors are typed. */
+export async function measureInput(
+  blob: InputBlob,
+  signal?: AbortSignal,
+): Promise<{ digest: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const stream = blob.open();
+  try {
+    for await (const chunk of stream) {
+      signal?.throwIfAborted();
+      hash.update(chunk as Uint8Array);
+      size += (chunk as Uint8Array).byteLength;
+    }
+  } catch (error) {
+    stream.destroy();
+    if (error instanceof OcmError || (error as Error | undefined)?.name === 'AbortError') throw error;
+    throw notFound(blob.origin, error);
+  }
+  return { digest: `sha256:${hash.digest('hex')}`, size };
 }
 
 export interface InputContext {
@@ -119,8 +148,9 @@ export function inputIssues(
 }
 
 /**
- * Produces the bytes of an input already checked by `inputIssues`. File system failures are typed:
- * `PathEscapeError`, `InputNotFoundError`, `InputError`.
+ * Opens an input already checked by `inputIssues`: its paths are resolved and checked, a Dir/v1 tree
+ * is walked (links checked), and the content is ready to stream (`InputBlob.open`). File system
+ * failures are typed: `PathEscapeError`, `InputNotFoundError`, `InputError`.
  */
 export async function readInput(input: InputSpec, context: InputContext): Promise<InputBlob> {
   context.signal?.throwIfAborted();
@@ -137,10 +167,18 @@ export async function readInput(input: InputSpec, context: InputContext): Promis
 }
 
 /** With `compress: true`: gzip, and `+gzip` appended to the media type (as the Go inputs do). */
-async function compressed(blob: InputBlob, input: { compress?: boolean }): Promise<InputBlob> {
+function compressed(blob: InputBlob, input: { compress?: boolean }): InputBlob {
   if (input.compress !== true) return blob;
-  // Node's gzip header carries no file name and mtime 0, so equal bytes compress to equal bytes.
-  return { bytes: new Uint8Array(await gzip(blob.bytes)), mediaType: `${blob.mediaType}+gzip` };
+  return {
+    mediaType: `${blob.mediaType}+gzip`,
+    origin: blob.origin,
+    open: () => {
+      // Node's gzip header carries no file name and mtime 0, so equal bytes compress to equal bytes.
+      const gzip = createGzip();
+      // An error of the source destroys the gzip stream with that error, which the reader sees.
+      return pipeline(blob.open(), gzip, () => {});
+    },
+  };
 }
 
 async function fileInput(input: FileInput, context: InputContext): Promise<InputBlob> {
@@ -149,29 +187,28 @@ async function fileInput(input: FileInput, context: InputContext): Promise<Input
     throw notFound(input.path, e);
   });
   if (!info.isFile()) throw new InputNotFoundError(input.path, 'is not a regular file');
-  const bytes = await readFile(real, { signal: context.signal }).catch((e: unknown) => {
-    throw notFound(input.path, e);
-  });
-  return { bytes: new Uint8Array(bytes), mediaType: input.mediaType ?? 'application/octet-stream' };
+  return {
+    mediaType: input.mediaType ?? 'application/octet-stream',
+    origin: input.path,
+    open: () => createReadStream(real),
+  };
 }
 
 function utf8Input(input: Utf8Input): InputBlob {
-  if (input.text !== undefined) {
-    return { bytes: Buffer.from(input.text, 'utf8'), mediaType: input.mediaType ?? 'text/plain' };
-  }
-  if (input.json !== undefined) {
-    return {
-      bytes: Buffer.from(JSON.stringify(sortKeys(input.json))),
-      mediaType: input.mediaType ?? 'application/json',
-    };
-  }
-  if (input.formattedJson !== undefined) {
-    return {
-      bytes: Buffer.from(JSON.stringify(sortKeys(input.formattedJson), null, 2)),
-      mediaType: input.mediaType ?? 'application/json',
-    };
-  }
-  return { bytes: Buffer.from(toGoYaml(input.yaml)), mediaType: input.mediaType ?? 'application/yaml' };
+  const [text, mediaType] =
+    input.text !== undefined
+      ? [input.text, 'text/plain']
+      : input.json !== undefined
+        ? [JSON.stringify(sortKeys(input.json)), 'application/json']
+        : input.formattedJson !== undefined
+          ? [JSON.stringify(sortKeys(input.formattedJson), null, 2), 'application/json']
+          : [toGoYaml(input.yaml), 'application/yaml'];
+  const bytes = Buffer.from(text, 'utf8');
+  return {
+    mediaType: input.mediaType ?? mediaType,
+    origin: String(input.type),
+    open: () => Readable.from([bytes], { objectMode: false }),
+  };
 }
 
 /** Keys in byte order at every level, as Go's `encoding/json` writes maps: one value, one text. */
@@ -283,19 +320,19 @@ async function dirInput(input: DirInput, context: InputContext): Promise<InputBl
 
   const entries = await walk(root, '', new Set([root]));
   if (prefix !== '') entries.unshift({ name: prefix, type: 'directory' });
-  return { bytes: await packTar(entries, context), mediaType: input.mediaType ?? 'application/x-tar' };
+  return {
+    mediaType: input.mediaType ?? 'application/x-tar',
+    origin: input.path,
+    open: () => packTar(entries, context),
+  };
 }
 
-async function packTar(entries: readonly TarEntry[], context: InputContext): Promise<Uint8Array> {
+/**
+ * The tar of `entries`, produced while it is read. Memory holds one file at a time (its size goes
+ * into the header before its bytes), never the archive. A file that cannot be read errors the stream.
+ */
+function packTar(entries: readonly TarEntry[], context: InputContext): Readable {
   const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const finished = new Promise<void>((resolvePromise, reject) => {
-    pack.on('data', (chunk: unknown) => {
-      chunks.push(chunk as Buffer);
-    });
-    pack.on('end', () => resolvePromise());
-    pack.on('error', reject);
-  });
   const fixed = { mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '' };
   const add = (header: Partial<Header> & { name: string }, content?: Uint8Array) =>
     new Promise<void>((resolvePromise, reject) => {
@@ -303,7 +340,7 @@ async function packTar(entries: readonly TarEntry[], context: InputContext): Pro
       if (content === undefined) pack.entry(header, done);
       else pack.entry(header, content, done);
     });
-  try {
+  const produce = async () => {
     for (const entry of entries) {
       context.signal?.throwIfAborted();
       if (entry.type === 'directory') {
@@ -321,10 +358,8 @@ async function packTar(entries: readonly TarEntry[], context: InputContext): Pro
       }
     }
     pack.finalize();
-  } catch (error) {
-    pack.destroy(error as Error);
-    throw error;
-  }
-  await finished;
-  return new Uint8Array(Buffer.concat(chunks));
+  };
+  produce().catch((error: unknown) => pack.destroy(error as Error));
+  // A Node stream over tar-stream's (streamx) one, for consumers that expect node:stream semantics.
+  return Readable.from(pack, { objectMode: false });
 }

@@ -366,3 +366,20 @@ describe('constructor errors', () => {
       });
     }));
 });
+
+describe('cancellation', () => {
+  it('an aborted signal stops the build before anything is written', () =>
+    workspace(async (ws) => {
+      await writeTree(ws.src, { 'a.txt': 'a' });
+      const spec = await readConstructor({ text: constructorText([file('a.txt')]), baseDir: ws.src });
+      const controller = new AbortController();
+      controller.abort();
+      await withRepo(ws.ctf, async (repo) => {
+        await assert.rejects(
+          addComponentsFromConstructor(repo, spec, { now: clock, signal: controller.signal }),
+          { name: 'AbortError' },
+        );
+      });
+      assert.deepEqual(await versions(ws.ctf), []);
+    }));
+});

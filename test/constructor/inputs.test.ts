@@ -1,6 +1,6 @@
 /** Inputs File/v1, Dir/v1, UTF8/v1: bytes, media types, compression, the deterministic tar. */
 import assert from 'node:assert/strict';
-import { chmod, utimes } from 'node:fs/promises';
+import { chmod, mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
@@ -321,5 +321,31 @@ describe('access by reference', () => {
       assert.deepEqual(chart!.resource.labels, [{ name: 'team', value: 'platform' }]);
       assert.deepEqual(chart!.resource.extraIdentity, { arch: 'amd64' });
       assert.equal(chart!.resource.digest, undefined);
+    }));
+});
+
+describe('streamed content', () => {
+  it('a multi-megabyte file, plain and gzipped, in a dir too: stored bytes and digests match', () =>
+    workspace(async (ws) => {
+      const big = Buffer.alloc(3 * 1024 * 1024 + 17);
+      for (let i = 0; i < big.length; i++) big[i] = (i * 7919) % 251;
+      await mkdir(join(ws.src, 'big'));
+      await writeFile(join(ws.src, 'big/data.bin'), big);
+      const [plain, gz, tarred] = await build(
+        ws,
+        constructorText([
+          { name: 'plain', type: 'blob', input: { type: 'file', path: 'big/data.bin' } },
+          { name: 'gz', type: 'blob', input: { type: 'file', path: 'big/data.bin', compress: true } },
+          { name: 'tarred', type: 'dir', input: { type: 'dir', path: 'big' } },
+        ]),
+      );
+      const written = big;
+      assert.ok(plain!.bytes.equals(written));
+      assert.equal(plain!.resource.access.localReference, digestOf(written));
+      assert.ok(gunzipSync(gz!.bytes).equals(written));
+      assert.equal(gz!.resource.access.localReference, digestOf(gz!.bytes));
+      const [entry] = await untar(tarred!.bytes);
+      assert.equal(entry?.name, 'data.bin');
+      assert.equal(tarred!.resource.access.localReference, digestOf(tarred!.bytes));
     }));
 });
