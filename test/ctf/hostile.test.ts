@@ -3,7 +3,7 @@
  * extraction root (the test folder is checked to hold exactly what it held before).
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -59,12 +59,17 @@ async function expectRefused(
   gzip = false,
 ) {
   const dir = await tempDir();
+  // A private temp folder for the working copy, so that other test files' copies do not count.
+  const privateTmp = join(dir.path, 'tmp');
+  await mkdir(privateTmp);
+  const savedTmp = process.env.TMPDIR;
+  process.env.TMPDIR = privateTmp;
   try {
+    assert.equal(tmpdir(), privateTmp);
     const file = join(dir.path, gzip ? 'evil.tgz' : 'evil.tar');
     const bytes = await tarOf(entries);
     await writeFile(file, gzip ? gzipSync(bytes) : bytes);
     const before = await readdir(dir.path, { recursive: true });
-    const tmpBefore = new Set(await readdir(tmpdir()));
     const store = await CtfStore.open(file);
     try {
       await assert.rejects(
@@ -82,11 +87,14 @@ async function expectRefused(
       'nothing written beside the archive',
     );
     assert.deepEqual(await readFile(file), gzip ? gzipSync(bytes) : bytes, 'archive untouched');
-    const leaked = (await readdir(tmpdir())).filter(
-      (n) => !tmpBefore.has(n) && (n === 'escape' || n.startsWith('ocm-ctf-')),
+    assert.deepEqual(
+      await readdir(privateTmp),
+      [],
+      'no working copy or escaped file left in the temp folder',
     );
-    assert.deepEqual(leaked, [], 'no working copy or escaped file left in the temp folder');
   } finally {
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
     await dir.remove();
   }
 }
