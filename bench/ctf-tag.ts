@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CtfStore } from '../src/ctf/store/store.js';
 import { blob, manifest } from '../test/support/content.js';
+import { emit } from './lib.js';
 
 const { values } = parseArgs({
   options: { ops: { type: 'string', default: '200' }, formats: { type: 'string', default: 'directory,tar' } },
@@ -64,4 +65,17 @@ for (const format of values.formats.split(',')) {
   console.log(
     `| ${format} | ${small.toFixed(2)} ms | ${large.toFixed(2)} ms | ${(large / small).toFixed(2)}x |`,
   );
+  emit({
+    scenario: `CTF tag operation (${format}): 10,000 entries vs 10 entries`,
+    ours: large,
+    baseline: small,
+    unit: 'ms',
+    ratio: large / small,
+    ratioMeaning: '10,000-entry time / 10-entry time (lower is better)',
+    baselineName: 'same operation, 10 entries',
+    requests: null,
+    aim: '<= 5x',
+    met: large / small <= 5,
+    runs: ops,
+  });
 }
