@@ -3,6 +3,7 @@
  * version of the component is listed afterwards.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -14,7 +15,7 @@ import {
   readConstructor,
   UndefinedVariableError,
 } from '../../src/constructor/index.js';
-import type { OcmError } from '../../src/oci/errors.js';
+import { OcmError } from '../../src/oci/errors.js';
 import { VersionExistsError } from '../../src/repository/index.js';
 import {
   build,
@@ -379,6 +380,27 @@ describe('cancellation', () => {
           addComponentsFromConstructor(repo, spec, { now: clock, signal: controller.signal }),
           { name: 'AbortError' },
         );
+      });
+      assert.deepEqual(await versions(ws.ctf), []);
+    }));
+});
+
+describe('inputs that change while building', () => {
+  it('a file rewritten between the digest pass and the push is caught by the store; nothing is tagged', () =>
+    workspace(async (ws) => {
+      await writeTree(ws.src, { 'a.txt': 'before' });
+      const spec = await readConstructor({ text: constructorText([file('a.txt')]), baseDir: ws.src });
+      // The clock is read after the inputs were digested: the moment to change one behind our back.
+      const now = () => {
+        writeFileSync(join(ws.src, 'a.txt'), 'after!');
+        return clock();
+      };
+      await withRepo(ws.ctf, async (repo) => {
+        await assert.rejects(addComponentsFromConstructor(repo, spec, { now }), (e: unknown) => {
+          assert.ok(e instanceof OcmError, String(e));
+          assert.equal(e.code, 'DIGEST_MISMATCH');
+          return true;
+        });
       });
       assert.deepEqual(await versions(ws.ctf), []);
     }));
