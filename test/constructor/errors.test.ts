@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   addComponentsFromConstructor,
+  InputError,
   InputNotFoundError,
   InvalidConstructorError,
   PathEscapeError,
@@ -403,5 +404,34 @@ describe('inputs that change while building', () => {
         });
       });
       assert.deepEqual(await versions(ws.ctf), []);
+    }));
+});
+
+describe('odd trees', () => {
+  it('a followed link to an enclosing directory is a cycle (InputError); not followed it is a link', () =>
+    workspace(async (ws) => {
+      await writeTree(ws.src, { 'd/x.txt': 'x', 'd/loop': { link: '..' } });
+      await refused(ws, constructorText([dir('d', true)]), InputError, 'INPUT_FAILED');
+      const [r] = await build(ws, constructorText([dir('d', false)]));
+      assert.equal(r!.resource.access.mediaType, 'application/x-tar');
+    }));
+
+  it('an invalid include pattern is a constructor issue', () =>
+    workspace(async (ws) => {
+      await assert.rejects(
+        readConstructor({
+          text: constructorText([
+            { name: 'd', type: 'dir', input: { type: 'dir', path: '.', includeFiles: ['[x'] } },
+          ]),
+          baseDir: ws.src,
+        }),
+        (e: InvalidConstructorError) => {
+          assert.deepEqual(
+            e.issues.map((i) => i.path),
+            ['components[0].resources[0].name', 'components[0].resources[0].input.includeFiles'],
+          );
+          return true;
+        },
+      );
     }));
 });
