@@ -16,6 +16,7 @@ export interface BlobContext {
   readonly pullScopes: readonly string[];
   readonly pushScopes: readonly string[];
   readonly monolithicMaxSize: number;
+  /** Bytes per PATCH; two chunks are held in memory. */
   readonly chunkSize: number;
 }
 
@@ -268,7 +269,16 @@ async function chunked(ctx: BlobContext, expected: Descriptor, stream: Readable,
   let offset = 0;
   let committed = false;
   try {
-    for await (const chunk of rechunk(stream, ctx.chunkSize)) {
+    const chunks = rechunk(stream, ctx.chunkSize);
+    // The next chunk is read while this one is sent: two buffers, used in turn.
+    let next = chunks.next();
+    next.catch(() => undefined);
+    for (;;) {
+      const item = await next;
+      if (item.done) break;
+      const chunk = item.value;
+      next = chunks.next();
+      next.catch(() => undefined);
       signal?.throwIfAborted();
       if (offset + chunk.byteLength > expected.size) {
         throw new SizeMismatchError(expected.size, offset + chunk.byteLength, `blob ${expected.digest}`);
@@ -315,9 +325,10 @@ async function chunked(ctx: BlobContext, expected: Descriptor, stream: Readable,
 }
 
 /**
- * The bytes of one PATCH. They live in one buffer that `rechunk` fills again for the next chunk, so
- * memory stays at one chunk however large the blob (fresh buffers per chunk pile up as garbage
- * faster than the collector frees them). Valid until the consumer asks for the next chunk.
+ * The bytes of one PATCH. `rechunk` fills two buffers in turn, so memory stays at two chunks however
+ * large the blob (fresh buffers per chunk pile up as garbage faster than the collector frees them)
+ * while the next chunk is read during the upload of this one. A chunk is valid until the consumer
+ * asks for the chunk after the next.
  */
 interface Chunk {
   readonly bytes: Buffer;
@@ -325,7 +336,9 @@ interface Chunk {
 }
 
 async function* rechunk(stream: Readable, size: number): AsyncGenerator<Chunk> {
-  const buffer = Buffer.allocUnsafe(size);
+  const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+  let turn = 0;
+  let buffer = buffers[0]!;
   let length = 0;
   for await (const c of stream) {
     let buf = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
@@ -336,6 +349,8 @@ async function* rechunk(stream: Readable, size: number): AsyncGenerator<Chunk> {
       buf = buf.subarray(take);
       if (length === size) {
         yield { bytes: buffer, byteLength: size };
+        turn = 1 - turn;
+        buffer = buffers[turn]!;
         length = 0;
       }
     }

@@ -69,7 +69,10 @@ export interface RegistryStoreOptions extends TransportOptions {
   readonly retry?: RetryOptions;
   /** Streams up to this size are buffered and uploaded in one PUT. Default 16 MiB. */
   readonly monolithicMaxSize?: number;
-  /** PATCH chunk size for larger streams; one chunk is held in memory at a time. Default 16 MiB. */
+  /**
+   * PATCH chunk size for larger streams. Two chunks are held in memory: the next is read while this
+   * one is sent. Default 8 MiB.
+   */
   readonly chunkSize?: number;
   /**
    * Check with HEAD, before pushing a manifest, that everything it names is present, so that no
@@ -118,7 +121,7 @@ export class RegistryStore implements StoreProvider<RegistryRepository> {
       client: new RegistryClient(this.#transport, auth, retryPolicy(options.retry)),
       origin: `${plainHttp ? 'http' : 'https'}://${options.host}`,
       monolithicMaxSize: options.monolithicMaxSize ?? 16 * 1024 * 1024,
-      chunkSize: options.chunkSize ?? 16 * 1024 * 1024,
+      chunkSize: options.chunkSize ?? 8 * 1024 * 1024,
       verifyManifestReferences: options.verifyManifestReferences ?? true,
       referrersApi: undefined,
       tagDeleteRefused: false,
