@@ -3,13 +3,18 @@
  * token auth), request counts through the transport hook, and alias removal on Distribution 2.8.
  */
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { readAll } from '../../src/oci/content/read.js';
+import { digestOf } from '../../src/oci/digest.js';
 import type { RequestEvent } from '../../src/oci/registry/index.js';
 import { OcmRepository } from '../../src/repository/index.js';
 import { componentRepository } from '../../src/repository/mapping.js';
 import { repositoryContract } from '../contract/repository-contract.js';
 import { COMPONENT as C, descriptor, resource } from '../support/descriptors.js';
-import { sharedRegistry, skopeo } from '../support/registry.js';
+import { sharedRegistry, skopeo, skopeoRaw } from '../support/registry.js';
+import { tempDir } from '../support/tmp.js';
 
 let counter = 0;
 const prefix = () => `ocm${process.pid}x${++counter}`;
@@ -122,6 +127,41 @@ describe('OCM repository on Distribution 2.8', () => {
       assert.equal((await repo.getComponentVersion(C, '1.0.0')).resolution.digest, v.digest);
     } finally {
       await store.close();
+    }
+  });
+
+  it('what we push, skopeo inspects byte for byte and copies to an OCI layout with every digest verified', async () => {
+    const reg = await registry.get();
+    const store = reg.open();
+    const p = prefix();
+    const repo = new OcmRepository(store, { prefix: p });
+    const out = await tempDir();
+    try {
+      const res = await repo.addLocalResource(C, resource('cfg', { type: 'plainText' }), {
+        content: Buffer.from('port: 1\n'),
+        mediaType: 'application/yaml',
+      });
+      await repo.addComponentVersion(descriptor('1.0.0', { resources: [res] }));
+      await repo.addComponentVersionAlias(C, '1.0.0', 'prod');
+      const image = `docker://${reg.host}/${componentRepository(C, p)}`;
+      const ours = await repo.ociStore(C).fetchReference('prod');
+      const bytes = Buffer.from(await readAll(ours.content, 1 << 20));
+      const raw = await skopeoRaw(['inspect', '--raw', '--tls-verify=false', `${image}:prod`]);
+      assert.ok(raw.equals(bytes), 'skopeo sees the exact manifest bytes we pushed');
+      await skopeo([
+        'copy',
+        '--src-tls-verify=false',
+        `${image}:prod`,
+        `oci:${join(out.path, 'layout')}:prod`,
+      ]);
+      const index = JSON.parse(await readFile(join(out.path, 'layout/index.json'), 'utf8'));
+      assert.equal(index.manifests[0].digest, ours.descriptor.digest);
+      for (const name of await readdir(join(out.path, 'layout/blobs/sha256'))) {
+        assert.equal(digestOf(await readFile(join(out.path, 'layout/blobs/sha256', name))), `sha256:${name}`);
+      }
+    } finally {
+      await store.close();
+      await out.remove();
     }
   });
 
