@@ -2,9 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { stringify as toYaml } from 'yaml';
-import { readConstructor } from '../../src/constructor/index.js';
+import { parse, stringify as toYaml } from 'yaml';
+import { addComponentsFromConstructor, readConstructor } from '../../src/constructor/index.js';
+import { readAll } from '../../src/oci/content/read.js';
 import { OcmError } from '../../src/oci/errors.js';
+import { COMPONENT, clock, withRepo, workspace } from './helpers.js';
 
 const baseDir = '/nonexistent-base';
 const TYPED = new Set(['INVALID_CONSTRUCTOR', 'UNDEFINED_VARIABLE']);
@@ -84,5 +86,54 @@ describe('readConstructor on arbitrary input', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('building arbitrary values', () => {
+  it('utf8 json/yaml inputs and label values: stored content reads back as the value, or a typed error', async () => {
+    await workspace(async (ws) => {
+      let run = 0;
+      await withRepo(ws.ctf, async (repo) => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.jsonValue({ maxDepth: 3 }),
+            fc.jsonValue({ maxDepth: 2 }),
+            async (value, label) => {
+              const version = `1.0.${run++}`;
+              const text = JSON.stringify({
+                name: COMPONENT,
+                version,
+                provider: { name: 'acme' },
+                labels: [{ name: 'l', value: label }],
+                resources: [
+                  { name: 'json', type: 'blob', input: { type: 'utf8', json: value } },
+                  { name: 'yaml', type: 'blob', input: { type: 'utf8', yaml: value } },
+                ],
+              });
+              try {
+                const spec = await readConstructor({ text, baseDir: ws.src });
+                await addComponentsFromConstructor(repo, spec, { now: clock });
+              } catch (error) {
+                assert.ok(error instanceof OcmError, `untyped ${String(error)}`);
+                assert.deepEqual(
+                  await repo.listComponentVersions(COMPONENT).then((v) => v.includes(version)),
+                  false,
+                );
+                return;
+              }
+              const read = async (name: string) =>
+                Buffer.from(
+                  await readAll((await repo.getLocalResource(COMPONENT, version, { name })).content, 1 << 20),
+                ).toString();
+              // JSON cannot tell -0 from 0; everything else must come back exactly.
+              const expected = JSON.parse(JSON.stringify(value));
+              assert.deepEqual(JSON.parse(await read('json')), expected);
+              assert.deepEqual(parse(await read('yaml')) ?? null, expected);
+            },
+          ),
+          { numRuns: 40 },
+        );
+      });
+    });
   });
 });
