@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { canFetchReference } from '../../src/oci/content/guards.js';
 import { readAll } from '../../src/oci/content/read.js';
 import { digestOf } from '../../src/oci/digest.js';
 import type { RequestEvent } from '../../src/oci/registry/index.js';
@@ -144,7 +145,9 @@ describe('OCM repository on Distribution 2.8', () => {
       await repo.addComponentVersion(descriptor('1.0.0', { resources: [res] }));
       await repo.addComponentVersionAlias(C, '1.0.0', 'prod');
       const image = `docker://${reg.host}/${componentRepository(C, p)}`;
-      const ours = await repo.ociStore(C).fetchReference('prod');
+      const oci = repo.ociStore(C);
+      assert.ok(canFetchReference(oci));
+      const ours = await oci.fetchReference('prod');
       const bytes = Buffer.from(await readAll(ours.content, 1 << 20));
       const raw = await skopeoRaw(['inspect', '--raw', '--tls-verify=false', `${image}:prod`]);
       assert.ok(raw.equals(bytes), 'skopeo sees the exact manifest bytes we pushed');
