@@ -8,7 +8,7 @@ export {
   addComponentsFromConstructor,
   type ConstructedComponentVersion,
 } from './build.js';
-export { type Environment, expandVariables } from './env.js';
+export type { Environment } from './env.js';
 export {
   type ConstructorIssue,
   InputError,
@@ -17,13 +17,8 @@ export {
   PathEscapeError,
   UndefinedVariableError,
 } from './errors.js';
-export { type InputBlob, inputTypeOf, readInput } from './inputs.js';
-export {
-  type ConstructorText,
-  parseConstructor,
-  type ReadConstructorOptions,
-  readConstructor,
-} from './read.js';
+export { inputTypeOf } from './inputs.js';
+export { type ConstructorText, type ReadConstructorOptions, readConstructor } from './read.js';
 export type {
   ComponentConstructor,
   ComponentReferenceConstructor,

@@ -18,6 +18,8 @@ export interface ReadConstructorOptions extends ReadLimits {
    * the environment it was given. Default: no variables (any reference is an error).
    */
   readonly env?: Environment;
+  /** Cancels reading the constructor file. */
+  readonly signal?: AbortSignal;
 }
 
 /** Constructor text already in hand, with the directory its input paths are relative to. */
@@ -53,10 +55,11 @@ export async function readConstructor(
       if (info.size > maxBytes) {
         throw new InvalidConstructorError([{ path: '', message: `is larger than ${maxBytes} bytes` }]);
       }
-      text = await readFile(file);
+      text = await readFile(file, { signal: options.signal });
       baseDir = dirname(await realpath(file));
     } catch (error) {
       if (error instanceof InputNotFoundError || error instanceof InvalidConstructorError) throw error;
+      if ((error as Error | undefined)?.name === 'AbortError') throw error;
       throw notFound(source, error);
     }
     format = extname(file).toLowerCase() === '.json' ? 'json' : undefined;
@@ -67,7 +70,7 @@ export async function readConstructor(
   return parseConstructor(text, baseDir, format, options);
 }
 
-/** `readConstructor` for text in hand, synchronously. */
+/** `readConstructor` for text in hand, synchronously (internal: the public entry is `readConstructor`). */
 export function parseConstructor(
   text: string | Uint8Array,
   baseDir: string,

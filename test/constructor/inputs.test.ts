@@ -349,3 +349,19 @@ describe('streamed content', () => {
       assert.equal(tarred!.resource.access.localReference, digestOf(tarred!.bytes));
     }));
 });
+
+describe('shared content', () => {
+  it('two resources with the same bytes share one blob and both read back', () =>
+    workspace(async (ws) => {
+      const [a, b] = await build(
+        ws,
+        constructorText([
+          { name: 'first', type: 'blob', input: { type: 'utf8', text: 'same' } },
+          { name: 'second', type: 'blob', input: { type: 'utf8', text: 'same' } },
+        ]),
+      );
+      assert.equal(a!.bytes.toString(), 'same');
+      assert.equal(b!.bytes.toString(), 'same');
+      assert.equal(a!.resource.access.localReference, b!.resource.access.localReference);
+    }));
+});
