@@ -150,7 +150,7 @@ function toIssue(document: unknown, e: ErrorObject): ConstructorIssue {
       message =
         e.instancePath === ''
           ? 'a component constructor must be a mapping: a component, or `components:` with a list of them'
-          : `must be ${String(params.type).split(',').map(article).join(' or ')}`;
+          : `must be ${String(params.type).split(',').map(article).join(' or ')}${quoteHint(document, e)}`;
       break;
   }
   if (e.propertyName !== undefined) {
@@ -158,6 +158,26 @@ function toIssue(document: unknown, e: ErrorObject): ConstructorIssue {
     message = `key ${message}`;
   }
   return { path: formatPath(segments), message };
+}
+
+/** YAML reads `version: 1.0` as a number; say how to keep it a string. */
+function quoteHint(document: unknown, e: ErrorObject): string {
+  const value = valueAt(document, e.instancePath);
+  const wantsString = String((e.params as { type?: unknown }).type)
+    .split(',')
+    .includes('string');
+  return wantsString && (typeof value === 'number' || typeof value === 'boolean')
+    ? ' (in YAML, quote it: "1.0" stays a string, 1.0 is a number)'
+    : '';
+}
+
+function valueAt(document: unknown, pointer: string): unknown {
+  let node = document;
+  for (const raw of pointer === '' ? [] : pointer.slice(1).split('/')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return node;
 }
 
 function article(type: string): string {

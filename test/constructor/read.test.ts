@@ -145,6 +145,24 @@ describe('reading', () => {
     }));
 });
 
+describe('messages', () => {
+  it('a YAML number where a string is due says to quote it', () =>
+    workspace(async (ws) => {
+      await assert.rejects(
+        readConstructor({
+          text: `name: ${COMPONENT}\nversion: 1.0\nprovider:\n  name: acme\n`,
+          baseDir: ws.src,
+        }),
+        (e: InvalidConstructorError) => {
+          assert.equal(e.issues.length, 1);
+          assert.equal(e.issues[0]!.path, 'version');
+          assert.match(e.issues[0]!.message, /^must be a string \(in YAML, quote it/);
+          return true;
+        },
+      );
+    }));
+});
+
 describe('descriptor fields', () => {
   it('provider labels, component labels, creationTime, sources, references, srcRefs, versions', () =>
     workspace(async (ws) => {
