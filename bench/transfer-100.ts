@@ -125,18 +125,41 @@ try {
     }
     await target.close();
   };
-  /** Requests of a child process, counted in the registry's access log (nothing else talks to it meanwhile). */
-  const accessLines = (text: string) =>
-    (text.match(/\] "(?:GET|HEAD|PUT|POST|PATCH|DELETE) \S+ HTTP\/1\.1"/g) ?? []).length;
+  /**
+   * Requests of a child process, counted in the registry's access log (nothing else talks to it
+   * meanwhile): a marker request before the run, then the access lines after the marker's. The
+   * harness keeps the last 2-4 MB of log, far more than one run writes.
+   */
+  let markers = 0;
+  const mark = async () => {
+    const marker = `/v2/bench-marker-${++markers}/tags/list`;
+    await (await fetch(`http://${reg.host}${marker}`)).arrayBuffer();
+    return marker;
+  };
+  const countSince = (marker: string): number | null => {
+    const log = reg.output();
+    const at = log.lastIndexOf(`"GET ${marker} HTTP/1.1"`);
+    if (at < 0) return null;
+    return (
+      log.slice(at + marker.length).match(/\] "(?:GET|HEAD|PUT|POST|PATCH|DELETE) \S+ HTTP\/1\.1"/g) ?? []
+    ).length;
+  };
   let cliRequests: number | null = null;
-  const runCli = async (prefix: string) => {
-    const before = reg.output().length;
+  const runCli = async (prefix: string, only?: string) => {
+    const marker = await mark();
     const ms = await timeMs(
       () =>
         new Promise<void>((resolve, reject) => {
           const child = spawn(
             process.execPath,
-            [main, 'transfer', 'cv', `${ctfPath}//${COMPONENT}`, `${reg.host}/${prefix}`, '-q'],
+            [
+              main,
+              'transfer',
+              'cv',
+              `${ctfPath}//${COMPONENT}${only ? `:${only}` : ''}`,
+              `${reg.host}/${prefix}`,
+              '-q',
+            ],
             { stdio: ['ignore', 'ignore', 'pipe'] },
           );
           let err = '';
@@ -146,27 +169,25 @@ try {
           child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ocm transfer: ${err}`))));
         }),
     );
-    const log = reg.output();
-    cliRequests = log.length > before ? accessLines(log.slice(before)) : null;
+    cliRequests = countSince(marker);
     return ms;
   };
-  const runLib = (prefix: string) =>
+  const runLib = (prefix: string, list = versions) =>
     timeMs(async () => {
       const before = requests;
       const source = await openRepository(`ctf::${ctfPath}`, { readOnly: true });
       const target = await openRepository(`${reg.host}/${prefix}`, { onRequest: () => requests++ });
-      for (const v of versions)
+      for (const v of list)
         await transferComponentVersion(source.repository, target.repository, COMPONENT, v);
       await source.close();
       await target.close();
       libRequests = requests - before;
     });
-  /** skopeo's requests, counted in the registry's access log (only skopeo talks to it meanwhile). */
   let skopeoRequests: number | null = null;
-  const runSkopeo = (prefix: string) =>
-    timeMs(async () => {
-      const before = reg.output().length;
-      for (const v of versions) {
+  const runSkopeo = async (prefix: string, list = versions) => {
+    const marker = await mark();
+    const ms = await timeMs(async () => {
+      for (const v of list) {
         await skopeo([
           'copy',
           '--preserve-digests',
@@ -175,14 +196,14 @@ try {
           `docker://${reg.host}/${prefix}/component-descriptors/${COMPONENT}:${v}`,
         ]);
       }
-      const log = reg.output();
-      // The harness trims its log past 4 MB; then this round's count is unknown.
-      skopeoRequests = log.length > before ? accessLines(log.slice(before)) : null;
     });
-  // A warm-up round of each into throw-away repositories (page cache, registry, binaries).
-  await runCli('warm-cli');
-  await runLib('warm-lib');
-  await runSkopeo('warm-skopeo');
+    skopeoRequests = countSince(marker);
+    return ms;
+  };
+  // A short warm-up of each into throw-away repositories (page cache, registry, binaries).
+  await runCli('warm-cli', versions[0]);
+  await runLib('warm-lib', versions.slice(0, 10));
+  await runSkopeo('warm-skopeo', versions.slice(0, 10));
   const order = ['cli', 'lib', 'skopeo'] as const;
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < order.length; k++) {
@@ -220,6 +241,7 @@ try {
     ours: rate(cli),
     baseline: rate(sk),
     unit: 'MiB/s',
+    ratioMeaning: 'ours / skopeo throughput (higher is better)',
     ratio: sk / cli,
     baselineName: `skopeo copy x ${count}`,
     requests: cliRequests === null ? null : { ours: cliRequests, baseline: skopeoRequests },
@@ -233,6 +255,7 @@ try {
     ours: rate(lib),
     baseline: rate(sk),
     unit: 'MiB/s',
+    ratioMeaning: 'ours / skopeo throughput (higher is better)',
     ratio: sk / lib,
     baselineName: `skopeo copy x ${count}`,
     requests: { ours: libRequests, baseline: skopeoRequests },
