@@ -201,6 +201,7 @@ try {
       baseline: best.ms,
       unit: 'ms',
       ratio,
+      ratioMeaning: 'baseline time / ours (higher is better)',
       baselineName: `list + HEAD/GET every tag (${best.cap} conns/host)`,
       requests: { ours: oursGetRequests, baseline: baselineRequests },
       ...(n === 1000 ? { aim: '>= 100x at 1,000 versions', met: ratio >= 100 } : {}),

@@ -77,6 +77,7 @@ emit({
   unit: 'ms',
   // For start-up the ratio is how many times slower ours is: lower is better, 1.0 is the floor.
   ratio,
+  ratioMeaning: 'ours / baseline time (lower is better, 1.0 is the floor)',
   baselineName: 'node -e ""',
   requests: null,
   aim: '<= 1.5x',

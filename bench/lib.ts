@@ -11,8 +11,10 @@ export interface BenchResult {
   readonly ours: number;
   readonly baseline: number | null;
   readonly unit: string;
-  /** How many times better ours is (baseline/ours for times, ours/baseline for throughputs). */
+  /** The ratio, in the direction `ratioMeaning` says. */
   readonly ratio: number | null;
+  /** How the ratio is formed and which way is better, e.g. `baseline time / ours (higher is better)`. */
+  readonly ratioMeaning?: string;
   /** What the baseline is, in a few words. */
   readonly baselineName?: string;
   /** Requests of ours and of the baseline, where counted. */
