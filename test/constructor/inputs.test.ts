@@ -1,6 +1,7 @@
 /** Inputs File/v1, Dir/v1, UTF8/v1: bytes, media types, compression, the deterministic tar. */
 import assert from 'node:assert/strict';
-import { chmod, mkdir, utimes, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, readFile, readlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
@@ -363,5 +364,31 @@ describe('shared content', () => {
       assert.equal(a!.bytes.toString(), 'same');
       assert.equal(b!.bytes.toString(), 'same');
       assert.equal(a!.resource.access.localReference, b!.resource.access.localReference);
+    }));
+});
+
+describe('interoperability', () => {
+  it('GNU tar lists and extracts the Dir/v1 archive to the same tree', () =>
+    workspace(async (ws) => {
+      await writeTree(ws.src, {
+        'd/a.txt': 'a\n',
+        'd/sub/b.txt': 'b\n',
+        'd/link': { link: 'a.txt' },
+      });
+      const [r] = await build(
+        ws,
+        constructorText([{ name: 'tree', type: 'dir', input: { type: 'dir', path: 'd', compress: true } }]),
+      );
+      const archive = join(ws.root, 'd.tgz');
+      await writeFile(archive, r!.bytes);
+      const out = join(ws.root, 'out');
+      await mkdir(out);
+      const run = spawnSync('tar', ['-xzf', archive, '-C', out], { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(await readFile(join(out, 'a.txt'), 'utf8'), 'a\n');
+      assert.equal(await readFile(join(out, 'sub/b.txt'), 'utf8'), 'b\n');
+      assert.equal(await readlink(join(out, 'link')), 'a.txt');
+      const list = spawnSync('tar', ['-tzf', archive], { encoding: 'utf8' });
+      assert.deepEqual(list.stdout.trim().split('\n'), ['a.txt', 'link', 'sub/', 'sub/b.txt']);
     }));
 });
