@@ -174,18 +174,17 @@ function parseLegacy(name: string, out: string): BenchResult[] {
       met: ours / baseline >= 1,
     });
   }
-  const mem =
-    /memory pushing a (\d+) MiB stream: peak RSS (\d+) MiB sampled, maxRSS (\d+) MiB, before the push (\d+) MiB/.exec(
-      out,
-    );
-  if (mem) {
+  // `memory pushing a N MiB [generated ]stream: peak RSS P MiB ... maxRSS M MiB ..., B MiB before the push`
+  for (const mem of out.matchAll(
+    /memory pushing a (\d+) MiB (?:generated )?stream: peak RSS (\d+) MiB[^\n]*?maxRSS (\d+) MiB\)?,? (?:before the push )?(\d+) MiB/g,
+  )) {
     results.push({
-      scenario: `peak RSS pushing a ${mem[1]} MiB stream (maxRSS of the process)`,
+      scenario: `peak RSS pushing a ${mem[1]} MiB stream (maxRSS of the pushing process)`,
       ours: Number(mem[3]),
       baseline: null,
       unit: 'MiB',
       ratio: null,
-      ratioMeaning: `flat in blob size: ${mem[4]} MiB before the push`,
+      ratioMeaning: `sampled peak ${mem[2]} MiB; ${mem[4]} MiB before the push`,
       requests: null,
       aim: 'flat in blob size',
       met: null,
