@@ -11,7 +11,7 @@
  *   npm run bench -- --only alias-resolve,cli-startup
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -296,6 +296,7 @@ lines.push(
   `- Node ${process.version}, ${process.platform} ${process.arch}`,
   `- registry: ${firstLine(() => execFileSync('docker-registry', ['--version'], { encoding: 'utf8' }))}; ${firstLine(() => execFileSync('skopeo', ['--version'], { encoding: 'utf8' }))}`,
   `- load average (1, 5, 15 min, /proc/loadavg): ${loadStart} at the start, ${loadEnd} at the end. The machine was shared with other test runs; figures that depend on CPU (start-up, the registry's request handling) carry that noise.`,
+  `- the CLI measured: dist/bin/main.js as built at ${distTime()} (\`npm run build\`; not rebuilt by the run)`,
   `- run took ${((finishedAt.getTime() - startedAt.getTime()) / 60_000).toFixed(1)} min`,
   '',
   '## Regenerate',
@@ -326,6 +327,14 @@ for (const o of outcomes) {
 }
 writeFileSync(reportPath, `${lines.join('\n').replace(/\n{3,}/g, '\n\n')}\n`);
 console.log(`\nwrote ${reportPath}${chartWritten ? ` and ${chartPath}` : ''} (load ${loadEnd})`);
+
+function distTime(): string {
+  try {
+    return `${statSync(join(root, 'dist/bin/main.js')).mtime.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+  } catch {
+    return 'unknown time (missing)';
+  }
+}
 
 function firstLine(f: () => string): string {
   try {
