@@ -12,7 +12,7 @@ import { Agent } from 'undici';
 import { Ctf } from './ctf/ctf.js';
 import { CtfStore } from './ctf/store/store.js';
 import { InvalidReferenceError } from './oci/errors.js';
-import { isValidRegistryHost } from './oci/reference.js';
+import { isValidRegistryHost, parseRemoteReference } from './oci/reference.js';
 import {
   type Credential,
   type CredentialProvider,
@@ -20,7 +20,7 @@ import {
   type RequestEvent,
   type RetryOptions,
 } from './oci/registry/index.js';
-import { OcmRepository, type OcmRepositoryOptions } from './repository/index.js';
+import { type ArtifactFetcher, OcmRepository, type OcmRepositoryOptions } from './repository/index.js';
 
 /** Credentials, as the CLI gathers them; re-exported so that nothing above this file needs the registry. */
 export { type Credential, type CredentialProvider, dockerConfigCredentials } from './oci/registry/index.js';
@@ -186,6 +186,63 @@ export async function openRepository(
     close: async () => {
       await store.close();
       await dispatcher?.close();
+    },
+  };
+}
+
+export interface OpenedArtifactSource {
+  /** Resolves `host/repo:tag[@digest]` in the registry it names; pass to `transferComponentVersion`. */
+  readonly fetchArtifact: ArtifactFetcher;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens registries on demand for image references (`--copy-resources`): one store per host, with
+ * the same credentials and connection options as repositories.
+ */
+export function artifactSource(
+  options: Omit<OpenRepositoryOptions, 'create' | 'readOnly' | 'cwd'> = {},
+): OpenedArtifactSource {
+  const stores = new Map<string, { store: RegistryStore; dispatcher: Agent | undefined }>();
+  return {
+    fetchArtifact: async (imageReference, op) => {
+      const ref = parseRemoteReference(imageReference.replace(/^(?:https?|oci):\/\//, ''));
+      let entry = stores.get(ref.registry);
+      if (!entry) {
+        const dispatcher = options.insecure
+          ? new Agent({ connect: { rejectUnauthorized: false } })
+          : undefined;
+        entry = {
+          dispatcher,
+          store: new RegistryStore({
+            host: ref.registry,
+            ...(options.plainHttp === undefined ? {} : { plainHttp: options.plainHttp }),
+            ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+            ...(options.caFile === undefined ? {} : { caFile: options.caFile }),
+            ...(options.retry === undefined ? {} : { retry: options.retry }),
+            ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+            ...(dispatcher === undefined ? {} : { dispatcher }),
+          }),
+        };
+        stores.set(ref.registry, entry);
+      }
+      const store = entry.store.repository(ref.repository);
+      const descriptor = await store.resolve(ref.digest ?? ref.tag!, op);
+      if (ref.digest !== undefined && ref.tag !== undefined) {
+        const tagged = await store.resolve(ref.tag, op);
+        if (tagged.digest !== ref.digest) {
+          throw new InvalidReferenceError(
+            `${imageReference}: tag ${ref.tag} now names ${tagged.digest}, not the pinned ${ref.digest}`,
+          );
+        }
+      }
+      return { store, descriptor };
+    },
+    close: async () => {
+      for (const { store, dispatcher } of stores.values()) {
+        await store.close();
+        await dispatcher?.close();
+      }
     },
   };
 }

@@ -1,5 +1,11 @@
 import { readAll } from '../oci/content/read.js';
-import type { Credential, CredentialProvider, OpenedRepository, OpenRepositoryOptions } from '../open.js';
+import type {
+  Credential,
+  CredentialProvider,
+  OpenedArtifactSource,
+  OpenedRepository,
+  OpenRepositoryOptions,
+} from '../open.js';
 import { flag, type Parsed, str } from './args.js';
 import { type CliIO, UsageError } from './io.js';
 import { Progress } from './render.js';
@@ -9,7 +15,7 @@ export class Context {
   readonly io: CliIO;
   readonly values: Parsed['values'];
   readonly quiet: boolean;
-  readonly #opened: OpenedRepository[] = [];
+  readonly #opened: { close(): Promise<void> }[] = [];
   #credentials: Credential | CredentialProvider | undefined;
 
   constructor(io: CliIO, values: Parsed['values']) {
@@ -56,22 +62,39 @@ export class Context {
     return this.#credentials;
   }
 
-  async open(
-    reference: string,
-    options: Pick<OpenRepositoryOptions, 'create' | 'readOnly'> = {},
-  ): Promise<OpenedRepository> {
+  /** Credentials and connection flags, as every registry connection of this run uses them. */
+  async connection(): Promise<
+    Pick<OpenRepositoryOptions, 'credentials' | 'plainHttp' | 'insecure' | 'caFile'>
+  > {
     const caFile = str(this.values, 'ca-file');
-    const { openRepository } = await import('../open.js');
-    const opened = await openRepository(reference, {
-      cwd: this.io.cwd,
+    return {
       credentials: await this.credentials(),
       ...(flag(this.values, 'plain-http') ? { plainHttp: true } : {}),
       ...(flag(this.values, 'insecure') ? { insecure: true } : {}),
       ...(caFile ? { caFile } : {}),
+    };
+  }
+
+  async open(
+    reference: string,
+    options: Pick<OpenRepositoryOptions, 'create' | 'readOnly'> = {},
+  ): Promise<OpenedRepository> {
+    const { openRepository } = await import('../open.js');
+    const opened = await openRepository(reference, {
+      cwd: this.io.cwd,
+      ...(await this.connection()),
       ...options,
     });
     this.#opened.push(opened);
     return opened;
+  }
+
+  /** Registries opened on demand for image references (transfer --copy-resources). */
+  async artifactSource(): Promise<OpenedArtifactSource> {
+    const { artifactSource } = await import('../open.js');
+    const source = artifactSource(await this.connection());
+    this.#opened.push(source);
+    return source;
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,7 @@ export {
   verifyComponentVersion,
 } from './signing.js';
 export {
+  type ArtifactFetcher,
   type TransferOptions,
   type TransferProgress,
   type TransferResult,

@@ -1,9 +1,10 @@
 import { type Readable, Transform } from 'node:stream';
-import { versionToTag } from '../descriptor/index.js';
+import { ociImageAccess, versionToTag } from '../descriptor/index.js';
 import { mapLimit } from '../oci/concurrency.js';
 import { fetchAll } from '../oci/content/read.js';
 import type { OperationOptions, Store } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
+import { parseDigest } from '../oci/digest.js';
 import { isImageIndex, parseManifest } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatype.js';
 import { VersionExistsError } from './errors.js';
@@ -21,7 +22,20 @@ export interface TransferOptions extends OperationOptions {
   readonly concurrency?: number;
   /** Called as blob bytes flow, and once per blob that the target has already. */
   readonly onProgress?: (event: TransferProgress) => void;
+  /**
+   * Copy OCI images that resources reference (`ociArtifact`/`OCIImage` access) into the target by
+   * value: each becomes a nested manifest of the version (index form) and its access a `localBlob`
+   * with `referenceName`. The resource digest (the manifest digest) does not change, and access is
+   * not signed, so signatures stay valid. `fetchArtifact` opens an image reference where it lives.
+   */
+  readonly copyResources?: { readonly fetchArtifact: ArtifactFetcher };
 }
+
+/** Opens the store holding an image reference (`host/repo:tag[@digest]`) and resolves it. */
+export type ArtifactFetcher = (
+  imageReference: string,
+  options: OperationOptions,
+) => Promise<{ readonly store: Store; readonly descriptor: Descriptor }>;
 
 export interface TransferProgress {
   readonly digest: string;
@@ -56,6 +70,15 @@ export async function transferComponentVersion(
   versionOrAlias: string,
   options: TransferOptions = {},
 ): Promise<TransferResult> {
+  if (options.copyResources)
+    return transferByValue(
+      source,
+      target,
+      component,
+      versionOrAlias,
+      options,
+      options.copyResources.fetchArtifact,
+    );
   const resolved = await source.resolveComponentVersion(component, versionOrAlias, options);
   const from = source.ociStore(component);
   const to = target.ociStore(component);
@@ -81,15 +104,91 @@ export async function transferComponentVersion(
   else await copyGraph(from, to, resolved.manifest, stats, options);
   if (status !== 'unchanged') await to.tag(resolved.manifest, tag, options);
 
-  const aliases: string[] = [];
-  if (options.copyAliases) {
-    for (const a of await source.listComponentVersionAliases(component, options)) {
-      if (a.digest !== resolved.digest) continue;
-      await target.addComponentVersionAlias(component, resolved.version, a.alias, options);
-      aliases.push(a.alias);
-    }
-  }
+  const aliases = options.copyAliases
+    ? await copyAliases(source, target, component, resolved.version, resolved.digest, options)
+    : [];
   return { ...base, status, ...stats, aliases };
+}
+
+/** Sets in `target` the aliases that point at `digest` in `source`, with the same rules as tagging. */
+async function copyAliases(
+  source: OcmRepository,
+  target: OcmRepository,
+  component: string,
+  version: string,
+  digest: string,
+  options: OperationOptions,
+): Promise<string[]> {
+  const aliases: string[] = [];
+  for (const a of await source.listComponentVersionAliases(component, options)) {
+    if (a.digest !== digest) continue;
+    await target.addComponentVersionAlias(component, version, a.alias, options);
+    aliases.push(a.alias);
+  }
+  return aliases;
+}
+
+/**
+ * The by-value transfer: the version's own blobs are copied as they are, each referenced image is
+ * copied into the component's repository, and the descriptor is stored anew with those resources
+ * as local blobs (so the target version has a new manifest digest; resource digests are unchanged).
+ */
+async function transferByValue(
+  source: OcmRepository,
+  target: OcmRepository,
+  component: string,
+  versionOrAlias: string,
+  options: TransferOptions,
+  fetchArtifact: ArtifactFetcher,
+): Promise<TransferResult> {
+  const { descriptor, resolution } = await source.getComponentVersion(component, versionOrAlias, options);
+  const from = source.ociStore(component);
+  const to = target.ociStore(component);
+  const stats = { copied: 0, existing: 0, bytes: 0 };
+  const known = await copyChildren(from, to, resolution.manifest, stats, options, undefined, true);
+  const resources = [];
+  for (const r of descriptor.component.resources ?? []) {
+    const image = ociImageAccess(r.access);
+    if (!image) {
+      resources.push(r);
+      continue;
+    }
+    const artifact = await fetchArtifact(image.imageReference, options);
+    await copyGraph(artifact.store, to, artifact.descriptor, stats, options);
+    known.push(artifact.descriptor);
+    const referenceName = image.imageReference
+      .slice(image.imageReference.indexOf('/') + 1)
+      .replace(/@.*$/, '');
+    const { algorithm, encoded } = parseDigest(artifact.descriptor.digest);
+    resources.push({
+      ...r,
+      access: {
+        type: 'localBlob',
+        localReference: artifact.descriptor.digest,
+        mediaType: artifact.descriptor.mediaType,
+        referenceName,
+      },
+      digest: r.digest ?? {
+        hashAlgorithm: algorithm === 'sha512' ? 'SHA-512' : 'SHA-256',
+        normalisationAlgorithm: 'ociArtifactDigest/v1',
+        value: encoded,
+      },
+    });
+  }
+  const added = await target.addComponentVersion(
+    { ...descriptor, component: { ...descriptor.component, resources } },
+    {
+      blobs: known,
+      conflict: options.conflict ?? 'abort',
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+  );
+  const status: TransferResult['status'] =
+    added.status === 'added' ? 'copied' : added.status === 'replaced' ? 'replaced' : added.status;
+  const aliases = options.copyAliases
+    ? await copyAliases(source, target, component, resolution.version, resolution.digest, options)
+    : [];
+  return { component, version: resolution.version, digest: added.digest, status, ...stats, aliases };
 }
 
 /** Copies a manifest or index and everything below it, children first. */
@@ -105,17 +204,38 @@ async function copyGraph(
     return;
   }
   const bytes = await fetchAll(from, root, options);
-  const manifest = parseManifest(bytes, root.mediaType);
-  const children = isImageIndex(manifest) ? [...manifest.manifests] : [manifest.config, ...manifest.layers];
-  const blobs = children.filter((c) => !isManifestType(c.mediaType));
-  for (const child of children)
-    if (isManifestType(child.mediaType)) await copyGraph(from, to, child, stats, options);
-  await mapLimit(uniqueByDigest(blobs), options.concurrency ?? 4, (blob) =>
-    copyBlob(from, to, blob, stats, options),
-  );
+  await copyChildren(from, to, root, stats, options, bytes);
   await to.push(root, bytes, options);
   stats.copied++;
   stats.bytes += bytes.byteLength;
+}
+
+/** Copies what a manifest or index references (not the root itself); returns those descriptors. */
+async function copyChildren(
+  from: Store,
+  to: Store,
+  root: Descriptor,
+  stats: { copied: number; existing: number; bytes: number },
+  options: TransferOptions,
+  rootBytes?: Uint8Array,
+  collectNested = false,
+): Promise<Descriptor[]> {
+  const manifest = parseManifest(rootBytes ?? (await fetchAll(from, root, options)), root.mediaType);
+  const children = isImageIndex(manifest) ? [...manifest.manifests] : [manifest.config, ...manifest.layers];
+  const below: Descriptor[] = [];
+  for (const child of children) {
+    if (!isManifestType(child.mediaType)) continue;
+    await copyGraph(from, to, child, stats, options);
+    below.push(child);
+    if (collectNested) {
+      // The layers of the descriptor manifest of an index-form version are local blobs the target names again.
+      const nested = parseManifest(await fetchAll(from, child, options), child.mediaType);
+      if (!isImageIndex(nested)) below.push(...nested.layers);
+    }
+  }
+  const blobs = uniqueByDigest(children.filter((c) => !isManifestType(c.mediaType)));
+  await mapLimit(blobs, options.concurrency ?? 4, (blob) => copyBlob(from, to, blob, stats, options));
+  return [...below, ...blobs];
 }
 
 async function copyBlob(

@@ -3,18 +3,21 @@
  * against real Distribution registries, anonymous and with htpasswd auth.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { openRepository } from '../../src/open.js';
 import { descriptor, resource } from '../support/descriptors.js';
-import { projectRoot } from '../support/paths.js';
-import { sharedRegistry } from '../support/registry.js';
+import { fixturesDir, projectRoot } from '../support/paths.js';
+import { sharedRegistry, skopeo } from '../support/registry.js';
 import { tempDir } from '../support/tmp.js';
 
 const C = 'example.com/shop/checkout';
+const execFileAsync = promisify(execFile);
 const binary = join(projectRoot, 'dist/bin/main.js');
 
 function ocm(args: string[], options: { cwd: string; env?: Record<string, string>; stdin?: string }) {
@@ -97,6 +100,61 @@ describe('ocm binary against an anonymous registry', () => {
     );
     r = await ocm(['download', 'resource', `${target}//${C}:prod`, 'config', '-O', 'out.txt'], { cwd });
     assert.equal(r.code, 0, r.stderr);
+  });
+
+  it('--copy-resources brings referenced images along by value; the signature still verifies', async () => {
+    const reg = await registry.get();
+    const cwd = dir.path;
+    const layoutDir = join(cwd, 'layout');
+    await mkdir(layoutDir, { recursive: true });
+    await execFileAsync('tar', ['xzf', join(fixturesDir, 'oci-layout/oci-layout.tar.gz'), '-C', layoutDir]);
+    const image = `${reg.host}/images/demo:1.0`;
+    await skopeo(['copy', '--dest-tls-verify=false', `oci:${layoutDir}`, `docker://${image}`]);
+    const { repository, close } = await openRepository(join(cwd, 'byref'), { create: true });
+    await repository.addComponentVersion(
+      descriptor('1.0.0', {
+        resources: [
+          resource('image', {
+            type: 'ociImage',
+            relation: 'external',
+            access: { type: 'ociArtifact', imageReference: image },
+            digest: {
+              hashAlgorithm: 'SHA-256',
+              normalisationAlgorithm: 'ociArtifactDigest/v1',
+              value: '3572605a9b5634cff58bf86d649df46638eb096b6987adfd03157f1306b66c6c',
+            },
+          }),
+        ],
+      }),
+    );
+    await repository.addComponentVersionAlias(C, '1.0.0', 'prod');
+    await close();
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    await writeFile(join(cwd, 'k.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    await writeFile(join(cwd, 'k.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+    let r = await ocm(['sign', 'cv', `./byref//${C}:prod`, '--signature', 's', '--private-key', 'k.pem'], {
+      cwd,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    r = await ocm(
+      ['transfer', 'cv', `./byref//${C}`, './byvalue.tgz', '--copy-resources', '--copy-aliases'],
+      { cwd },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    r = await ocm(['get', 'cv', `./byvalue.tgz//${C}:prod`, '-o', 'json'], { cwd });
+    const access = JSON.parse(r.stdout).component.resources[0].access;
+    assert.deepEqual(access, {
+      type: 'localBlob',
+      localReference: 'sha256:3572605a9b5634cff58bf86d649df46638eb096b6987adfd03157f1306b66c6c',
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      referenceName: 'images/demo:1.0',
+    });
+    r = await ocm(['verify', 'cv', `./byvalue.tgz//${C}:prod`, '--public-key', 'k.pub'], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    r = await ocm(['download', 'resource', `./byvalue.tgz//${C}:prod`, 'image', '-O', 'image.tar'], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    const { stdout } = await execFileAsync('tar', ['tf', join(cwd, 'image.tar')]);
+    assert.match(stdout, /blobs\/sha256\/3572605a9b5634cff58bf86d649df46638eb096b6987adfd03157f1306b66c6c/);
   });
 
   it('an unreachable registry is one line and a hint', async () => {

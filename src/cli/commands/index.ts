@@ -113,6 +113,9 @@ export const commands: readonly Command[] = [
   Every version when none is named. Content the target has already is not copied again.
 
       --copy-aliases         also set, in the target, the aliases that point at each copied version
+      --copy-resources       copy the images that resources reference (ociArtifact) into the target
+                             as local blobs (nested manifests); resource digests, and so signatures,
+                             stay valid
       --conflict POLICY      when the target holds a version with other content: abort (default),
                              skip or replace
       --concurrency N        blobs copied at once (default 4)`,

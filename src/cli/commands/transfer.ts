@@ -8,12 +8,6 @@ import { formatBytes } from '../render.js';
 export async function runTransferCv(ctx: Context, { values, positionals }: Parsed): Promise<number> {
   if (positionals.length !== 2)
     throw new UsageError('transfer cv takes a source reference and a target repository');
-  if (flag(values, 'copy-resources')) {
-    throw new UsageError(
-      '--copy-resources is not supported yet',
-      'external resources are transferred by reference; local blobs are always copied',
-    );
-  }
   const ref = parseComponentRef(positionals[0]!);
   const { transferComponentVersion } = await import('../../repository/transfer.js');
   const conflict = oneOf(values, 'conflict', ['abort', 'skip', 'replace'] as const, 'abort');
@@ -23,6 +17,9 @@ export async function runTransferCv(ctx: Context, { values, positionals }: Parse
   const source = await ctx.open(ref.repository, { readOnly: true });
   const target = await ctx.open(positionals[1]!, { create: true });
   const signal = ctx.io.signal;
+  const copyResources = flag(values, 'copy-resources')
+    ? { fetchArtifact: (await ctx.artifactSource()).fetchArtifact }
+    : undefined;
   const versions =
     ref.version !== undefined
       ? [ref.version]
@@ -39,6 +36,7 @@ export async function runTransferCv(ctx: Context, { values, positionals }: Parse
           conflict,
           concurrency,
           copyAliases: flag(values, 'copy-aliases'),
+          ...(copyResources ? { copyResources } : {}),
           ...(signal ? { signal } : {}),
           onProgress: (e) =>
             progress.update(
