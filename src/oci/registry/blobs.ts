@@ -171,10 +171,10 @@ async function readExactly(
   return Buffer.concat(chunks, total);
 }
 
-async function startSession(ctx: BlobContext, signal?: AbortSignal, query = ''): Promise<HttpResponse> {
+async function startSession(ctx: BlobContext, signal?: AbortSignal): Promise<HttpResponse> {
   return ctx.client.send({
     method: 'POST',
-    url: new URL(`blobs/uploads/${query}`, ctx.base),
+    url: new URL('blobs/uploads/', ctx.base),
     headers: { 'content-length': '0' },
     scopes: ctx.pushScopes,
     expect: [201, 202],
