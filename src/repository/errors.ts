@@ -65,3 +65,17 @@ export class AliasConflictError extends OcmError {
     this.actual = actual;
   }
 }
+
+/**
+ * The stored component version changed while it was being signed or verified: a concurrent writer
+ * replaced the version, or moved the alias between two reads. Nothing was concluded from mixed
+ * states; retry.
+ */
+export class ComponentVersionChangedError extends OcmError {
+  constructor(message: string, options?: OcmErrorOptions) {
+    super('COMPONENT_VERSION_CHANGED', message, {
+      hint: 'someone changed the version or alias meanwhile; look again and retry',
+      ...options,
+    });
+  }
+}

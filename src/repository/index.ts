@@ -1,6 +1,7 @@
 export { aliasProblem, COMPUTED_ALIASES, isComputedAlias, validateAlias } from './aliases.js';
 export {
   AliasConflictError,
+  ComponentVersionChangedError,
   InvalidAliasError,
   InvalidComponentVersionError,
   NotAnAliasError,
@@ -25,7 +26,6 @@ export {
   type ResolvedComponentVersion,
 } from './repository.js';
 export {
-  ComponentVersionChangedError,
   type ReferenceCheck,
   type ResourceCheck,
   type ResourceCheckKind,

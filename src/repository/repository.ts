@@ -35,6 +35,7 @@ import { isValidTag } from '../oci/reference.js';
 import { isAliasTag, isComputedAlias, validateAlias } from './aliases.js';
 import {
   AliasConflictError,
+  ComponentVersionChangedError,
   InvalidAliasError,
   InvalidComponentVersionError,
   NotAnAliasError,
@@ -98,6 +99,12 @@ export interface AddComponentVersionOptions extends OperationOptions {
   readonly conflict?: ConflictPolicy;
   /** On replace, move the aliases that pointed at the old content to the new one. Default false. */
   readonly moveAliases?: boolean;
+  /**
+   * Write only if the version's tag still names this digest (or, with `absent`, nothing): a
+   * compare-and-swap, exact under the CTF lock, checked just before writing on a registry.
+   * Otherwise `ComponentVersionChangedError` and nothing is written.
+   */
+  readonly expect?: string;
   /**
    * Descriptors (size, media type) of local blobs pushed earlier, by digest. Blobs added through this
    * object's `addLocalResource`/`addLocalSource`, and blobs of the version being replaced, are known
@@ -319,6 +326,11 @@ export class OcmRepository {
     return this.#atomically(async (provider) => {
       const store = provider.repository(repositoryName);
       const existing = await this.#load(store, tag, options);
+      if (options.expect !== undefined && (existing?.descriptor.digest ?? 'absent') !== options.expect) {
+        throw new ComponentVersionChangedError(
+          `${component}:${version} is ${existing ? existing.descriptor.digest : 'absent'}, not the expected ${options.expect}`,
+        );
+      }
       if (existing) {
         const id = expectComponentVersion(existing.manifest, component, `${component}:${version}`);
         if (id.version !== undefined && id.version !== version) {

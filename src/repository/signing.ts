@@ -59,23 +59,12 @@ import {
   verifyDescriptor,
   verifyReferenceDigests,
 } from '../signing/index.js';
+import { ComponentVersionChangedError } from './errors.js';
 import type { OcmRepository, ResolutionKind, ResolvedComponentVersion } from './repository.js';
 
-// ---------------------------------------------------------------- errors
+export { ComponentVersionChangedError };
 
-/**
- * The stored component version changed while it was being signed or verified: a concurrent writer
- * replaced the version, or moved the alias between two reads. Nothing was concluded from mixed
- * states; retry.
- */
-export class ComponentVersionChangedError extends OcmError {
-  constructor(message: string, options?: OcmErrorOptions) {
-    super('COMPONENT_VERSION_CHANGED', message, {
-      hint: 'someone changed the version or alias meanwhile; look again and retry',
-      ...options,
-    });
-  }
-}
+// ---------------------------------------------------------------- errors
 
 /**
  * Signing through an alias that names an earlier content of its version (the version was replaced
@@ -245,6 +234,8 @@ export async function signComponentVersion(
   const stored = await repo.addComponentVersion(signed, {
     conflict: 'replace',
     moveAliases: true,
+    // Exact on a CTF (checked under its lock); on a registry the check after the push reports the rest.
+    expect: resolution.digest,
     ...(signal ? { signal } : {}),
   });
   if (stored.status === 'replaced' && stored.previousDigest !== resolution.digest) {

@@ -15,6 +15,7 @@ import type { StoreProvider } from '../../src/oci/content/storage.js';
 import { NotFoundError } from '../../src/oci/errors.js';
 import {
   AliasConflictError,
+  ComponentVersionChangedError,
   InvalidAliasError,
   InvalidComponentVersionError,
   NotAnAliasError,
@@ -197,6 +198,35 @@ export function repositoryContract(name: string, open: () => Promise<RepositoryU
             (await repo.getComponentVersion(C, 'prod')).descriptor.component.provider,
             'fourth.org',
           );
+        }));
+
+      it('expect on addComponentVersion is a compare-and-swap on the version tag', () =>
+        withRepo(async (repo) => {
+          const first = await repo.addComponentVersion(descriptor('1.0.0'), { expect: 'absent' });
+          await assert.rejects(
+            repo.addComponentVersion(descriptor('1.0.0', { provider: 'b.org' }), {
+              conflict: 'replace',
+              expect: 'absent',
+            }),
+            ComponentVersionChangedError,
+          );
+          await assert.rejects(
+            repo.addComponentVersion(descriptor('1.0.0', { provider: 'b.org' }), {
+              conflict: 'replace',
+              expect: `sha256:${'0'.repeat(64)}`,
+            }),
+            ComponentVersionChangedError,
+          );
+          assert.equal(
+            (await repo.resolveComponentVersion(C, '1.0.0')).digest,
+            first.digest,
+            'nothing written',
+          );
+          const second = await repo.addComponentVersion(descriptor('1.0.0', { provider: 'b.org' }), {
+            conflict: 'replace',
+            expect: first.digest,
+          });
+          assert.equal(second.status, 'replaced');
         }));
 
       it('refuses a schema-violating descriptor and writes nothing', () =>
