@@ -160,6 +160,17 @@ describe('ocm download, transfer, gc, version', () => {
     assert.match(r.stdout, /1\.0\.0 unchanged \(0 copied/);
   });
 
+  it('shows progress on a terminal only, and never with -q', async () => {
+    const tty = await ocm(['transfer', 'cv', `./ctf//${C}`, 'progress-a'], { cwd, tty: true });
+    assert.equal(tty.code, 0, tty.stderr);
+    assert.match(tty.stderr, /\rtransferring 1\/3 /);
+    const quiet = await ocm(['transfer', 'cv', `./ctf//${C}`, 'progress-b', '-q'], { cwd, tty: true });
+    assert.equal(quiet.stderr, '');
+    const piped = await ocm(['transfer', 'cv', `./ctf//${C}`, 'progress-c'], { cwd, tty: false });
+    assert.equal(piped.stderr, '');
+    assert.equal(piped.stdout, quiet.stdout.replaceAll('progress-b', 'progress-c'));
+  });
+
   it('gc reports, and does nothing on a dry run', async () => {
     const r = await run('gc', 'ctf', '--dry-run');
     assert.equal(r.code, 0, r.stderr);
