@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { readAll } from '../../src/oci/content/read.js';
 import type { Descriptor } from '../../src/oci/descriptor.js';
+import { DigestMismatchError } from '../../src/oci/errors.js';
 import { encodeManifest } from '../../src/oci/manifest.js';
 import { MediaType } from '../../src/oci/mediatype.js';
 import { RegistryStore } from '../../src/oci/registry/index.js';
@@ -31,6 +32,15 @@ describe('scripted registry edges', () => {
   });
   const page1 = [referrer(1, 'application/a'), referrer(2, 'application/b')];
   const page2 = [referrer(3, 'application/a'), referrer(4, 'application/b')];
+  const oldManifest = blob(
+    encodeManifest({
+      schemaVersion: 2,
+      mediaType: MediaType.ImageManifest,
+      config: content.descriptor,
+      layers: [],
+    }),
+    MediaType.ImageManifest,
+  );
   const seen: { path: string; authorization: string | undefined; host: string }[] = [];
   let storage: { server: Server; port: number };
   let registry: { server: Server; port: number };
@@ -70,6 +80,24 @@ describe('scripted registry edges', () => {
               }),
         });
         res.end(Buffer.from(body));
+        return;
+      }
+      if (url.pathname === '/v2/r/manifests/old') {
+        // An old registry: no Docker-Content-Digest, so the client must compute it.
+        res.writeHead(200, {
+          'content-type': MediaType.ImageManifest,
+          'content-length': oldManifest.bytes.byteLength,
+        });
+        res.end(req.method === 'HEAD' ? undefined : Buffer.from(oldManifest.bytes));
+        return;
+      }
+      if (url.pathname === '/v2/r/manifests/liar') {
+        // A registry whose announced digest does not match what it serves.
+        res.writeHead(200, {
+          'content-type': MediaType.ImageManifest,
+          'docker-content-digest': subject.descriptor.digest,
+        });
+        res.end(Buffer.from(oldManifest.bytes));
         return;
       }
       if (url.pathname.startsWith('/v2/unknown/referrers/')) {
@@ -128,6 +156,25 @@ describe('scripted registry edges', () => {
         onlyA.map((d) => d.digest),
         [page1[0]!, page2[0]!].map((d) => d.digest),
       );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('computes the digest when the registry sends no Docker-Content-Digest, and refuses a wrong one', async () => {
+    const store = open();
+    try {
+      const repo = store.repository('r');
+      seen.length = 0;
+      const got = await repo.resolve('old');
+      assert.equal(got.digest, oldManifest.descriptor.digest);
+      assert.equal(got.size, oldManifest.descriptor.size);
+      assert.deepEqual(
+        seen.filter((s) => s.path === '/v2/r/manifests/old' && s.authorization).length,
+        2,
+        'HEAD, then GET to compute the digest',
+      );
+      await assert.rejects(repo.fetchReference('liar'), DigestMismatchError);
     } finally {
       await store.close();
     }
