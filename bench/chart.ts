@@ -19,6 +19,8 @@ export interface ChartOptions {
   readonly series: readonly Series[];
   readonly width?: number;
   readonly height?: number;
+  /** Short texts written at the top of the plot above an x value (e.g. the ratio there). */
+  readonly notes?: readonly { readonly x: number; readonly text: string }[];
   /** Formats a y value for the point labels. */
   readonly formatY?: (y: number) => string;
 }
@@ -38,7 +40,7 @@ const tickLabel = (v: number) =>
 export function logLogChart(o: ChartOptions): string {
   const width = o.width ?? 960;
   const height = o.height ?? 460;
-  const m = { left: 78, right: 300, top: 64, bottom: 58 };
+  const m = { left: 78, right: 300, top: 78, bottom: 58 };
   const pw = width - m.left - m.right;
   const ph = height - m.top - m.bottom;
   const all = o.series.flatMap((s) => s.points).filter((p) => p.x > 0 && p.y > 0);
@@ -47,7 +49,8 @@ export function logLogChart(o: ChartOptions): string {
   }
   const xs = decades(Math.min(...all.map((p) => p.x)), Math.max(...all.map((p) => p.x)));
   const ys = decades(Math.min(...all.map((p) => p.y)), Math.max(...all.map((p) => p.y)));
-  const [x0, x1] = [Math.log10(xs[0]!), Math.log10(xs[xs.length - 1]!)];
+  // A little room left and right, so the first and last points and their notes clear the axes.
+  const [x0, x1] = [Math.log10(xs[0]!) - 0.12, Math.log10(xs[xs.length - 1]!) + 0.12];
   const [y0, y1] = [Math.log10(ys[0]!), Math.log10(ys[ys.length - 1]!)];
   const px = (x: number) => m.left + ((Math.log10(x) - x0) / (x1 - x0 || 1)) * pw;
   const py = (y: number) => m.top + ph - ((Math.log10(y) - y0) / (y1 - y0 || 1)) * ph;
@@ -84,6 +87,12 @@ export function logLogChart(o: ChartOptions): string {
     `<text x="${m.left + pw / 2}" y="${height - 14}" text-anchor="middle">${esc(o.xLabel)}</text>`,
     `<text transform="translate(18 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`,
   );
+  for (const n of o.notes ?? []) {
+    if (!(n.x > 0)) continue;
+    out.push(
+      `<text x="${px(n.x).toFixed(1)}" y="${m.top - 6}" text-anchor="middle" font-size="11" font-weight="bold" fill="#333">${esc(n.text)}</text>`,
+    );
+  }
   o.series.forEach((s, i) => {
     const pts = s.points.filter((p) => p.x > 0 && p.y > 0).sort((a, b) => a.x - b.x);
     const path = pts.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ');

@@ -217,9 +217,16 @@ if (chartWritten) {
     chartPath,
     logLogChart({
       title: 'Resolving prod: stored alias vs max(version), upstream way',
-      subtitle: `Distribution registry on loopback, median wall time; ${finishedAt.toISOString().slice(0, 10)}, ${availableParallelism()} CPUs`,
+      subtitle: `Distribution registry on loopback, median wall time; bold: max(version) time / getComponentVersion time; ${finishedAt.toISOString().slice(0, 10)}, ${availableParallelism()} CPUs`,
       xLabel: 'versions of the component (plus 5 aliases), log scale',
       yLabel: 'milliseconds, log scale',
+      notes: alias.map((r) => ({
+        x: r.extra!.versions as number,
+        text:
+          r.ratio === null || r.ratio === undefined
+            ? ''
+            : `${r.ratio >= 100 ? r.ratio.toFixed(0) : r.ratio.toFixed(1)}x`,
+      })),
       formatY: (y) => (y >= 1000 ? `${(y / 1000).toFixed(1)} s` : `${y.toFixed(y < 10 ? 1 : 0)} ms`),
       series: [
         {
