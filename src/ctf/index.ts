@@ -113,9 +113,13 @@ export class ArtifactIndex {
 
   /** Compact JSON exactly as the Go readers expect, without a trailing newline. */
   serialize(): Uint8Array {
-    return new TextEncoder().encode(
-      `{"schemaVersion":1,"artifacts":[${this.#entries.map(fragment).join(',')}]}`,
-    );
+    const parts: Buffer[] = [INDEX_HEAD];
+    this.#entries.forEach((e, i) => {
+      if (i > 0) parts.push(COMMA);
+      parts.push(fragment(e));
+    });
+    parts.push(INDEX_TAIL);
+    return Buffer.concat(parts);
   }
 
   /** Increases with every mutation that changed an entry; tells a writer whether to write at all. */
@@ -214,17 +218,25 @@ export class ArtifactIndex {
   }
 }
 
-/** Entries are immutable, so each one's JSON is computed once; rewriting a large index stays cheap. */
-const fragments = new WeakMap<IndexEntry, string>();
+/**
+ * Entries are immutable, so each one's JSON is encoded once: rewriting a large index is then a
+ * concatenation of cached bytes, not a re-serialisation (the cost of one tag move stays flat).
+ */
+const fragments = new WeakMap<IndexEntry, Buffer>();
+const INDEX_HEAD = Buffer.from('{"schemaVersion":1,"artifacts":[');
+const INDEX_TAIL = Buffer.from(']}');
+const COMMA = Buffer.from(',');
 
-function fragment(e: IndexEntry): string {
-  let json = fragments.get(e);
-  if (json === undefined) {
+function fragment(e: IndexEntry): Buffer {
+  let bytes = fragments.get(e);
+  if (bytes === undefined) {
     const tag = e.tag === undefined ? '' : `"tag":${JSON.stringify(e.tag)},`;
-    json = `{"repository":${JSON.stringify(e.repository)},${tag}"digest":${JSON.stringify(e.digest)},"mediaType":${JSON.stringify(e.mediaType)}}`;
-    fragments.set(e, json);
+    bytes = Buffer.from(
+      `{"repository":${JSON.stringify(e.repository)},${tag}"digest":${JSON.stringify(e.digest)},"mediaType":${JSON.stringify(e.mediaType)}}`,
+    );
+    fragments.set(e, bytes);
   }
-  return json;
+  return bytes;
 }
 
 function parseEntry(raw: unknown, path: string, strict: boolean): IndexEntry {
