@@ -1,4 +1,4 @@
-import YAML, { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
+import YAML, { isMap, isPair, isScalar, isSeq, type Node, Parser } from 'yaml';
 import { type DescriptorIssue, InvalidDescriptorError } from './errors.js';
 import { isExactInteger, JsonSyntaxError, parseStrictJson } from './json.js';
 
@@ -105,6 +105,10 @@ const allowedTags = new Set(
 );
 
 function readYaml(text: string, maxDepth: number, maxAliasCount: number): unknown {
+  // yaml's composer recurses once per nesting level. Deep enough input overflows the stack, and an
+  // overflow that lands while V8 compiles a regular expression aborts the whole process ("RegExpCompiler
+  // Allocation failed"), which no catch can stop. The CST parser is iterative: measure with it first.
+  if (collectionDepth(text, maxDepth) > maxDepth) throw invalid(`nesting deeper than ${maxDepth} levels`);
   let document: YAML.Document.Parsed;
   try {
     document = YAML.parseDocument(text, {
@@ -146,6 +150,33 @@ function readYaml(text: string, maxDepth: number, maxAliasCount: number): unknow
   // Aliases can nest what each anchor kept shallow.
   if (depthOf(value) > maxDepth) throw invalid(`nesting deeper than ${maxDepth} levels`);
   return value;
+}
+
+/** Nesting of collections in the YAML syntax tree, walked without recursion; stops once above `limit`. */
+function collectionDepth(text: string, limit: number): number {
+  interface CstNode {
+    type?: string;
+    value?: unknown;
+    items?: readonly { key?: unknown; value?: unknown }[];
+  }
+  let max = 0;
+  for (const token of new Parser().parse(text)) {
+    const stack: Array<[unknown, number]> = [[token, 0]];
+    while (stack.length > 0) {
+      const [node, depth] = stack.pop() as [CstNode | undefined, number];
+      if (node === null || typeof node !== 'object') continue;
+      const collection =
+        node.type === 'block-map' || node.type === 'block-seq' || node.type === 'flow-collection';
+      const here = collection ? depth + 1 : depth;
+      if (here > max) max = here;
+      if (max > limit) return max;
+      if (node.type === 'document') stack.push([node.value, here]);
+      else if (collection) {
+        for (const item of node.items ?? []) stack.push([item.key, here], [item.value, here]);
+      }
+    }
+  }
+  return max;
 }
 
 /** Nesting depth of a JSON value (a scalar is 0), computed without recursion. */
