@@ -147,8 +147,8 @@ function readYaml(text: string, maxDepth: number, maxAliasCount: number): unknow
       cause,
     );
   }
-  // Aliases can nest what each anchor kept shallow.
-  if (depthOf(value) > maxDepth) throw invalid(`nesting deeper than ${maxDepth} levels`);
+  // Aliases can nest what each anchor kept shallow, and a recursive alias (`&a [*a]`) makes a cycle.
+  if (depthOf(value, maxDepth) > maxDepth) throw invalid(`nesting deeper than ${maxDepth} levels`);
   return value;
 }
 
@@ -179,14 +179,18 @@ function collectionDepth(text: string, limit: number): number {
   return max;
 }
 
-/** Nesting depth of a JSON value (a scalar is 0), computed without recursion. */
-function depthOf(value: unknown): number {
+/**
+ * Nesting depth of a JSON value (a scalar is 0), computed without recursion. Stops as soon as it
+ * exceeds `limit`: a cyclic value is infinitely deep and would otherwise never end the walk.
+ */
+function depthOf(value: unknown, limit: number): number {
   let max = 0;
   const stack: Array<[unknown, number]> = [[value, 0]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop() as [unknown, number];
     if (node === null || typeof node !== 'object') continue;
     max = Math.max(max, depth + 1);
+    if (max > limit) return max;
     for (const child of Object.values(node)) stack.push([child, depth + 1]);
   }
   return max;

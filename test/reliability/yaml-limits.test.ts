@@ -63,6 +63,11 @@ describe('YAML reader limits (fuzzing regressions)', { concurrency: 2 }, () => {
     ['JSON-looking lists of maps 5,000 deep (read as YAML)', json(5000)],
     ['block sequences 2,000 deep', block(2000)],
     ['compact block sequences 5,000 deep on one line', compact(5000)],
+    ['a recursive alias in a flow map', '&b {x: *b}'],
+    ['a recursive alias in a flow sequence, after blank lines', '  \n&a [*a]'],
+    ['a recursive alias with fan-out', '&b {x: *b, y: *b, z: [*b, *b]}'],
+    ['a recursive merge key', 'a: &b {<<: *b}'],
+    ['a recursive alias inside a constructor list', 'components:\n- &c {name: *c}'],
   ];
   for (const [name, text] of cases) {
     it(`${name}: a typed error, no abort, no endless loop`, { timeout: CHILD_LIMIT_MS + 10_000 }, () => {
