@@ -40,7 +40,7 @@ export async function pushOciLayout(
   let bytes =
     content instanceof Uint8Array ? content : await readAll(content, MAX_LAYOUT_SIZE, options.signal);
   if (bytes.byteLength > MAX_LAYOUT_SIZE) throw new TooLargeError('OCI layout', MAX_LAYOUT_SIZE);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes, { maxOutputLength: MAX_LAYOUT_SIZE });
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzip(bytes);
   const files = await untar(bytes);
   const layout = files.get('oci-layout');
   if (!layout || !isPlainObject(parseJson(layout, 'oci-layout')))
@@ -143,6 +143,17 @@ export function layoutTarStream(
     pack.destroy();
   });
   return out;
+}
+
+/** zlib failures (corrupt or truncated gzip, output over the limit) as typed errors. */
+function gunzip(bytes: Uint8Array): Uint8Array {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: MAX_LAYOUT_SIZE });
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new TooLargeError('OCI layout (uncompressed)', MAX_LAYOUT_SIZE, { cause });
+    throw new InvalidManifestError(`OCI layout: not readable gzip: ${(cause as Error).message}`, { cause });
+  }
 }
 
 async function untar(bytes: Uint8Array): Promise<Map<string, Uint8Array>> {
