@@ -141,7 +141,8 @@ const hostileTar = fc
       return { bytes: gz.subarray(0, Math.max(2, cut % gz.byteLength)), gzip: true };
     if (wrap === 'gzip-corrupt') {
       const copy = Buffer.from(gz);
-      copy[10 + (cut % Math.max(1, copy.byteLength - 18))] ^= 0x5a;
+      const at = 10 + (cut % Math.max(1, copy.byteLength - 18));
+      copy[at] = (copy[at] ?? 0) ^ 0x5a;
       return { bytes: copy, gzip: true };
     }
     return { bytes: gz, gzip: true };
