@@ -9,6 +9,8 @@ export interface Series {
   readonly dashed?: boolean;
   /** Point labels under the points instead of above (for the lower of two close series). */
   readonly labelBelow?: boolean;
+  /** No value labels at the points (when they would collide with another series'). */
+  readonly hideLabels?: boolean;
 }
 
 export interface ChartOptions {
@@ -102,9 +104,10 @@ export function logLogChart(o: ChartOptions): string {
     for (const p of pts) {
       const [cx, cy] = [px(p.x), py(p.y)];
       out.push(`<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="4" fill="${s.color}"/>`);
-      out.push(
-        `<text x="${(cx + 6).toFixed(1)}" y="${(s.labelBelow ? cy + 15 : cy - 7).toFixed(1)}" font-size="10" fill="${s.color}">${esc(fy(p.y))}</text>`,
-      );
+      if (!s.hideLabels)
+        out.push(
+          `<text x="${(cx + 6).toFixed(1)}" y="${(s.labelBelow ? cy + 15 : cy - 7).toFixed(1)}" font-size="10" fill="${s.color}">${esc(fy(p.y))}</text>`,
+        );
     }
     const ly = m.top + 10 + i * 22;
     const lx = m.left + pw + 16;

@@ -234,9 +234,16 @@ if (chartWritten) {
           color: '#c0392b',
           points: pts((r) => r.baseline ?? Number.NaN),
         },
-        { name: 'alias: getComponentVersion', color: '#1f6fb2', points: pts((r) => r.ours) },
+        { name: 'alias prod: getComponentVersion', color: '#1f6fb2', points: pts((r) => r.ours) },
         {
-          name: 'alias: resolveComponentVersion',
+          name: 'computed latest: getComponentVersion',
+          color: '#8e44ad',
+          dashed: true,
+          hideLabels: true,
+          points: pts((r) => Number(r.extra!.computedLatestMs)),
+        },
+        {
+          name: 'alias prod: resolveComponentVersion',
           color: '#27ae60',
           dashed: true,
           labelBelow: true,
