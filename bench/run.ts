@@ -67,6 +67,8 @@ interface Outcome {
   readonly code: number | null;
   readonly timedOut: boolean;
   readonly seconds: number;
+  /** /proc/loadavg when it started. */
+  readonly load: string;
   readonly results: BenchResult[];
   /** Stdout without the BENCH lines: the benchmark's own tables. */
   readonly text: string;
@@ -77,7 +79,8 @@ function runOne(name: string): Promise<Outcome> {
   const spec = known[name] ?? { timeoutMin: 5, title: name };
   const args = ['--import', 'tsx', join(benchDir, `${name}.ts`), ...(spec.args ?? [])];
   const command = `node --import tsx bench/${name}.ts${spec.args?.length ? ` ${spec.args.join(' ')}` : ''}`;
-  console.log(`\n=== ${command}  (load ${loadavg()})`);
+  const load = loadavg();
+  console.log(`\n=== ${command}  (load ${load})`);
   const started = performance.now();
   return new Promise((resolve) => {
     // Own process group, so a timed-out benchmark is stopped with its children (registry, skopeo).
@@ -135,6 +138,7 @@ function runOne(name: string): Promise<Outcome> {
         code,
         timedOut,
         seconds: (performance.now() - started) / 1000,
+        load,
         results,
         text: kept.join('\n').trim(),
         stderrTail: err.trim().split('\n').slice(-15).join('\n'),
@@ -332,7 +336,7 @@ for (const o of outcomes) {
     '',
     `### ${o.title}`,
     '',
-    `\`${o.command}\` — ${o.seconds.toFixed(0)} s, ${o.timedOut ? 'timed out' : `exit ${o.code}`}`,
+    `\`${o.command}\` — ${o.seconds.toFixed(0)} s, ${o.timedOut ? 'timed out' : `exit ${o.code}`}, load average ${o.load} at its start`,
   );
   const doc = docComment(o.name);
   if (doc) lines.push('', ...doc.split('\n').map((l) => (l ? `> ${l}` : '>')));
