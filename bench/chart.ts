@@ -50,7 +50,8 @@ export function logLogChart(o: ChartOptions): string {
     return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="80"><text x="10" y="40" font-family="sans-serif">${esc(o.title)}: no data</text></svg>\n`;
   }
   const xs = decades(Math.min(...all.map((p) => p.x)), Math.max(...all.map((p) => p.x)));
-  const ys = decades(Math.min(...all.map((p) => p.y)), Math.max(...all.map((p) => p.y)));
+  // Headroom above the highest point for its label.
+  const ys = decades(Math.min(...all.map((p) => p.y)), Math.max(...all.map((p) => p.y)) * 2);
   // A little room left and right, so the first and last points and their notes clear the axes.
   const [x0, x1] = [Math.log10(xs[0]!) - 0.12, Math.log10(xs[xs.length - 1]!) + 0.12];
   const [y0, y1] = [Math.log10(ys[0]!), Math.log10(ys[ys.length - 1]!)];
