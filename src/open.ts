@@ -30,11 +30,20 @@ export type RepositorySpec =
   | { readonly type: 'oci'; readonly host: string; readonly prefix: string; readonly plainHttp?: boolean };
 
 const archiveExtension = /\.(tar|tgz|tar\.gz)$/i;
+/** `[type::][scheme://]user:password@` at the start of a reference. */
+const userInfo = /^((?:[A-Za-z]+::)?(?:[A-Za-z]+:\/\/)?)[^/@:]*:[^/@]*@/;
 
 /** Parses a repository reference; relative CTF paths are resolved against `cwd`. */
 export function parseRepositorySpec(text: string, cwd = '.'): RepositorySpec {
   if (typeof text !== 'string' || text.trim() === '')
     throw new InvalidReferenceError('empty repository reference');
+  // `user:password@host` would be echoed by every error below: refuse it, without the password.
+  if (userInfo.test(text.trim())) {
+    throw new InvalidReferenceError(
+      `credentials in the repository reference ${JSON.stringify(text.trim().replace(userInfo, '$1***@'))} are not accepted`,
+      { hint: 'give them in a docker config.json (DOCKER_CONFIG) or with --username and --password-stdin' },
+    );
+  }
   let rest = text.trim();
   let forced: 'ctf' | 'oci' | undefined;
   const typed = /^(ctf|CTF|CommonTransportFormat|oci|OCI|OCIRepository|OCIRegistry)::/.exec(rest);
