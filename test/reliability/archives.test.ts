@@ -79,6 +79,13 @@ function tarOf(entries: readonly RawEntry[], ending: 'zeros' | 'none' | 'truncat
   return ending === 'truncate' ? all.subarray(0, cut % (all.byteLength + 1)) : all;
 }
 
+/** One PAX extended header record: `<length> <key>=<value>\n`, the length counting itself. */
+function pax(record: string): Buffer {
+  let n = record.length + 3;
+  while (`${n} ${record}\n`.length !== n) n = `${n} ${record}\n`.length;
+  return Buffer.from(`${n} ${record}\n`);
+}
+
 const indexJson = Buffer.from('{"schemaVersion":1,"artifacts":[]}');
 const payload = Buffer.from('payload');
 const payloadName = `blobs/${digestOf(payload).replace(':', '.')}`;
@@ -121,6 +128,9 @@ const rawEntry: fc.Arbitrary<RawEntry> = fc.record({
     fc.constant(Buffer.from('meta:\n  schemaVersion: v2\ncomponent: {name: a.b/c, version: 1.0.0}\n')),
     fc.constant(Buffer.from('{"imageLayoutVersion":"1.0.0"}')),
     fc.constant(Buffer.from('path=../../escape\n')),
+    fc.constantFrom(
+      ...['path=../../escape-pax', 'path=/escape', 'size=99999999999999', 'linkpath=/etc'].map(pax),
+    ),
     fc.uint8Array({ maxLength: 700 }),
   ),
   size: fc.constantFrom('true', 'true', 'true', 'huge', 'base256', 'negative', 'garbage', 'short'),

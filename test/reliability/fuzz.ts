@@ -10,11 +10,13 @@ import { OcmError } from '../../src/oci/errors.js';
 /** fast-check parameters: bounded runs, a seed that is printed on failure and can be fixed. */
 export function params(numRuns: number): fc.Parameters<unknown> {
   const seed = process.env.OCM_FUZZ_SEED === undefined ? undefined : Number(process.env.OCM_FUZZ_SEED);
+  // OCM_FUZZ_FACTOR multiplies every run count, for a longer sweep by hand (default 1).
+  const factor = Number(process.env.OCM_FUZZ_FACTOR ?? 1);
   return {
-    numRuns,
+    numRuns: Math.max(1, Math.round(numRuns * factor)),
     ...(seed === undefined ? {} : { seed }),
     endOnFailure: true,
-    interruptAfterTimeLimit: 60_000,
+    interruptAfterTimeLimit: 60_000 * Math.max(1, factor),
   };
 }
 
