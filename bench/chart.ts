@@ -61,6 +61,7 @@ export function logLogChart(o: ChartOptions): string {
   const out: string[] = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<title>${esc(o.title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="${m.left}" y="26" font-size="16" font-weight="bold">${esc(o.title)}</text>`,
   );
