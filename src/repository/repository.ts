@@ -17,7 +17,7 @@ import {
   versionToTag,
 } from '../descriptor/index.js';
 import { mapLimit } from '../oci/concurrency.js';
-import { canBatch, canFetchReference } from '../oci/content/guards.js';
+import { canBatch, canFetchReference, canUntag } from '../oci/content/guards.js';
 import { fetchAll, readAll } from '../oci/content/read.js';
 import type { Content, OperationOptions, Store, StoreProvider } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
@@ -508,10 +508,8 @@ export class OcmRepository {
       const current = await this.#currentAlias(store, component, alias, options);
       if (!current) throw new NotFoundError(`${component}: alias ${alias} not found`);
       this.#checkExpectation(component, alias, options.expect, current);
-      const untagger = store as Partial<{ untag: (tag: string, o?: OperationOptions) => Promise<void> }>;
-      if (typeof untagger.untag !== 'function')
-        throw new UnsupportedError(`${repositoryName}: the store cannot remove tags`);
-      await untagger.untag(alias, options);
+      if (!canUntag(store)) throw new UnsupportedError(`${repositoryName}: the store cannot remove tags`);
+      await store.untag(alias, options);
       return { component, alias, version: current.version, digest: current.digest, previous: current };
     }, options);
   }
@@ -805,21 +803,18 @@ export class OcmRepository {
     if (isOciLayoutMediaType(blob.mediaType)) {
       const root = await pushOciLayout(store, blob.content, options);
       this.#pendingBlobs.set(root.digest, root);
+      // The OCI artifact is addressed by its root manifest; an input's `referenceName` survives.
+      const referenceName =
+        typeof element.access.referenceName === 'string' ? element.access.referenceName : undefined;
       const withAccess = {
         ...element,
         access: {
-          ...element.access,
           type: 'localBlob',
           localReference: root.digest,
           mediaType: root.mediaType,
+          ...(referenceName === undefined ? {} : { referenceName }),
         },
       } as E;
-      if (withAccess.access.type === 'localBlob') {
-        for (const key of Object.keys(withAccess.access)) {
-          if (!['type', 'localReference', 'mediaType', 'referenceName'].includes(key))
-            delete withAccess.access[key];
-        }
-      }
       if ('relation' in element && (element as Resource).digest == null) {
         const parsed = parseDigest(root.digest);
         (withAccess as Resource).digest = {
