@@ -49,15 +49,27 @@ describe('registry blobs', () => {
     assert.ok(Buffer.from(back).equals(Buffer.from(b.bytes)));
   });
 
-  it('skips the upload of a blob the registry has (one HEAD)', async () => {
+  it('skips the upload of a blob the registry has: one HEAD, none once this client knows it', async () => {
     const b = blob('already there');
     await store.repository('blobs/skip').push(b.descriptor, b.bytes);
     events.length = 0;
     await store.repository('blobs/skip').push(b.descriptor, Readable.from([b.bytes]));
-    assert.deepEqual(
-      events.map((e) => e.method),
-      ['HEAD'],
-    );
+    assert.deepEqual(events, [], 'a digest this client stored is known present');
+    const seen: RequestEvent[] = [];
+    const other = reg.open({ onRequest: (e) => seen.push(e) });
+    try {
+      await other.repository('blobs/skip').push(b.descriptor, Readable.from([b.bytes]));
+      assert.deepEqual(
+        seen.map((e) => e.method),
+        ['HEAD'],
+      );
+      assert.equal(await other.repository('blobs/skip').exists(b.descriptor), true);
+      assert.equal(seen.length, 1, 'exists answered from what the HEAD taught');
+      await other.repository('blobs/skip').delete(b.descriptor);
+      assert.equal(await other.repository('blobs/skip').exists(b.descriptor), false, 'a delete forgets');
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses a chunked stream with the wrong digest or size, and commits nothing', async () => {

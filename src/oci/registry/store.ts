@@ -97,7 +97,17 @@ interface Shared {
   referrersApi: boolean | undefined;
   /** Learned on first use: the registry answers tag DELETE with 400/405 (Distribution 2.x). */
   tagDeleteRefused: boolean;
+  /**
+   * Digests this client saw present (HEAD 200) or stored itself, per repository. Content is
+   * addressed by digest, so the answer cannot change unless someone deletes it: then a later push
+   * of a manifest naming it fails with the registry's MANIFEST_BLOB_UNKNOWN, typed, not silently.
+   * Spares the repeated HEADs of a transfer (exists, push, manifest check). Bounded.
+   */
+  readonly present: Map<string, Set<string>>;
 }
+
+/** Digests remembered per repository before the set is cleared and relearned. */
+const MAX_REMEMBERED = 10_000;
 
 /**
  * A distribution-spec registry as a `StoreProvider`: one `RegistryRepository` per repository name,
@@ -125,6 +135,7 @@ export class RegistryStore implements StoreProvider<RegistryRepository> {
       verifyManifestReferences: options.verifyManifestReferences ?? true,
       referrersApi: undefined,
       tagDeleteRefused: false,
+      present: new Map(),
     };
   }
 
@@ -222,7 +233,18 @@ export class RegistryRepository
   }
 
   /** HEAD on a manifest or blob; a push asks with push scopes so one token serves the whole push. */
+  #rememberPresent(digest: string): void {
+    let known = this.#shared.present.get(this.name);
+    if (!known) {
+      known = new Set();
+      this.#shared.present.set(this.name, known);
+    }
+    if (known.size >= MAX_REMEMBERED) known.clear();
+    known.add(digest);
+  }
+
   async #exists(target: Descriptor, scopes: readonly string[], signal?: AbortSignal): Promise<boolean> {
+    if (this.#shared.present.get(this.name)?.has(target.digest)) return true;
     const kind = isManifestType(target.mediaType) ? 'manifests' : 'blobs';
     const res = await this.#client.send({
       method: 'HEAD',
@@ -233,6 +255,7 @@ export class RegistryRepository
       idempotent: true,
       signal,
     });
+    if (res.status === 200) this.#rememberPresent(target.digest);
     return res.status === 200;
   }
 
@@ -249,6 +272,7 @@ export class RegistryRepository
       return;
     }
     await uploadBlob(this.#blobs, expected, content, signal);
+    this.#rememberPresent(expected.digest);
   }
 
   async resolve(reference: string, options: OperationOptions = {}): Promise<Descriptor> {
@@ -391,6 +415,7 @@ export class RegistryRepository
         signal: options.signal,
       });
       this.#recent.delete(target.digest);
+      this.#shared.present.get(this.name)?.delete(target.digest);
     } catch (err) {
       if (hasStatus(err, 404))
         throw new NotFoundError(`${this.name}: ${target.digest} not found`, { cause: err });
@@ -614,6 +639,7 @@ export class RegistryRepository
       }
     }
     await this.#putManifest(expected.digest, expected.mediaType, bytes, signal);
+    this.#rememberPresent(expected.digest);
   }
 
   async #putManifest(
