@@ -98,6 +98,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const finish = () => {
       if (!done) state.inFlight -= 1;
       done = true;
+      // One listener per request on a keep-alive socket would pile up (MaxListenersExceededWarning).
+      req.socket.off('close', finish);
     };
     res.on('close', finish);
     req.socket.on('close', finish);
