@@ -13,30 +13,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { inspect } from 'node:util';
-import type { DescriptorV2 } from '../../src/descriptor/index.js';
 import { type Credential, dockerConfigCredentials, openRepository } from '../../src/open.js';
 import { transferComponentVersion } from '../../src/repository/transfer.js';
 import { type CliResult, ocm } from '../support/cli.js';
+import { descriptor } from '../support/descriptors.js';
 import { freePort, startRegistry, type TestRegistry } from '../support/registry.js';
 import { tempDir } from '../support/tmp.js';
 
 const COMPONENT = 'example.com/secrets/app';
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-
-function descriptor(version: string): DescriptorV2 {
-  return {
-    meta: { schemaVersion: 'v2' },
-    component: {
-      name: COMPONENT,
-      version,
-      provider: 'acme.org',
-      repositoryContexts: [],
-      resources: [],
-      sources: [],
-      componentReferences: [],
-    },
-  };
-}
 
 /** Every form a secret could leak in: itself, base64 of user:secret, and URL-encoded. */
 function forms(username: string, secrets: readonly string[]): string[] {
@@ -83,7 +68,7 @@ describe('secrets never leak', { concurrency: false }, () => {
     ctf = join(work.path, 'ctf');
     const source = await openRepository(ctf, { create: true });
     try {
-      await source.repository.addComponentVersion(descriptor('1.0.0'));
+      await source.repository.addComponentVersion(descriptor('1.0.0', { name: COMPONENT }));
       await source.repository.addComponentVersionAlias(COMPONENT, '1.0.0', 'prod');
     } finally {
       await source.close();
@@ -266,7 +251,7 @@ describe('secrets never leak', { concurrency: false }, () => {
                   conflict: 'abort',
                 }),
             ],
-            ['add', () => target.repository.addComponentVersion(descriptor('1.0.0'))],
+            ['add', () => target.repository.addComponentVersion(descriptor('1.0.0', { name: COMPONENT }))],
           ];
           try {
             for (const [what, call] of calls) {

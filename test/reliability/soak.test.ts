@@ -14,12 +14,12 @@ import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { DescriptorV2, Resource } from '../../src/descriptor/index.js';
 import { fetchAll, readAll } from '../../src/oci/content/read.js';
 import { OcmError } from '../../src/oci/errors.js';
 import { parseManifest, referencedDescriptors } from '../../src/oci/manifest.js';
 import { type OpenedRepository, openRepository } from '../../src/open.js';
 import { transferComponentVersion } from '../../src/repository/transfer.js';
+import { descriptor } from '../support/descriptors.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { tempDir } from '../support/tmp.js';
@@ -81,21 +81,6 @@ async function startDelayRelay(
   };
 }
 
-function descriptor(version: string, resources: Resource[]): DescriptorV2 {
-  return {
-    meta: { schemaVersion: 'v2' },
-    component: {
-      name: COMPONENT,
-      version,
-      provider: 'acme.org',
-      repositoryContexts: [],
-      resources,
-      sources: [],
-      componentReferences: [],
-    },
-  };
-}
-
 describe('soak: transfer and alias through faults', () => {
   let registry: TestRegistry;
   let work: { path: string; remove: () => Promise<void> };
@@ -127,7 +112,11 @@ describe('soak: transfer and alias through faults', () => {
       );
       digests.set(
         version,
-        (await source.repository.addComponentVersion(descriptor(version, [resource]))).digest,
+        (
+          await source.repository.addComponentVersion(
+            descriptor(version, { name: COMPONENT, resources: [resource] }),
+          )
+        ).digest,
       );
     }
 

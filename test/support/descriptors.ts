@@ -1,11 +1,11 @@
-import type { DescriptorV2, Resource } from '../../src/descriptor/index.js';
+import type { DescriptorV2, Label, Resource } from '../../src/descriptor/index.js';
 
 export const COMPONENT = 'example.com/shop/checkout';
 
 /** A minimal valid v2 descriptor. */
 export function descriptor(
   version: string,
-  options: { name?: string; resources?: Resource[]; provider?: string } = {},
+  options: { name?: string; resources?: Resource[]; provider?: string; labels?: Label[] } = {},
 ): DescriptorV2 {
   return {
     meta: { schemaVersion: 'v2' },
@@ -17,6 +17,7 @@ export function descriptor(
       resources: options.resources ?? [],
       sources: [],
       componentReferences: [],
+      ...(options.labels ? { labels: options.labels } : {}),
     },
   };
 }

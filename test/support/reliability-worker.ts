@@ -16,8 +16,9 @@
 import { randomBytes } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import { CtfStore } from '../../src/ctf/store/store.js';
-import type { DescriptorV2, Resource } from '../../src/descriptor/index.js';
+import type { Resource } from '../../src/descriptor/index.js';
 import { OcmRepository } from '../../src/repository/index.js';
+import { descriptor } from './descriptors.js';
 
 export const COMPONENT = 'example.com/reliability/app';
 export const ALIASES = ['dev', 'staging', 'prod', 'tmp'] as const;
@@ -25,22 +26,6 @@ export const ALIASES = ['dev', 'staging', 'prod', 'tmp'] as const;
 const [path, roundArg] = process.argv.slice(2);
 const round = Number(roundArg);
 const say = (line: string) => writeSync(1, `${line}\n`);
-
-function descriptor(version: string, resources: Resource[] = [], note = ''): DescriptorV2 {
-  return {
-    meta: { schemaVersion: 'v2' },
-    component: {
-      name: COMPONENT,
-      version,
-      provider: 'acme.org',
-      repositoryContexts: [],
-      resources,
-      sources: [],
-      componentReferences: [],
-      ...(note ? { labels: [{ name: 'note', value: note }] } : {}),
-    },
-  };
-}
 
 const store = await CtfStore.open(path!, { create: true, lockTimeoutMs: 30_000 });
 const repo = new OcmRepository(store);
@@ -59,7 +44,7 @@ for (let i = 0; ; i++) {
       ),
     );
   }
-  const added = await repo.addComponentVersion(descriptor(version, resources));
+  const added = await repo.addComponentVersion(descriptor(version, { name: COMPONENT, resources }));
   say(`ACK V ${version} ${added.digest}`);
   mine.push(version);
 
@@ -86,10 +71,13 @@ for (let i = 0; ; i++) {
     const old = mine[mine.length - 2]!;
     if (Number(old.split('.')[1]) % 3 !== 0) {
       say(`TRY R ${old}`);
-      const r = await repo.addComponentVersion(descriptor(old, [], `replaced-${i}`), {
-        conflict: 'replace',
-        moveAliases: true,
-      });
+      const r = await repo.addComponentVersion(
+        descriptor(old, { name: COMPONENT, labels: [{ name: 'note', value: `replaced-${i}` }] }),
+        {
+          conflict: 'replace',
+          moveAliases: true,
+        },
+      );
       say(`ACK R ${old} ${r.digest}`);
     }
   }
