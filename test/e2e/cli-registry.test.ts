@@ -3,7 +3,7 @@
  * against real Distribution registries, anonymous and with htpasswd auth.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -14,6 +14,7 @@ import { openRepository } from '../../src/open.js';
 import { descriptor, resource } from '../support/descriptors.js';
 import { fixturesDir, projectRoot } from '../support/paths.js';
 import { sharedRegistry, skopeo } from '../support/registry.js';
+import { runNode } from '../support/spawn.js';
 import { tempDir } from '../support/tmp.js';
 
 const C = 'example.com/shop/checkout';
@@ -21,22 +22,10 @@ const execFileAsync = promisify(execFile);
 const binary = join(projectRoot, 'dist/bin/main.js');
 
 function ocm(args: string[], options: { cwd: string; env?: Record<string, string>; stdin?: string }) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [binary, ...args], {
-      cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...options.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
+  return runNode([binary, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...options.env },
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
   });
 }
 

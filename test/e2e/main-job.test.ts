@@ -1,9 +1,9 @@
 /** The README's first command: the staged release on ./transport-archive, run twice. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { projectRoot } from '../support/paths.js';
+import { runNode } from '../support/spawn.js';
 import { tempDir } from '../support/tmp.js';
 
 let dir: { path: string; remove: () => Promise<void> };
@@ -12,26 +12,10 @@ before(async () => {
 });
 after(() => dir.remove());
 
-function mainJob(cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', import.meta.resolve('tsx'), join(projectRoot, 'scripts/main-job.ts')],
-      {
-        cwd,
-        env: { PATH: process.env.PATH ?? '' },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+function mainJob(cwd: string) {
+  return runNode(['--import', import.meta.resolve('tsx'), join(projectRoot, 'scripts/main-job.ts')], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '' },
   });
 }
 
