@@ -456,13 +456,9 @@ export function repositoryContract(name: string, open: () => Promise<RepositoryU
             { version: removed.version, digest: removed.digest },
             { version: '1.0.0', digest: d['1.0.0'] },
           );
-          await assert.rejects(
-            repo
-              .resolveComponentVersion(C, 'latest')
-              .then((r) => assert.equal(r.kind, 'computed'))
-              .then(() => repo.getComponentVersion(C, 'edge')),
-            NotFoundError,
-          );
+          // The stored alias is gone; `latest` now falls back to the computed one (DESIGN 4.8).
+          assert.equal((await repo.resolveComponentVersion(C, 'latest')).kind, 'computed');
+          await assert.rejects(repo.getComponentVersion(C, 'edge'), NotFoundError);
           assert.equal((await repo.resolveComponentVersion(C, 'stable')).version, '1.0.0');
           assert.equal((await repo.getComponentVersion(C, '1.0.0')).resolution.digest, d['1.0.0']);
           await assert.rejects(repo.removeComponentVersionAlias(C, 'latest'), NotFoundError);
