@@ -104,10 +104,6 @@ function looksLikePath(text: string): boolean {
   return true;
 }
 
-export function formatRepositorySpec(spec: RepositorySpec): string {
-  return spec.type === 'ctf' ? spec.path : `${spec.host}${spec.prefix ? `/${spec.prefix}` : ''}`;
-}
-
 export interface OpenRepositoryOptions
   extends Pick<OcmRepositoryOptions, 'creator' | 'descriptorEncoding' | 'concurrency'> {
   /** CTF: create an empty one when the path is free. Default false. */

@@ -22,12 +22,6 @@ export async function yaml(value: unknown, options: { goStyle?: boolean } = {}):
   return (await import('yaml')).default.stringify(value, { lineWidth: 0 });
 }
 
-export function shortDigest(digest: string | undefined): string {
-  if (!digest) return '';
-  const colon = digest.indexOf(':');
-  return `${digest.slice(0, colon + 1)}${digest.slice(colon + 1, colon + 13)}`;
-}
-
 /** A one-line progress display on a terminal; does nothing elsewhere. */
 export class Progress {
   readonly #write: ((text: string) => void) | undefined;

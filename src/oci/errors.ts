@@ -90,8 +90,3 @@ export class UnsupportedError extends OcmError {
     super('UNSUPPORTED', message, options);
   }
 }
-
-/** The operation was cancelled through its AbortSignal. */
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  signal?.throwIfAborted();
-}

@@ -6,7 +6,7 @@ import {
   validateDescriptor,
 } from './descriptor.js';
 import { InvalidManifestError, TooLargeError } from './errors.js';
-import { isImageManifestType, isIndexType, MediaType } from './mediatype.js';
+import { isImageManifestType, isIndexType } from './mediatype.js';
 
 /** Registries must accept manifests up to 4 MiB; we refuse to hold anything larger in memory. */
 export const MAX_MANIFEST_SIZE = 4 * 1024 * 1024;
@@ -93,5 +93,3 @@ export function referencedDescriptors(m: Manifest): Descriptor[] {
 export function encodeManifest(m: Manifest): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(m));
 }
-
-export const defaultManifestMediaType = MediaType.ImageManifest;

@@ -1,9 +1,9 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Descriptor } from '../descriptor.js';
-import { type Expected, VerifyingStream, verifyBytes } from '../digest.js';
+import { verifyBytes } from '../digest.js';
 import { TooLargeError } from '../errors.js';
 import { MAX_MANIFEST_SIZE } from '../manifest.js';
-import type { Content, Fetcher, OperationOptions } from './storage.js';
+import type { Fetcher, OperationOptions } from './storage.js';
 
 export interface FetchAllOptions extends OperationOptions {
   /** Refuse content larger than this before reading it. Default: 4 MiB, the manifest limit. */
@@ -43,12 +43,4 @@ export async function readAll(stream: Readable, limit: number, signal?: AbortSig
     if (!stream.destroyed) stream.destroy();
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
-}
-
-/** Wraps content in a stream that verifies it against `expected` as it flows. */
-export function verifiedStream(content: Content, expected: Expected, what?: string): Readable {
-  const source = content instanceof Uint8Array ? Readable.from([content]) : content;
-  const verifier = new VerifyingStream(expected, what ?? `content ${expected.digest}`);
-  source.on('error', (err) => verifier.destroy(err));
-  return source.pipe(verifier);
 }
