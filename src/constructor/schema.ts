@@ -1,6 +1,6 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { formatPath, pointerSegments } from '../descriptor/path.js';
 import { isDateTime } from '../descriptor/schema.js';
+import { ajvIssue } from '../descriptor/schema-issue.js';
 import type { ConstructorIssue } from './errors.js';
 import upstream from './schema/component-constructor-v1.schema-2020-12.json' with { type: 'json' };
 
@@ -113,51 +113,11 @@ const patternMessages: Record<string, string> = {
 };
 
 function toIssue(document: unknown, e: ErrorObject): ConstructorIssue {
-  const segments = pointerSegments(document, e.instancePath);
-  const params = e.params as Record<string, unknown>;
-  let message = e.message ?? 'is invalid';
-  switch (e.keyword) {
-    case 'required':
-      segments.push(String(params.missingProperty));
-      message = 'is required';
-      break;
-    case 'additionalProperties':
-      segments.push(String(params.additionalProperty));
-      message = 'is not allowed here';
-      break;
-    case 'pattern':
-      message = patternMessages[String(params.pattern)] ?? message;
-      break;
-    case 'enum':
-      message = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-      break;
-    case 'const':
-      message = `must be ${JSON.stringify(params.allowedValue)}`;
-      break;
-    case 'format':
-      message = 'must be an RFC 3339 date-time such as 2025-03-18T09:44:42Z';
-      break;
-    case 'minLength':
-      message = params.limit === 1 ? 'must not be empty' : `must have at least ${params.limit} characters`;
-      break;
-    case 'maxLength':
-      message = `must have at most ${params.limit} characters`;
-      break;
-    case 'minProperties':
-      message = 'must not be empty';
-      break;
-    case 'type':
-      message =
-        e.instancePath === ''
-          ? 'a component constructor must be a mapping: a component, or `components:` with a list of them'
-          : `must be ${String(params.type).split(',').map(article).join(' or ')}${quoteHint(document, e)}`;
-      break;
-  }
-  if (e.propertyName !== undefined) {
-    segments.push(e.propertyName);
-    message = `key ${message}`;
-  }
-  return { path: formatPath(segments), message };
+  return ajvIssue(document, e, {
+    patterns: patternMessages,
+    rootType: 'a component constructor must be a mapping: a component, or `components:` with a list of them',
+    typeHint: (error) => quoteHint(document, error),
+  });
 }
 
 /** YAML reads `version: 1.0` as a number; say how to keep it a string. */
@@ -178,12 +138,4 @@ function valueAt(document: unknown, pointer: string): unknown {
     node = (node as Record<string, unknown>)[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
   }
   return node;
-}
-
-function article(type: string): string {
-  const t = type.trim();
-  if (t === 'null') return 'null';
-  if (t === 'object') return 'a mapping';
-  if (t === 'array') return 'a list';
-  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
 }

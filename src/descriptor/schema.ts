@@ -1,7 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { DescriptorIssue } from './errors.js';
-import { formatPath, pointerSegments } from './path.js';
 import schema from './schema/component-descriptor-v2.schema-2020-12.json' with { type: 'json' };
+import { ajvIssue } from './schema-issue.js';
 
 /**
  * Validation against the shipped ocm2 JSON schema (see `schema/NOTICE.md`). Formats are asserted
@@ -88,44 +88,8 @@ const patternMessages: Record<string, string> = {
 };
 
 function toIssue(document: unknown, e: ErrorObject): DescriptorIssue {
-  const segments = pointerSegments(document, e.instancePath);
-  const params = e.params as Record<string, unknown>;
-  let message = e.message ?? 'is invalid';
-  if (e.propertyName !== undefined) {
-    segments.push(e.propertyName);
-    message = `key ${patternMessage(params) ?? message}`;
-  } else if (e.keyword === 'required') {
-    segments.push(String(params.missingProperty));
-    message = 'is required';
-  } else if (e.keyword === 'additionalProperties') {
-    segments.push(String(params.additionalProperty));
-    message = 'is not allowed here';
-  } else if (e.keyword === 'pattern') {
-    message = patternMessage(params) ?? message;
-  } else if (e.keyword === 'enum') {
-    message = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-  } else if (e.keyword === 'format') {
-    message = 'must be an RFC 3339 date-time such as 2025-03-18T09:44:42Z';
-  } else if (e.keyword === 'minLength') {
-    message = params.limit === 1 ? 'must not be empty' : `must have at least ${params.limit} characters`;
-  } else if (e.keyword === 'maxLength') {
-    message = `must have at most ${params.limit} characters`;
-  } else if (e.keyword === 'type' && e.instancePath === '') {
-    message = 'the descriptor must be a mapping with meta and component';
-  } else if (e.keyword === 'type') {
-    message = `must be ${String(params.type).split(',').map(article).join(' or ')}`;
-  }
-  return { path: formatPath(segments), message };
-}
-
-function article(type: string): string {
-  const t = type.trim();
-  if (t === 'null') return 'null';
-  if (t === 'object') return 'a mapping';
-  if (t === 'array') return 'a list';
-  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
-}
-
-function patternMessage(params: Record<string, unknown>): string | undefined {
-  return typeof params.pattern === 'string' ? patternMessages[params.pattern] : undefined;
+  return ajvIssue(document, e, {
+    patterns: patternMessages,
+    rootType: 'the descriptor must be a mapping with meta and component',
+  });
 }
