@@ -1,5 +1,5 @@
 /**
- * The layering of ../shared/DESIGN.md section 2, enforced by `npm run lint`.
+ * The layering of docs/architecture.md, enforced by `npm run lint`.
  * Imports point down only:
  *   oci (primitives) < oci/content < ctf (format) < ctf/store, oci/registry < descriptor < repository < open.ts < cli
  * descriptor/ knows no storage; repository/ knows no backend; only open.ts picks one.

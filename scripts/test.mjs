@@ -46,6 +46,7 @@ for (const [label, cmd, args] of [
   ['typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
   ['lint', bin('biome'), ['check', '.']],
   ['layers', bin('depcruise'), ['src', '--config', '.dependency-cruiser.cjs']],
+  ['self-contained', process.execPath, [join(root, 'scripts', 'lint-paths.mjs')]],
   ['build', 'npm', ['run', '--silent', 'build']],
 ]) {
   console.log(`test: ${label}`);

@@ -7,7 +7,7 @@ import { InvalidIndexError } from './errors.js';
 
 /**
  * `artifact-index.json`, the table of contents of a CTF: which manifest (by digest) each
- * repository/tag names. Format and update rules: ../shared/spec/ocm-storage.md 3.2-3.3.
+ * repository/tag names. Format and update rules: docs/formats.md (CTF).
  *
  * Read leniently (ocm1 writes `"artifacts": null` and no `mediaType`), write strictly: the ocm2 Go
  * reader refuses unknown keys, so only `schemaVersion` and the four entry keys are ever written,

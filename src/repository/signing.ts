@@ -1,6 +1,6 @@
 /**
  * Signing and verifying component versions stored in an `OcmRepository` (spec
- * ../shared/spec/ocm-storage.md section 4.4; issue 7). The storage-independent work (normalisation,
+ * docs/formats.md, signing). The storage-independent work (normalisation,
  * digests, RSA) is `src/signing`; this module reads the content those digests describe from the
  * repository, and writes the signed descriptor back.
  *

@@ -1,7 +1,7 @@
 /**
  * Storage-independent signing of component descriptors: digest specs, descriptor digests, RSA
  * signatures and their encodings, named descriptor signatures, and resource / reference digest
- * checks. Spec: ../shared/spec/ocm-storage.md section 4. Reading content and referenced versions
+ * checks. Format: docs/formats.md (signing). Reading content and referenced versions
  * from a repository is the caller's part (see `ReferenceResolver`).
  */
 export {

@@ -256,10 +256,10 @@ describe('Dir/v1', () => {
   it('symbolic links inside the constructor directory: kept as links, or followed', () =>
     workspace(async (ws) => {
       await writeTree(ws.src, {
-        'shared/common.yaml': 'common\n',
+        'common/common.yaml': 'common\n',
         'd/real.txt': 'real\n',
         'd/alias.txt': { link: 'real.txt' },
-        'd/common.yaml': { link: '../shared/common.yaml' },
+        'd/common.yaml': { link: '../common/common.yaml' },
       });
       const [links, followed] = await build(
         ws,
@@ -272,7 +272,7 @@ describe('Dir/v1', () => {
         (await untar(links!.bytes)).map((e) => [e.name, e.type, e.linkname]),
         [
           ['alias.txt', 'symlink', 'real.txt'],
-          ['common.yaml', 'symlink', '../shared/common.yaml'],
+          ['common.yaml', 'symlink', '../common/common.yaml'],
           ['real.txt', 'file', null],
         ],
       );

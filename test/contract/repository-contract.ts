@@ -1,7 +1,7 @@
 /**
  * The OCM repository contract: component versions and version aliases behave the same on every
  * backend (CTF directory, tar, tgz; registry variants). Scenario numbers S1-S51 are those of
- * ../shared/spec/alias-behaviours.md; where DESIGN section 4 decides otherwise the test says so.
+ * the upstream Go bindings (docs/aliases.md); where our rules decide otherwise the test says so.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-/** Every CTF the Go tools wrote (../shared/fixtures/ctf) opens, lists and verifies in full. */
+/** Every CTF the Go tools wrote (test/fixtures/ctf) opens, lists and verifies in full. */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';

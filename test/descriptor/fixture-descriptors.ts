@@ -1,12 +1,12 @@
 /**
- * The component descriptors inside the Go-written fixtures (../shared/fixtures), found the way a
+ * The component descriptors inside the Go-written fixtures (test/fixtures), found the way a
  * reader finds them: CTF index -> manifest -> config `componentDescriptorLayer` -> the tar's
  * `component-descriptor.yaml`. The tar is read here by its USTAR headers, independently of src/.
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 
-export const fixtures = new URL('../../../shared/fixtures/', import.meta.url);
+export const fixtures = new URL('../fixtures/', import.meta.url);
 export const DESCRIPTOR_TAR_MEDIA_TYPE = 'application/vnd.ocm.software.component-descriptor.v2+yaml+tar';
 
 export interface FixtureDescriptor {

@@ -1,4 +1,4 @@
-/** Every descriptor the Go tools wrote into ../shared/fixtures reads, validates and round-trips. */
+/** Every descriptor the Go tools wrote into test/fixtures reads, validates and round-trips. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {

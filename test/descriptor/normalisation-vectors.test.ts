@@ -8,7 +8,7 @@ import { normaliseToString } from '../../src/descriptor/normalisation/index.js';
  * Vectors from the Go implementations' own tests (Apache-2.0, open-component-model):
  * ocm2 bindings/go/descriptor/normalisation/json/v4alpha1/normalisation_test.go (TestNormalization)
  * and ocm1 api/ocm/compdesc/norm_test.go (CD1, CD2, CD3 and the expected strings), see
- * ../shared/spec/ocm-storage.md section 7.4. Inputs and expected outputs are data, copied verbatim.
+ * docs/formats.md (normalisation). Inputs and expected outputs are data, copied verbatim.
  */
 
 const introspect = `

@@ -12,7 +12,7 @@ import {
 } from '../../src/descriptor/normalisation/index.js';
 import { OcmError } from '../../src/oci/errors.js';
 
-const fixtures = new URL('../../../shared/fixtures/', import.meta.url);
+const fixtures = new URL('../fixtures/', import.meta.url);
 const conformance = new URL('normalisation/v3-ocmcli-0.27.0/', fixtures);
 const legacy = new URL('signing/ocm1-rsa-pkcs1-v1/component-archive/component-descriptor.yaml', fixtures);
 

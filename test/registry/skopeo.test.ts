@@ -24,7 +24,7 @@ import {
   type TestRegistry,
 } from '../support/registry.js';
 
-const fixture = new URL('../../../shared/fixtures/oci-layout/oci-layout.tar.gz', import.meta.url).pathname;
+const fixture = new URL('../fixtures/oci-layout/oci-layout.tar.gz', import.meta.url).pathname;
 
 /** Checks every blob an OCI layout's index reaches: present, right size, right digest. */
 function verifyLayout(dir: string): Set<string> {

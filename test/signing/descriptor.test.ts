@@ -24,7 +24,7 @@ import {
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const conformance = new URL('../../../shared/fixtures/normalisation/v3-ocmcli-0.27.0/', import.meta.url);
+const conformance = new URL('../fixtures/normalisation/v3-ocmcli-0.27.0/', import.meta.url);
 const expectedJson = readFileSync(new URL('expected.json', conformance));
 
 // biome-ignore lint/suspicious/noExplicitAny: tests poke at arbitrary descriptor members

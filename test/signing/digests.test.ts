@@ -99,7 +99,7 @@ describe('ociArtifactDigest/v1 and comparisons', () => {
   });
 
   it('descriptorDigest reproduces the conformance vector hash', () => {
-    const dir = new URL('../../../shared/fixtures/normalisation/v3-ocmcli-0.27.0/', import.meta.url);
+    const dir = new URL('../fixtures/normalisation/v3-ocmcli-0.27.0/', import.meta.url);
     const cd = parse(readFileSync(new URL('input.yaml', dir), 'utf8'));
     assert.deepEqual(descriptorDigest(cd, { normalisation: 'jsonNormalisation/v3' }), {
       hashAlgorithm: 'SHA-256',

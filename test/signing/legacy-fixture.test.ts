@@ -16,7 +16,7 @@ import {
 } from '../../src/signing/index.js';
 
 // ocm1 api/ocm/tools/signing/signingtest/testdata/compat (spec section 7.6)
-const dir = new URL('../../../shared/fixtures/signing/ocm1-rsa-pkcs1-v1/', import.meta.url);
+const dir = new URL('../fixtures/signing/ocm1-rsa-pkcs1-v1/', import.meta.url);
 const blobName = 'sha256.c893900c1106f13d55648a425f502dd6518e40eaa3ac7d24023d4c73d55dc12e';
 const blobUrl = new URL(`component-archive/blobs/${blobName}`, dir);
 const publicKey = readFileSync(new URL('rsa.pub', dir), 'utf8');

@@ -114,7 +114,7 @@ describe('verifyDigest failures', () => {
 
 describe('the legacy ocm1 signature', () => {
   it('verifies against its stored digest alone', () => {
-    const dir = new URL('../../../shared/fixtures/signing/ocm1-rsa-pkcs1-v1/', import.meta.url);
+    const dir = new URL('../fixtures/signing/ocm1-rsa-pkcs1-v1/', import.meta.url);
     const cd = parse(readFileSync(new URL('component-archive/component-descriptor.yaml', dir), 'utf8'));
     const [entry] = cd.signatures;
     verifyDigest(entry.digest, entry.signature, readFileSync(new URL('rsa.pub', dir)));

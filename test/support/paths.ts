@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
 
-/** `../shared/fixtures` beside the project root (the layout CI and the sessions share). */
-export const fixturesDir = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
+/** Golden files from the Go OCM tools, with their provenance in test/fixtures/README.md. */
+export const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));

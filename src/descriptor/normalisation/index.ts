@@ -1,6 +1,6 @@
 /**
  * Component-descriptor normalisation: the storage-independent bytes a signature digest covers.
- * Works on the plain v2 JSON form of a descriptor; see ../shared/spec/ocm-storage.md section 4.3.
+ * Works on the plain v2 JSON form of a descriptor; see docs/formats.md (normalisation).
  */
 export { NormalisationError, UnsafeNumberError, UnsupportedAlgorithmError } from './errors.js';
 export { canonicalJson, canonicalJsonBytes, compareUtf16 } from './jcs.js';

@@ -4,7 +4,7 @@ import { isPlainObject, pointer } from './json.js';
 /**
  * The rule pieces shared by the normalisation algorithms. All work on the plain v2 JSON form and
  * never mutate their input: whatever they change, they copy first.
- * Spec: ../shared/spec/ocm-storage.md section 4.3.
+ * Format: docs/formats.md (normalisation).
  */
 
 export type Plain = Record<string, unknown>;
