@@ -1,12 +1,13 @@
 /**
- * The layering of docs/architecture.md, enforced by `npm run lint`.
- * Imports point down only:
- *   oci (primitives) < oci/content < ctf (format) < ctf/store, oci/registry < descriptor < repository < open.ts < cli
- * descriptor/ knows no storage; repository/ knows no backend; only open.ts picks one.
+ * The layering of docs/architecture.md, enforced by `npm run lint`. Imports point down only:
+ *   errors.ts < oci (primitives) < oci/content < ctf, registry (two stores side by side)
+ *   descriptor, signing < repository < stages < open.ts < cli, board
+ * descriptor/ knows no storage; repository/ and stages/ know no backend; only open.ts picks one.
  */
 const io =
   '^(node:)?(fs|fs/promises|net|http|https|http2|tls|child_process|dgram|dns|os|process|worker_threads|cluster|readline|tty)$';
 const primitives = '^src/oci/[^/]+$';
+const errors = '^src/errors[.]ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -16,13 +17,20 @@ module.exports = {
       comment: 'oci/ primitives are pure: no I/O, no other layer',
       severity: 'error',
       from: { path: primitives },
-      to: { pathNot: [primitives, '^node_modules/', '^(node:)?(crypto|stream|buffer|util)$'] },
+      to: { pathNot: [primitives, errors, '^node_modules/', '^(node:)?(crypto|stream|buffer|util)$'] },
     },
     {
       name: 'oci-primitives-no-io-modules',
       severity: 'error',
       from: { path: primitives },
       to: { path: io },
+    },
+    {
+      name: 'errors-stand-alone',
+      comment: 'the shared error vocabulary imports nothing of ours, so every layer may import it',
+      severity: 'error',
+      from: { path: errors },
+      to: { path: '^src/' },
     },
     {
       name: 'content-no-io',
@@ -32,6 +40,7 @@ module.exports = {
       to: {
         pathNot: [
           primitives,
+          errors,
           '^src/oci/content/',
           '^node_modules/',
           '^(node:)?(crypto|stream|stream/promises|buffer|util)$',
@@ -42,32 +51,39 @@ module.exports = {
       name: 'ctf-knows-no-registry-no-ocm',
       severity: 'error',
       from: { path: '^src/ctf/' },
-      to: { path: '^src/(oci/registry|descriptor|repository|cli|open)' },
+      to: { path: '^src/(registry|descriptor|signing|repository|stages|cli|board|open)' },
     },
     {
       name: 'registry-knows-no-ctf-no-ocm',
       severity: 'error',
-      from: { path: '^src/oci/registry/' },
-      to: { path: '^src/(ctf|descriptor|repository|cli|open)' },
+      from: { path: '^src/registry/' },
+      to: { path: '^src/(ctf|descriptor|signing|repository|stages|cli|board|open)' },
     },
     {
       name: 'descriptor-knows-no-storage',
       severity: 'error',
       from: { path: '^src/descriptor/' },
-      to: { path: ['^src/(ctf|oci/registry|oci/content|repository|cli|open)', io] },
+      to: { path: ['^src/(ctf|registry|oci/content|repository|stages|cli|board|open)', io] },
     },
     {
       name: 'signing-knows-no-storage',
       comment: 'signing/ works on descriptors and bytes; it never reads a store itself',
       severity: 'error',
       from: { path: '^src/signing/' },
-      to: { path: ['^src/(ctf|oci/registry|oci/content|repository|cli|open)', io] },
+      to: { path: ['^src/(ctf|registry|oci/content|repository|stages|cli|board|open)', io] },
     },
     {
       name: 'repository-knows-no-backend',
       severity: 'error',
       from: { path: '^src/repository/' },
-      to: { path: ['^src/(ctf|oci/registry|cli|open)', io] },
+      to: { path: ['^src/(ctf|registry|stages|cli|board|open)', io] },
+    },
+    {
+      name: 'stages-know-no-backend',
+      comment: 'stages/ (history, policies, promotion, watching) works through repository/ on any store',
+      severity: 'error',
+      from: { path: '^src/stages/' },
+      to: { path: ['^src/(ctf|registry|cli|board|open)', io] },
     },
     {
       name: 'constructor-knows-no-backend',
@@ -75,13 +91,20 @@ module.exports = {
         'constructor/ builds component versions through repository/; it may read files, never pick a store',
       severity: 'error',
       from: { path: '^src/constructor/' },
-      to: { path: '^src/(ctf|oci/registry|cli)(/|$)' },
+      to: { path: '^src/(ctf|registry|stages|cli|board)(/|$)' },
     },
     {
-      name: 'cli-knows-no-storage-internals',
+      name: 'faces-know-no-storage-internals',
+      comment: 'cli/ and board/ reach stores only through open.ts',
       severity: 'error',
-      from: { path: '^src/cli/' },
-      to: { path: '^src/(ctf|oci/registry)/' },
+      from: { path: '^src/(cli|board)/' },
+      to: { path: '^src/(ctf|registry)/' },
+    },
+    {
+      name: 'board-knows-no-cli',
+      severity: 'error',
+      from: { path: '^src/board/' },
+      to: { path: '^src/cli/' },
     },
     {
       name: 'nothing-imports-cli',

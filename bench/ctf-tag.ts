@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CtfStore } from '../src/ctf/store/store.js';
+import { CtfStore } from '../src/ctf/store.js';
 import { blob, manifest } from '../test/support/content.js';
 import { emit } from './lib.js';
 

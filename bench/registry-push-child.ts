@@ -4,7 +4,7 @@
  * Usage: node --import tsx bench/registry-push-child.ts HOST SIZE DIGEST
  */
 import { Readable } from 'node:stream';
-import { RegistryStore } from '../src/oci/registry/index.js';
+import { RegistryStore } from '../src/registry/index.js';
 import { generate } from './registry-generate.js';
 
 const [host, sizeText, digest] = process.argv.slice(2);

@@ -4,7 +4,7 @@
  */
 export { Ctf, type GcOptions, type GcReport, type OpenCtfOptions } from './ctf/ctf.js';
 export { InvalidArchiveError, InvalidIndexError, LockTimeoutError, ReadOnlyError } from './ctf/errors.js';
-export { CtfRepository, CtfStore } from './ctf/store/store.js';
+export { CtfRepository, CtfStore } from './ctf/store.js';
 export {
   type DescriptorV2,
   InvalidComponentNameError,
@@ -16,6 +16,7 @@ export {
   serialiseDescriptor,
   validateDescriptor,
 } from './descriptor/index.js';
+export { NotFoundError, OcmError, type OcmErrorOptions, UnsupportedError } from './errors.js';
 export {
   canBatch,
   canDelete,
@@ -42,12 +43,16 @@ export {
   InvalidDigestError,
   InvalidManifestError,
   InvalidReferenceError,
-  NotFoundError,
-  OcmError,
   SizeMismatchError,
   TooLargeError,
-  UnsupportedError,
 } from './oci/errors.js';
+export {
+  type OpenedRepository,
+  type OpenRepositoryOptions,
+  openRepository,
+  parseRepositorySpec,
+  type RepositorySpec,
+} from './open.js';
 export {
   CredentialError,
   dockerConfigCredentials,
@@ -56,13 +61,6 @@ export {
   RegistryStore,
   type RegistryStoreOptions,
   TagDeletionUnsupportedError,
-} from './oci/registry/index.js';
-export {
-  type OpenedRepository,
-  type OpenRepositoryOptions,
-  openRepository,
-  parseRepositorySpec,
-  type RepositorySpec,
-} from './open.js';
+} from './registry/index.js';
 export * from './repository/index.js';
 export { VERSION } from './version.js';

@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { Agent } from 'undici';
 import { Ctf } from './ctf/ctf.js';
-import { CtfStore } from './ctf/store/store.js';
+import { CtfStore } from './ctf/store.js';
 import { InvalidReferenceError } from './oci/errors.js';
 import { isValidRegistryHost, parseRemoteReference } from './oci/reference.js';
 import {
@@ -19,11 +19,11 @@ import {
   RegistryStore,
   type RequestEvent,
   type RetryOptions,
-} from './oci/registry/index.js';
+} from './registry/index.js';
 import { type ArtifactFetcher, OcmRepository, type OcmRepositoryOptions } from './repository/index.js';
 
 /** Credentials, as the CLI gathers them; re-exported so that nothing above this file needs the registry. */
-export { type Credential, type CredentialProvider, dockerConfigCredentials } from './oci/registry/index.js';
+export { type Credential, type CredentialProvider, dockerConfigCredentials } from './registry/index.js';
 
 export type RepositorySpec =
   | { readonly type: 'ctf'; readonly path: string }

@@ -1,4 +1,4 @@
-import { OcmError } from '../oci/errors.js';
+import { OcmError } from '../errors.js';
 import { closest, flag, parse } from './args.js';
 import { commands } from './commands/index.js';
 import type { Command } from './commands/types.js';

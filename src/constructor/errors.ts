@@ -1,5 +1,5 @@
 import { type DescriptorIssue, formatIssue as format } from '../descriptor/errors.js';
-import { OcmError, type OcmErrorOptions } from '../oci/errors.js';
+import { OcmError, type OcmErrorOptions } from '../errors.js';
 
 /**
  * One problem found in a constructor. `path` names the offending value the way users read it,

@@ -8,7 +8,7 @@ import tar, { type Header } from 'tar-stream';
 import { formatPath, type PathSegment } from '../descriptor/path.js';
 import { toGoYaml } from '../descriptor/serialise.js';
 import type { JsonValue } from '../descriptor/types.js';
-import { OcmError } from '../oci/errors.js';
+import { OcmError } from '../errors.js';
 import { type ConstructorIssue, InputError, InputNotFoundError, PathEscapeError } from './errors.js';
 import { compileGlob } from './glob.js';
 import { isInside, notFound, resolveInputPath } from './paths.js';

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import tar from 'tar-stream';
+import { OcmError } from '../errors.js';
 import { VerifyingStream } from '../oci/digest.js';
-import { OcmError, TooLargeError } from '../oci/errors.js';
+import { TooLargeError } from '../oci/errors.js';
+import { INDEX_FILE, MAX_INDEX_SIZE } from './artifact-index.js';
 import { commitTempFile, ensureDirectory, tempPathFor } from './atomic.js';
+import { blobFileName, digestFromBlobFileName } from './blob-names.js';
 import { InvalidArchiveError } from './errors.js';
-import { INDEX_FILE, MAX_INDEX_SIZE } from './index.js';
-import { blobFileName, digestFromBlobFileName } from './layout.js';
 
 /**
  * The three physical forms of a CTF (spec 3.4): a directory, a tar of that directory, or a

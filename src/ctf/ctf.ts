@@ -2,15 +2,15 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { NotFoundError } from '../errors.js';
 import { type Descriptor, isPlainObject } from '../oci/descriptor.js';
-import { NotFoundError } from '../oci/errors.js';
 import { type ImageIndex, type ImageManifest, MAX_MANIFEST_SIZE } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatype.js';
 import { type CtfFormat, confirmFormat, extractArchive, formatFromPath, writeArchive } from './archive.js';
+import { ArtifactIndex, type IndexEntry } from './artifact-index.js';
 import { ensureDirectory } from './atomic.js';
+import { type BlobContent, DirectoryLayout } from './directory.js';
 import { InvalidArchiveError, ReadOnlyError } from './errors.js';
-import { ArtifactIndex, type IndexEntry } from './index.js';
-import { type BlobContent, DirectoryLayout } from './layout-dir.js';
 import { acquireLock } from './lock.js';
 
 export interface OpenCtfOptions {

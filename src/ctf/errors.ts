@@ -1,4 +1,4 @@
-import { OcmError, type OcmErrorOptions } from '../oci/errors.js';
+import { OcmError, type OcmErrorOptions } from '../errors.js';
 
 /** The path is not a CTF of the expected format, or its content is unsafe or corrupt. */
 export class InvalidArchiveError extends OcmError {

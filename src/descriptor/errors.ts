@@ -1,4 +1,4 @@
-import { OcmError, type OcmErrorOptions } from '../oci/errors.js';
+import { OcmError, type OcmErrorOptions } from '../errors.js';
 
 /**
  * One problem found in a descriptor. `path` names the offending value in the dotted form

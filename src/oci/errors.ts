@@ -1,32 +1,5 @@
-/**
- * The error vocabulary shared by every layer. Callers branch on the class or on `code`,
- * never on message text. Backend failures are translated into these and keep the original as `cause`.
- */
-export interface OcmErrorOptions {
-  cause?: unknown;
-  /** One sentence telling the user what to do next. */
-  hint?: string;
-}
-
-export class OcmError extends Error {
-  /** Stable, machine-readable identifier, e.g. `NOT_FOUND`. */
-  readonly code: string;
-  readonly hint: string | undefined;
-
-  constructor(code: string, message: string, options: OcmErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.hint = options.hint;
-  }
-}
-
-/** The named content, tag, repository or version does not exist. */
-export class NotFoundError extends OcmError {
-  constructor(message: string, options?: OcmErrorOptions) {
-    super('NOT_FOUND', message, options);
-  }
-}
+/** Errors of the OCI primitives: digests, sizes, grammars, manifests, limits. */
+import { OcmError, type OcmErrorOptions } from '../errors.js';
 
 /** Bytes did not hash to the digest that names them. */
 export class DigestMismatchError extends OcmError {
@@ -81,12 +54,5 @@ export class TooLargeError extends OcmError {
   constructor(what: string, limit: number, options?: OcmErrorOptions) {
     super('TOO_LARGE', `${what} exceeds the limit of ${limit} bytes`, options);
     this.limit = limit;
-  }
-}
-
-/** The store cannot do what was asked, and no fallback worked. */
-export class UnsupportedError extends OcmError {
-  constructor(message: string, options?: OcmErrorOptions) {
-    super('UNSUPPORTED', message, options);
   }
 }

@@ -1,4 +1,4 @@
-import { OcmError, type OcmErrorOptions } from '../oci/errors.js';
+import { OcmError, type OcmErrorOptions } from '../errors.js';
 
 /**
  * The content a reference names is not a component version of the component asked for: wrong

@@ -16,13 +16,13 @@ import {
   versionFromTag,
   versionToTag,
 } from '../descriptor/index.js';
+import { NotFoundError, UnsupportedError } from '../errors.js';
 import { mapLimit } from '../oci/concurrency.js';
 import { canBatch, canFetchReference, canUntag } from '../oci/content/guards.js';
 import { fetchAll, readAll } from '../oci/content/read.js';
 import type { Content, OperationOptions, Store, StoreProvider } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { digestOf, isValidDigest, parseDigest } from '../oci/digest.js';
-import { NotFoundError, UnsupportedError } from '../oci/errors.js';
 import {
   type ImageManifest,
   isImageIndex,
@@ -42,7 +42,6 @@ import {
   VersionExistsError,
   VersionTagConflictError,
 } from './errors.js';
-import { isOciLayoutMediaType, layoutTarStream, pushOciLayout } from './layout.js';
 import {
   CREATOR,
   componentRepository,
@@ -59,6 +58,7 @@ import {
   type LocalBlobLayer,
   MAX_DESCRIPTOR_SIZE,
 } from './mapping.js';
+import { isOciLayoutMediaType, layoutTarStream, pushOciLayout } from './oci-layout.js';
 
 export interface OcmRepositoryOptions {
   /** Prefix of every component repository (the `subPath` of an OCI repository spec). Default none. */

@@ -23,13 +23,12 @@ import {
   localBlobAccess,
   type Resource,
 } from '../descriptor/index.js';
+import { OcmError, type OcmErrorOptions } from '../errors.js';
 import { readAll } from '../oci/content/read.js';
 import { digestOf, parseDigest } from '../oci/digest.js';
 import {
   DigestMismatchError,
   InvalidManifestError,
-  OcmError,
-  type OcmErrorOptions,
   SizeMismatchError,
   TooLargeError,
 } from '../oci/errors.js';

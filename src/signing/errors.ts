@@ -1,4 +1,5 @@
-import { DigestMismatchError, NotFoundError, OcmError, type OcmErrorOptions } from '../oci/errors.js';
+import { NotFoundError, OcmError, type OcmErrorOptions } from '../errors.js';
+import { DigestMismatchError } from '../oci/errors.js';
 
 export { UnsupportedAlgorithmError } from '../descriptor/normalisation/index.js';
 

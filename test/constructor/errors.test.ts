@@ -16,7 +16,7 @@ import {
   readConstructor,
   UndefinedVariableError,
 } from '../../src/constructor/index.js';
-import { OcmError } from '../../src/oci/errors.js';
+import { OcmError } from '../../src/errors.js';
 import { VersionExistsError } from '../../src/repository/index.js';
 import {
   build,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { addComponentsFromConstructor, readConstructor } from '../../src/constructor/index.js';
-import { CtfStore } from '../../src/ctf/store/store.js';
+import { CtfStore } from '../../src/ctf/store.js';
 import type { Resource } from '../../src/descriptor/index.js';
 import { readAll } from '../../src/oci/content/read.js';
 import { OcmRepository } from '../../src/repository/index.js';

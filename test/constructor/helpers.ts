@@ -1,7 +1,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { addComponentsFromConstructor, readConstructor } from '../../src/constructor/index.js';
-import { CtfStore } from '../../src/ctf/store/store.js';
+import { CtfStore } from '../../src/ctf/store.js';
 import type { Resource } from '../../src/descriptor/index.js';
 import { readAll } from '../../src/oci/content/read.js';
 import { OcmRepository } from '../../src/repository/index.js';

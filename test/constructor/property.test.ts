@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parse, stringify as toYaml } from 'yaml';
 import { addComponentsFromConstructor, readConstructor } from '../../src/constructor/index.js';
+import { OcmError } from '../../src/errors.js';
 import { readAll } from '../../src/oci/content/read.js';
-import { OcmError } from '../../src/oci/errors.js';
 import { COMPONENT, clock, withRepo, workspace } from './helpers.js';
 
 const baseDir = '/nonexistent-base';

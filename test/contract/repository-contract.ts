@@ -10,9 +10,9 @@ import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { InvalidDescriptorError } from '../../src/descriptor/index.js';
+import { NotFoundError } from '../../src/errors.js';
 import { readAll } from '../../src/oci/content/read.js';
 import type { StoreProvider } from '../../src/oci/content/storage.js';
-import { NotFoundError } from '../../src/oci/errors.js';
 import {
   AliasConflictError,
   ComponentVersionChangedError,

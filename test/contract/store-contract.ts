@@ -5,15 +5,11 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { NotFoundError } from '../../src/errors.js';
 import { canDelete, canFetchReference, canUntag } from '../../src/oci/content/guards.js';
 import { fetchAll, readAll } from '../../src/oci/content/read.js';
 import type { Store, StoreProvider } from '../../src/oci/content/storage.js';
-import {
-  DigestMismatchError,
-  InvalidReferenceError,
-  NotFoundError,
-  SizeMismatchError,
-} from '../../src/oci/errors.js';
+import { DigestMismatchError, InvalidReferenceError, SizeMismatchError } from '../../src/oci/errors.js';
 import { blob, collect, collectFlat, imageIndex, manifest, randomBlob } from '../support/content.js';
 
 export interface StoreUnderTest {

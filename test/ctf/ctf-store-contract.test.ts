@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CtfStore } from '../../src/ctf/store/store.js';
+import { CtfStore } from '../../src/ctf/store.js';
 import { storeContract } from '../contract/store-contract.js';
 import { tempDir } from '../support/tmp.js';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CtfStore } from '../../src/ctf/store/store.js';
+import { CtfStore } from '../../src/ctf/store.js';
 import { fetchAll, readAll } from '../../src/oci/content/read.js';
 import type { Store } from '../../src/oci/content/storage.js';
 import type { Descriptor } from '../../src/oci/descriptor.js';

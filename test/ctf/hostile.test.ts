@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { InvalidArchiveError } from '../../src/ctf/errors.js';
-import { CtfStore } from '../../src/ctf/store/store.js';
+import { CtfStore } from '../../src/ctf/store.js';
 import { digestOf } from '../../src/oci/digest.js';
 import { TooLargeError } from '../../src/oci/errors.js';
 import { tempDir } from '../support/tmp.js';

@@ -4,9 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ArtifactIndex, type IndexEntry } from '../../src/ctf/artifact-index.js';
 import { InvalidIndexError } from '../../src/ctf/errors.js';
-import { ArtifactIndex, type IndexEntry } from '../../src/ctf/index.js';
-import { NotFoundError, TooLargeError } from '../../src/oci/errors.js';
+import { NotFoundError } from '../../src/errors.js';
+import { TooLargeError } from '../../src/oci/errors.js';
 
 const M = 'application/vnd.oci.image.manifest.v1+json';
 const d = (c: string) => `sha256:${c.repeat(64).slice(0, 64)}`;

@@ -7,8 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { ArtifactIndex } from '../../src/ctf/index.js';
-import { CtfStore } from '../../src/ctf/store/store.js';
+import { ArtifactIndex } from '../../src/ctf/artifact-index.js';
+import { CtfStore } from '../../src/ctf/store.js';
 import { blob, collect, manifest } from '../support/content.js';
 import { tempDir } from '../support/tmp.js';
 

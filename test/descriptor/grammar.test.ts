@@ -16,7 +16,7 @@ import {
   versionFromTag,
   versionToTag,
 } from '../../src/descriptor/index.js';
-import { OcmError } from '../../src/oci/errors.js';
+import { OcmError } from '../../src/errors.js';
 
 describe('component names', () => {
   const valid = [

@@ -7,7 +7,7 @@ import {
   NormalisationError,
   normalise,
 } from '../../src/descriptor/normalisation/index.js';
-import { OcmError } from '../../src/oci/errors.js';
+import { OcmError } from '../../src/errors.js';
 
 describe('RFC 8785 JCS serialiser', () => {
   it('formats numbers as ECMAScript does (RFC 8785 appendix B)', () => {

@@ -10,7 +10,7 @@ import {
   UnsafeNumberError,
   UnsupportedAlgorithmError,
 } from '../../src/descriptor/normalisation/index.js';
-import { OcmError } from '../../src/oci/errors.js';
+import { OcmError } from '../../src/errors.js';
 
 const fixtures = new URL('../fixtures/', import.meta.url);
 const conformance = new URL('normalisation/v3-ocmcli-0.27.0/', fixtures);

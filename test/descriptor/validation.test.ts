@@ -9,7 +9,7 @@ import {
   serialiseDescriptor,
   validateDescriptor,
 } from '../../src/descriptor/index.js';
-import { OcmError } from '../../src/oci/errors.js';
+import { OcmError } from '../../src/errors.js';
 import { descriptorError, descriptorWith } from './assertions.js';
 
 type Json = Record<string, unknown>;

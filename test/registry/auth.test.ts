@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import { RegistryAuthError, type RequestEvent } from '../../src/oci/registry/index.js';
+import { RegistryAuthError, type RequestEvent } from '../../src/registry/index.js';
 import { blob, collect, manifest } from '../support/content.js';
 import { rejection, startRegistry, type TestRegistry } from '../support/registry.js';
 

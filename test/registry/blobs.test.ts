@@ -2,16 +2,12 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { NotFoundError } from '../../src/errors.js';
 import { fetchAll, readAll } from '../../src/oci/content/read.js';
-import {
-  DigestMismatchError,
-  NotFoundError,
-  SizeMismatchError,
-  TooLargeError,
-} from '../../src/oci/errors.js';
+import { DigestMismatchError, SizeMismatchError, TooLargeError } from '../../src/oci/errors.js';
 import { encodeManifest } from '../../src/oci/manifest.js';
 import { MediaType } from '../../src/oci/mediatype.js';
-import { isLoopbackHost, type RegistryStore, type RequestEvent } from '../../src/oci/registry/index.js';
+import { isLoopbackHost, type RegistryStore, type RequestEvent } from '../../src/registry/index.js';
 import { blob, collect, collectFlat, imageIndex, manifest, randomBlob } from '../support/content.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 

@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CredentialError, dockerConfigCredentials, RegistryAuthError } from '../../src/oci/registry/index.js';
+import { CredentialError, dockerConfigCredentials, RegistryAuthError } from '../../src/registry/index.js';
 import { blob } from '../support/content.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 

@@ -12,7 +12,7 @@ import type { Descriptor } from '../../src/oci/descriptor.js';
 import { DigestMismatchError } from '../../src/oci/errors.js';
 import { encodeManifest } from '../../src/oci/manifest.js';
 import { MediaType } from '../../src/oci/mediatype.js';
-import { RegistryStore } from '../../src/oci/registry/index.js';
+import { RegistryStore } from '../../src/registry/index.js';
 import { blob, collect } from '../support/content.js';
 
 async function serve(

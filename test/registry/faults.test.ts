@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { NotFoundError } from '../../src/errors.js';
 import { fetchAll, readAll } from '../../src/oci/content/read.js';
-import { NotFoundError } from '../../src/oci/errors.js';
 import { parseManifest, referencedDescriptors } from '../../src/oci/manifest.js';
-import { RegistryError, type RegistryStore } from '../../src/oci/registry/index.js';
+import { RegistryError, type RegistryStore } from '../../src/registry/index.js';
 import { blob, manifest, randomBlob } from '../support/content.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { rejection, startRegistry, type TestRegistry } from '../support/registry.js';

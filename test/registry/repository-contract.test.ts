@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import { canFetchReference } from '../../src/oci/content/guards.js';
 import { readAll } from '../../src/oci/content/read.js';
 import { digestOf } from '../../src/oci/digest.js';
-import type { RequestEvent } from '../../src/oci/registry/index.js';
+import type { RequestEvent } from '../../src/registry/index.js';
 import { OcmRepository } from '../../src/repository/index.js';
 import { componentRepository } from '../../src/repository/mapping.js';
 import { repositoryContract } from '../contract/repository-contract.js';

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { inspect } from 'node:util';
-import { NotFoundError } from '../../src/oci/errors.js';
-import { RegistryError, type RequestEvent, redactUrl } from '../../src/oci/registry/index.js';
+import { NotFoundError } from '../../src/errors.js';
+import { RegistryError, type RequestEvent, redactUrl } from '../../src/registry/index.js';
 import { blob, manifest } from '../support/content.js';
 import { rejection, startRegistry, type TestRegistry } from '../support/registry.js';
 

@@ -14,7 +14,7 @@ import { fetchAll, readAll } from '../../src/oci/content/read.js';
 import type { Descriptor } from '../../src/oci/descriptor.js';
 import { encodeManifest, parseManifest, referencedDescriptors } from '../../src/oci/manifest.js';
 import { isManifestType, MediaType } from '../../src/oci/mediatype.js';
-import type { RegistryStore } from '../../src/oci/registry/index.js';
+import type { RegistryStore } from '../../src/registry/index.js';
 import { blob, imageIndex, randomBlob } from '../support/content.js';
 import {
   type RegistryVariant,

@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { NotFoundError, UnsupportedError } from '../../src/oci/errors.js';
+import { NotFoundError, UnsupportedError } from '../../src/errors.js';
 import {
   type RegistryStore,
   type RequestEvent,
   TagDeletionUnsupportedError,
-} from '../../src/oci/registry/index.js';
+} from '../../src/registry/index.js';
 import { blob, collect, manifest } from '../support/content.js';
 import { rejection, skopeo, skopeoRaw, startRegistry, type TestRegistry } from '../support/registry.js';
 

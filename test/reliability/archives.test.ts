@@ -13,11 +13,11 @@ import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { extractArchive } from '../../src/ctf/archive.js';
-import { CtfStore } from '../../src/ctf/store/store.js';
+import { CtfStore } from '../../src/ctf/store.js';
+import { OcmError } from '../../src/errors.js';
 import { digestOf } from '../../src/oci/digest.js';
-import { OcmError } from '../../src/oci/errors.js';
-import { pushOciLayout } from '../../src/repository/layout.js';
 import { decodeDescriptorLayer, OcmMediaType } from '../../src/repository/mapping.js';
+import { pushOciLayout } from '../../src/repository/oci-layout.js';
 import { tempDir } from '../support/tmp.js';
 import { params, typedOnlyAsync } from './fuzz.js';
 

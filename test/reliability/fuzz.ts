@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { UsageError } from '../../src/cli/io.js';
-import { OcmError } from '../../src/oci/errors.js';
+import { OcmError } from '../../src/errors.js';
 
 /** fast-check parameters: bounded runs, a seed that is printed on failure and can be fixed. */
 export function params(numRuns: number): fc.Parameters<unknown> {

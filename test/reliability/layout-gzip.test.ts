@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { CtfStore } from '../../src/ctf/store/store.js';
+import { CtfStore } from '../../src/ctf/store.js';
 import { InvalidManifestError } from '../../src/oci/errors.js';
-import { pushOciLayout } from '../../src/repository/layout.js';
+import { pushOciLayout } from '../../src/repository/oci-layout.js';
 import { tempDir } from '../support/tmp.js';
 
 describe('pushOciLayout on broken gzip', () => {

@@ -13,11 +13,11 @@ import { parse as parseArgv } from '../../src/cli/args.js';
 import { commands } from '../../src/cli/commands/index.js';
 import { parseComponentRef } from '../../src/cli/ref.js';
 import { parseConstructor } from '../../src/constructor/read.js';
-import { ArtifactIndex } from '../../src/ctf/index.js';
+import { ArtifactIndex } from '../../src/ctf/artifact-index.js';
 import { isValidVersion } from '../../src/descriptor/grammar.js';
 import { parseDescriptor } from '../../src/descriptor/parse.js';
 import { versionFromTag, versionToTag } from '../../src/descriptor/version.js';
-import { OcmError } from '../../src/oci/errors.js';
+import { OcmError } from '../../src/errors.js';
 import { encodeManifest, parseManifest, referencedDescriptors } from '../../src/oci/manifest.js';
 import { MediaType } from '../../src/oci/mediatype.js';
 import {

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { blobFileName } from '../../src/ctf/layout.js';
-import { CtfStore } from '../../src/ctf/store/store.js';
+import { blobFileName } from '../../src/ctf/blob-names.js';
+import { CtfStore } from '../../src/ctf/store.js';
 import { tempDir } from '../support/tmp.js';
 import { signingSuite } from './signing-suite.js';
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { blobFileName } from '../../src/ctf/layout.js';
-import { CtfStore } from '../../src/ctf/store/store.js';
+import { blobFileName } from '../../src/ctf/blob-names.js';
+import { CtfStore } from '../../src/ctf/store.js';
 import type { DescriptorV2, Identity } from '../../src/descriptor/index.js';
 import type { OperationOptions } from '../../src/oci/content/storage.js';
 import {

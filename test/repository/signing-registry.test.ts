@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
-import type { RegistryStore } from '../../src/oci/registry/index.js';
+import type { RegistryStore } from '../../src/registry/index.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { signingSuite } from './signing-suite.js';
 

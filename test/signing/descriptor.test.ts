@@ -9,7 +9,7 @@ import {
   NormalisationError,
   UnsafeNumberError,
 } from '../../src/descriptor/normalisation/index.js';
-import { OcmError } from '../../src/oci/errors.js';
+import { OcmError } from '../../src/errors.js';
 import {
   AmbiguousSignatureError,
   DescriptorDigestMismatchError,

@@ -3,7 +3,8 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { normalise } from '../../src/descriptor/normalisation/index.js';
-import { DigestMismatchError, OcmError } from '../../src/oci/errors.js';
+import { OcmError } from '../../src/errors.js';
+import { DigestMismatchError } from '../../src/oci/errors.js';
 import {
   DescriptorDigestMismatchError,
   ElementDigestMismatchError,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { NormalisationError } from '../../src/descriptor/normalisation/index.js';
-import { NotFoundError } from '../../src/oci/errors.js';
+import { NotFoundError } from '../../src/errors.js';
 import {
   componentVersionDigest,
   descriptorDigest,

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeSync } from 'node:fs';
-import { CtfStore } from '../../src/ctf/store/store.js';
+import { CtfStore } from '../../src/ctf/store.js';
 import { AliasConflictError, OcmRepository } from '../../src/repository/index.js';
 import { blob, manifest } from './content.js';
 

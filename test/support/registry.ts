@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { Agent, request } from 'undici';
-import type { RegistryStoreOptions } from '../../src/oci/registry/index.js';
-import { RegistryStore } from '../../src/oci/registry/index.js';
+import type { RegistryStoreOptions } from '../../src/registry/index.js';
+import { RegistryStore } from '../../src/registry/index.js';
 import { makeTlsFiles } from './registry-certs.js';
 import { startTokenServer, type TokenServer } from './token-server.js';
 

@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeSync } from 'node:fs';
-import { CtfStore } from '../../src/ctf/store/store.js';
+import { CtfStore } from '../../src/ctf/store.js';
 import type { Resource } from '../../src/descriptor/index.js';
 import { OcmRepository } from '../../src/repository/index.js';
 import { descriptor } from './descriptors.js';

@@ -1,4 +1,4 @@
-import { OcmError, type OcmErrorOptions } from '../../oci/errors.js';
+import { OcmError, type OcmErrorOptions } from '../../errors.js';
 
 /**
  * A descriptor (or a value inside it) that cannot be normalised: wrong structural types,

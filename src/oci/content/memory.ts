@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
+import { NotFoundError } from '../../errors.js';
 import { basicDescriptor, type Descriptor } from '../descriptor.js';
 import { isValidDigest, verifyBytes } from '../digest.js';
-import { NotFoundError } from '../errors.js';
 import { parseManifest, referencedDescriptors } from '../manifest.js';
 import { isManifestType } from '../mediatype.js';
 import { validateRepository, validateTag } from '../reference.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { NotFoundError, UnsupportedError } from '../errors.js';
 import type {
   Content,
   Deleter,
@@ -12,16 +13,10 @@ import type {
   StoreProvider,
   TagListOptions,
   Untagger,
-} from '../content/storage.js';
-import { basicDescriptor, type Descriptor } from '../descriptor.js';
-import { digestOf, isValidDigest, parseDigest, verifyBytes } from '../digest.js';
-import {
-  DigestMismatchError,
-  NotFoundError,
-  SizeMismatchError,
-  TooLargeError,
-  UnsupportedError,
-} from '../errors.js';
+} from '../oci/content/storage.js';
+import { basicDescriptor, type Descriptor } from '../oci/descriptor.js';
+import { digestOf, isValidDigest, parseDigest, verifyBytes } from '../oci/digest.js';
+import { DigestMismatchError, SizeMismatchError, TooLargeError } from '../oci/errors.js';
 import {
   encodeManifest,
   type ImageManifest,
@@ -29,9 +24,9 @@ import {
   MAX_MANIFEST_SIZE,
   parseManifest,
   referencedDescriptors,
-} from '../manifest.js';
-import { emptyJson, isManifestType, MediaType, manifestAcceptHeader } from '../mediatype.js';
-import { validateRepository, validateTag } from '../reference.js';
+} from '../oci/manifest.js';
+import { emptyJson, isManifestType, MediaType, manifestAcceptHeader } from '../oci/mediatype.js';
+import { validateRepository, validateTag } from '../oci/reference.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type Credential, type CredentialProvider, staticCredentials } from './auth/credentials.js';
 import { catalogScope, repositoryScope } from './auth/scope.js';

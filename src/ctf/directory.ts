@@ -4,12 +4,13 @@ import { open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { NotFoundError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { VerifyingStream, verifyBytes } from '../oci/digest.js';
-import { NotFoundError, TooLargeError } from '../oci/errors.js';
+import { TooLargeError } from '../oci/errors.js';
+import { ArtifactIndex, INDEX_FILE, MAX_INDEX_SIZE } from './artifact-index.js';
 import { commitTempFile, ensureDirectory, TEMP_PREFIX, writeFileAtomic } from './atomic.js';
-import { ArtifactIndex, INDEX_FILE, MAX_INDEX_SIZE } from './index.js';
-import { blobFileName, digestFromBlobFileName } from './layout.js';
+import { blobFileName, digestFromBlobFileName } from './blob-names.js';
 
 /** Bytes of content to push: a stream consumed once, or a buffer. */
 export type BlobContent = Readable | Uint8Array;

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { readAll } from '../../oci/content/read.js';
+import { NotFoundError, UnsupportedError } from '../errors.js';
+import { readAll } from '../oci/content/read.js';
 import type {
   Content,
   Deleter,
@@ -9,13 +10,13 @@ import type {
   StoreProvider,
   TagListOptions,
   Untagger,
-} from '../../oci/content/storage.js';
-import type { Descriptor } from '../../oci/descriptor.js';
-import { isValidDigest, verifyBytes } from '../../oci/digest.js';
-import { InvalidManifestError, NotFoundError, UnsupportedError } from '../../oci/errors.js';
-import { MAX_MANIFEST_SIZE, parseManifest, referencedDescriptors } from '../../oci/manifest.js';
-import { isManifestType } from '../../oci/mediatype.js';
-import { parseReference, validateRepository, validateTag } from '../../oci/reference.js';
+} from '../oci/content/storage.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { isValidDigest, verifyBytes } from '../oci/digest.js';
+import { InvalidManifestError } from '../oci/errors.js';
+import { MAX_MANIFEST_SIZE, parseManifest, referencedDescriptors } from '../oci/manifest.js';
+import { isManifestType } from '../oci/mediatype.js';
+import { parseReference, validateRepository, validateTag } from '../oci/reference.js';
 import {
   Ctf,
   type CtfTransaction,
@@ -23,7 +24,7 @@ import {
   type GcOptions,
   type GcReport,
   type OpenCtfOptions,
-} from '../ctf.js';
+} from './ctf.js';
 
 /**
  * The CTF as a store provider: one `Store` per repository of the archive, all sharing the flat

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
-import type { Descriptor } from '../descriptor.js';
-import { Digester, parseDigest, VerifyingStream, verifyBytes } from '../digest.js';
-import { DigestMismatchError, NotFoundError, SizeMismatchError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { Digester, parseDigest, VerifyingStream, verifyBytes } from '../oci/digest.js';
+import { DigestMismatchError, SizeMismatchError } from '../oci/errors.js';
 import { type ClientRequest, hasStatus, type RegistryClient } from './client.js';
 import { RegistryError, redactUrl } from './errors.js';
 import { backoffDelay, isNetworkError, sleep } from './retry.js';

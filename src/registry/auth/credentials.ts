@@ -1,4 +1,4 @@
-import type { OperationOptions } from '../../content/storage.js';
+import type { OperationOptions } from '../../oci/content/storage.js';
 
 /**
  * What we may present to a registry. At most one form is used, in this order: `registryToken`

@@ -1,6 +1,7 @@
+import { NotFoundError } from '../errors.js';
 import { isPlainObject } from '../oci/descriptor.js';
 import { isValidDigest } from '../oci/digest.js';
-import { NotFoundError, TooLargeError } from '../oci/errors.js';
+import { TooLargeError } from '../oci/errors.js';
 import { MediaType } from '../oci/mediatype.js';
 import { isValidTag } from '../oci/reference.js';
 import { InvalidIndexError } from './errors.js';

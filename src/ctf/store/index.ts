@@ -1,1 +1,0 @@
-export { CtfRepository, CtfStore } from './store.js';
