@@ -79,3 +79,39 @@ export class ComponentVersionChangedError extends OcmError {
     });
   }
 }
+
+/** A component reference names a version that no repository of the lookup list has. */
+export class MissingReferenceError extends OcmError {
+  /** `component:version` from the root to the missing version. */
+  readonly path: readonly string[];
+  constructor(path: readonly string[], referenceName: string, options?: OcmErrorOptions) {
+    super('MISSING_REFERENCE', `reference ${JSON.stringify(referenceName)} not found: ${path.join(' -> ')}`, {
+      hint: 'transfer the referenced version first, or name the repository that holds it with --lookup',
+      ...options,
+    });
+    this.path = path;
+  }
+}
+
+/** Component references that lead back to a version on the same path. */
+export class ReferenceCycleError extends OcmError {
+  /** `component:version` around the cycle; the first and last are the same. */
+  readonly cycle: readonly string[];
+  constructor(cycle: readonly string[], options?: OcmErrorOptions) {
+    super('REFERENCE_CYCLE', `component references form a cycle: ${cycle.join(' -> ')}`, options);
+    this.cycle = cycle;
+  }
+}
+
+/** A chain of component references longer than the walk allows. */
+export class ReferenceDepthError extends OcmError {
+  readonly path: readonly string[];
+  constructor(path: readonly string[], maxDepth: number, options?: OcmErrorOptions) {
+    super(
+      'REFERENCE_DEPTH',
+      `component references nest deeper than ${maxDepth}: ${path.slice(0, 4).join(' -> ')} -> ...`,
+      options,
+    );
+    this.path = path;
+  }
+}

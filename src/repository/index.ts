@@ -45,3 +45,19 @@ export {
   type TransferResult,
   transferComponentVersion,
 } from './transfer.js';
+export { MissingReferenceError, ReferenceCycleError, ReferenceDepthError } from './errors.js';
+export {
+  type FoundComponentVersion,
+  type ReferenceNode,
+  type ReferenceResolver,
+  type ReferenceWalk,
+  RepositoryListResolver,
+  treeNodes,
+  type WalkReferencesOptions,
+  walkReferences,
+} from './references.js';
+export {
+  type RecursiveTransferOptions,
+  type RecursiveTransferResult,
+  transferComponentVersionRecursive,
+} from './transfer-tree.js';
