@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { NotFoundError, UnsupportedError } from '../errors.js';
 import { readAll } from '../oci/content/read.js';
@@ -10,6 +11,8 @@ import type {
   StoreProvider,
   TagListOptions,
   Untagger,
+  Watcher,
+  WatchOptions,
 } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { isValidDigest, verifyBytes } from '../oci/digest.js';
@@ -17,6 +20,7 @@ import { InvalidManifestError } from '../oci/errors.js';
 import { MAX_MANIFEST_SIZE, parseManifest, referencedDescriptors } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatype.js';
 import { parseReference, validateRepository, validateTag } from '../oci/reference.js';
+import { INDEX_FILE } from './artifact-index.js';
 import {
   Ctf,
   type CtfTransaction,
@@ -25,6 +29,7 @@ import {
   type GcReport,
   type OpenCtfOptions,
 } from './ctf.js';
+import { watchFile } from './watch.js';
 
 /**
  * The CTF as a store provider: one `Store` per repository of the archive, all sharing the flat
@@ -85,7 +90,7 @@ export class CtfStore implements StoreProvider<CtfRepository> {
   }
 }
 
-export class CtfRepository implements Store, Untagger, Deleter {
+export class CtfRepository implements Store, Untagger, Deleter, Watcher {
   readonly name: string;
   readonly #ctf: Ctf;
   readonly #tx: CtfTransaction | undefined;
@@ -194,6 +199,15 @@ export class CtfRepository implements Store, Untagger, Deleter {
       }
       throw new NotFoundError(`${this.name}: ${target.digest} not found`);
     }, options);
+  }
+
+  /**
+   * Wakes up whenever the archive's index may have changed (any repository's tags): file-system
+   * notification on the index of a directory CTF or on a .tar/.tgz file, polling where that fails.
+   */
+  watch(options: WatchOptions = {}): AsyncIterableIterator<void> {
+    const ctf = this.#ctf;
+    return watchFile(ctf.format === 'directory' ? join(ctf.path, INDEX_FILE) : ctf.path, options);
   }
 
   async #resolveIn(view: CtfView, reference: string): Promise<Descriptor> {

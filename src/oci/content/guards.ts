@@ -6,6 +6,7 @@ import type {
   ReferrerLister,
   TagLister,
   Untagger,
+  Watcher,
 } from './storage.js';
 
 /** Optional abilities are probed where they are used (oras-go style), never assumed. */
@@ -24,3 +25,4 @@ export const canFetchReference = (s: unknown): s is ReferenceFetcher => hasMetho
 export const canMount = (s: unknown): s is Mounter => hasMethod(s, 'mount');
 export const canListReferrers = (s: unknown): s is ReferrerLister => hasMethod(s, 'referrers');
 export const canBatch = (s: unknown): s is Batcher => hasMethod(s, 'batch');
+export const canWatch = (s: unknown): s is Watcher => hasMethod(s, 'watch');

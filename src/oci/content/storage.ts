@@ -95,6 +95,19 @@ export interface ReferrerLister {
   ): AsyncIterable<readonly Descriptor[]>;
 }
 
+export interface WatchOptions extends OperationOptions {
+  /** How often to look for changes when change notification is unavailable, in ms. Default 30 s. */
+  readonly pollInterval?: number;
+}
+
+export interface Watcher {
+  /**
+   * Yields whenever the tags of this repository may have changed (at least once after each change;
+   * spurious wake-ups are allowed, so callers re-read what they watch). Ends when the signal aborts.
+   */
+  watch(options?: WatchOptions): AsyncIterable<void>;
+}
+
 export type ReadOnlyStorage = Fetcher & Exister;
 export type Storage = ReadOnlyStorage & Pusher;
 export type ReadOnlyTarget = ReadOnlyStorage & Resolver;
