@@ -141,7 +141,7 @@ describe('watchAlias on a memory store (stepped clock)', () => {
           },
         }) as Store;
       },
-      repositories: (o) => memory.repositories(o),
+      repositories: () => memory.repositories(),
     };
     const repository = new OcmRepository(provider);
     await seed(repository, ['1.0.0', '1.1.0']);
