@@ -1,0 +1,238 @@
+/**
+ * Alias operations (DESIGN 4.2-4.5): pointing, moving and removing aliases, listing them, and the
+ * `expect` compare-and-swap. Every operation that moves or removes an alias tag is in this file;
+ * the name rules are in `aliases.ts`.
+ */
+import { isValidVersion, versionFromTag, versionToTag } from '../descriptor/index.js';
+import { NotFoundError, UnsupportedError } from '../errors.js';
+import { mapLimit } from '../oci/concurrency.js';
+import { canUntag } from '../oci/content/guards.js';
+import type { OperationOptions, Store } from '../oci/content/storage.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { isValidDigest } from '../oci/digest.js';
+import { isValidTag } from '../oci/reference.js';
+import { isAliasTag, validateAlias } from './aliases.js';
+import { atomically, isLocked, type RepositoryContext, repositoryOf } from './context.js';
+import {
+  AliasConflictError,
+  InvalidComponentVersionError,
+  NotAnAliasError,
+  VersionTagConflictError,
+} from './errors.js';
+import { expectComponentVersion } from './mapping.js';
+import { listTags, loadManifest, resolveName } from './resolve.js';
+
+/**
+ * `expect` of an alias change (DESIGN 4.4): the version or digest the alias must point at now, or
+ * `absent` when it must not exist yet.
+ */
+export type AliasExpectation = string;
+
+export interface AliasOptions extends OperationOptions {
+  readonly expect?: AliasExpectation;
+}
+
+export interface AliasChange {
+  readonly component: string;
+  readonly alias: string;
+  readonly version: string;
+  readonly digest: string;
+  /** Where the alias pointed before (undefined: it did not exist). */
+  readonly previous?: { readonly version: string; readonly digest: string };
+}
+
+export interface AliasInfo {
+  readonly alias: string;
+  readonly version?: string;
+  readonly digest?: string;
+  /** Set when the alias cannot be read (its manifest is missing or broken): it is listed, not fatal. */
+  readonly problem?: string;
+}
+
+/** What an alias names now. */
+interface AliasTarget {
+  readonly version: string;
+  readonly digest: string;
+}
+
+/**
+ * Points `alias` at what `versionOrAlias` resolves to now, moving it if it exists; see
+ * `OcmRepository.addComponentVersionAlias` for the contract.
+ */
+export async function addAlias(
+  ctx: RepositoryContext,
+  component: string,
+  versionOrAlias: string,
+  alias: string,
+  options: AliasOptions,
+): Promise<AliasChange> {
+  validateAlias(alias);
+  const repositoryName = repositoryOf(ctx, component);
+  return atomically(
+    ctx,
+    async (provider) => {
+      const store = provider.repository(repositoryName);
+      const { resolution: target, loaded } = await resolveName(
+        ctx,
+        store,
+        component,
+        versionOrAlias,
+        options,
+      );
+      const current = await currentAlias(store, component, alias, options);
+      checkExpectation(component, alias, options.expect, current);
+      if (current?.digest !== target.digest) {
+        // On a registry the store PUTs the manifest bytes it just fetched: no second GET.
+        await store.tag(loaded.descriptor, alias, options);
+      }
+      if (options.expect !== undefined && !isLocked(ctx)) {
+        // No lock on a registry: read back, so a concurrent writer that won is reported, not hidden.
+        const after = await store.resolve(alias, options);
+        if (after.digest !== target.digest) {
+          throw new AliasConflictError(component, alias, target.digest, after.digest);
+        }
+      }
+      return {
+        component,
+        alias,
+        version: target.version,
+        digest: target.digest,
+        ...(current ? { previous: { version: current.version, digest: current.digest } } : {}),
+      };
+    },
+    options,
+  );
+}
+
+/** Removes an alias and nothing else; see `OcmRepository.removeComponentVersionAlias`. */
+export async function removeAlias(
+  ctx: RepositoryContext,
+  component: string,
+  alias: string,
+  options: AliasOptions,
+): Promise<AliasChange> {
+  if (isValidVersion(alias) || (isValidTag(alias) && versionFromTag(alias) !== undefined)) {
+    throw new NotAnAliasError(
+      `${alias} is a version of ${component}, not an alias; versions are not removed this way`,
+    );
+  }
+  validateAlias(alias);
+  const repositoryName = repositoryOf(ctx, component);
+  return atomically(
+    ctx,
+    async (provider) => {
+      const store = provider.repository(repositoryName);
+      const current = await currentAlias(store, component, alias, options);
+      if (!current) throw new NotFoundError(`${component}: alias ${alias} not found`);
+      checkExpectation(component, alias, options.expect, current);
+      if (!canUntag(store)) throw new UnsupportedError(`${repositoryName}: the store cannot remove tags`);
+      await store.untag(alias, options);
+      return { component, alias, version: current.version, digest: current.digest, previous: current };
+    },
+    options,
+  );
+}
+
+/**
+ * Tags `manifest` as a replaced version (`tag` named `previousDigest` until now). The aliases that
+ * pointed at the previous content are listed before the version tag moves (aliases name digests, not
+ * versions: DESIGN 4.2); with `moveAliases` they follow the version, otherwise they stay where they are.
+ */
+export async function retagReplacedVersion(
+  ctx: RepositoryContext,
+  store: Store,
+  change: {
+    readonly component: string;
+    readonly tag: string;
+    readonly manifest: Descriptor;
+    readonly previousDigest: string;
+    readonly moveAliases: boolean;
+  },
+  options: OperationOptions,
+): Promise<{ alias: string; moved: boolean }[]> {
+  const stale = (
+    await listAliases(ctx, store, change.component, await listTags(store, options), options)
+  ).filter((a) => a.digest === change.previousDigest);
+  await store.tag(change.manifest, change.tag, options);
+  const aliases: { alias: string; moved: boolean }[] = [];
+  for (const a of stale) {
+    if (change.moveAliases) await store.tag(change.manifest, a.alias, options);
+    aliases.push({ alias: a.alias, moved: change.moveAliases });
+  }
+  return aliases;
+}
+
+/**
+ * The aliases among `tags` (listed by the caller, so one listing can serve versions and aliases) with
+ * the version and digest each names: one request per alias, `ctx.concurrency` at a time. Tags on
+ * something that is not a version of this component are not its aliases; an alias whose manifest
+ * cannot be read is listed with `problem`. Sorted by name.
+ */
+export async function listAliases(
+  ctx: RepositoryContext,
+  store: Store,
+  component: string,
+  tags: readonly string[],
+  options: OperationOptions,
+): Promise<AliasInfo[]> {
+  const candidates = tags.filter(isAliasTag);
+  const infos = await mapLimit(candidates, ctx.concurrency, async (alias): Promise<AliasInfo | undefined> => {
+    try {
+      const loaded = await loadManifest(store, alias, options);
+      if (!loaded) return { alias, problem: 'its manifest is missing' };
+      const id = expectComponentVersion(loaded.manifest, component, `${component}:${alias}`);
+      // A legacy manifest without annotation takes its version from the tag: a version tag, never an alias.
+      if (id.version === undefined) return undefined;
+      return { alias, version: id.version, digest: loaded.descriptor.digest };
+    } catch (err) {
+      // A tag on something that is not a version of this component is not an alias of it.
+      if (err instanceof InvalidComponentVersionError) return undefined;
+      return { alias, problem: (err as Error).message };
+    }
+  });
+  return infos
+    .filter((i): i is AliasInfo => i !== undefined)
+    .sort((a, b) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0));
+}
+
+/** What `alias` names now, refusing tags that are not aliases of this component. Undefined when absent. */
+async function currentAlias(
+  store: Store,
+  component: string,
+  alias: string,
+  options: OperationOptions,
+): Promise<AliasTarget | undefined> {
+  const loaded = await loadManifest(store, alias, options);
+  if (!loaded) return undefined;
+  let id: ReturnType<typeof expectComponentVersion>;
+  try {
+    id = expectComponentVersion(loaded.manifest, component, `${component}:${alias}`);
+  } catch (cause) {
+    throw new NotAnAliasError(
+      `${component}: tag ${alias} names something that is not a version of ${component}; it is left alone`,
+      { cause },
+    );
+  }
+  if (id.version === undefined || versionToTag(id.version) === alias) {
+    throw new VersionTagConflictError(component, alias, id.version ?? alias);
+  }
+  return { version: id.version, digest: loaded.descriptor.digest };
+}
+
+/** `AliasConflictError` unless `expect` (a version, a digest, or `absent`) holds for `current`. */
+function checkExpectation(
+  component: string,
+  alias: string,
+  expect: AliasExpectation | undefined,
+  current: AliasTarget | undefined,
+): void {
+  if (expect === undefined) return;
+  const actual = current ? `${current.version} (${current.digest})` : 'nothing';
+  if (expect === 'absent') {
+    if (current) throw new AliasConflictError(component, alias, 'absent', actual);
+    return;
+  }
+  if (!current) throw new AliasConflictError(component, alias, expect, 'nothing (it does not exist)');
+  const holds = isValidDigest(expect) ? current.digest === expect : current.version === expect;
+  if (!holds) throw new AliasConflictError(component, alias, expect, actual);
+}

@@ -1,0 +1,43 @@
+import { validateComponentName } from '../descriptor/index.js';
+import { canBatch } from '../oci/content/guards.js';
+import type { OperationOptions, Store, StoreProvider } from '../oci/content/storage.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { componentRepository } from './mapping.js';
+
+/**
+ * What the parts of one `OcmRepository` share: the backend, the settings, and the local blobs pushed
+ * through it. The operation modules (resolve, local-blobs, alias-ops, add-version) take it as their
+ * first argument; only `repository.ts` builds one.
+ */
+export interface RepositoryContext {
+  readonly provider: StoreProvider;
+  /** Prefix of every component repository. */
+  readonly prefix: string;
+  /** Parallel requests when one call needs many (listing aliases, verifying versions). */
+  readonly concurrency: number;
+  /** Local blobs pushed through this repository object, by digest: their descriptors name layers later. */
+  readonly pendingBlobs: Map<string, Descriptor>;
+}
+
+/** The OCI repository (within the store) that holds `component`; `InvalidComponentNameError` if malformed. */
+export function repositoryOf(ctx: RepositoryContext, component: string): string {
+  return componentRepository(validateComponentName(component), ctx.prefix);
+}
+
+export function storeOf(ctx: RepositoryContext, component: string): Store {
+  return ctx.provider.repository(repositoryOf(ctx, component));
+}
+
+/** Runs `fn` as one unit where the provider supports it (a CTF: one lock, one commit). */
+export function atomically<T>(
+  ctx: RepositoryContext,
+  fn: (provider: StoreProvider) => Promise<T>,
+  options: OperationOptions,
+): Promise<T> {
+  return canBatch(ctx.provider) ? ctx.provider.batch(fn, options) : fn(ctx.provider);
+}
+
+/** Whether writes are serialised by a lock (a CTF), so a compare-and-swap needs no read-back. */
+export function isLocked(ctx: RepositoryContext): boolean {
+  return canBatch(ctx.provider);
+}
