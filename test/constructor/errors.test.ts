@@ -16,6 +16,7 @@ import {
   readConstructor,
   UndefinedVariableError,
 } from '../../src/constructor/index.js';
+import { CtfStore } from '../../src/ctf/store.js';
 import { OcmError } from '../../src/errors.js';
 import { VersionExistsError } from '../../src/repository/index.js';
 import {
@@ -300,13 +301,35 @@ describe('constructor errors', () => {
 
   it('one invalid component of several: none is written', () =>
     workspace(async (ws) => {
-      const text = JSON.stringify({
-        components: [
-          { name: COMPONENT, version: '1.0.0', provider: { name: 'acme' }, resources: [file('missing.txt')] },
-          { name: 'github.com/acme.org/other', version: '1.0.0', provider: { name: 'acme' } },
-        ],
-      });
-      await refused(ws, text, InputNotFoundError, 'INPUT_NOT_FOUND');
+      const OTHER = 'github.com/acme.org/other';
+      /** No component of the constructor has a version, and no tag at all is in the CTF. */
+      const nothingWritten = async () => {
+        await withRepo(ws.ctf, async (repo) => {
+          for (const name of [COMPONENT, OTHER]) assert.deepEqual(await repo.listComponentVersions(name), []);
+        });
+        const store = await CtfStore.open(ws.ctf, { mode: 'readonly' });
+        try {
+          const tagged = (await store.ctf.view()).index.entries.filter((e) => e.tag !== undefined);
+          assert.deepEqual(tagged, [], 'no tag in the CTF');
+        } finally {
+          await store.close();
+        }
+      };
+      const invalid = {
+        name: OTHER,
+        version: '1.0.0',
+        provider: { name: 'acme' },
+        resources: [file('missing.txt')],
+      };
+      const valid = { name: COMPONENT, version: '1.0.0', provider: { name: 'acme' } };
+      // The invalid one first, and last: a valid component before it must not be written either.
+      for (const components of [
+        [invalid, valid],
+        [valid, invalid],
+      ]) {
+        await refused(ws, JSON.stringify({ components }), InputNotFoundError, 'INPUT_NOT_FOUND');
+        await nothingWritten();
+      }
       const dup = JSON.stringify({
         components: [
           { name: COMPONENT, version: '1.0.0', provider: { name: 'acme' } },
@@ -314,6 +337,7 @@ describe('constructor errors', () => {
         ],
       });
       await refused(ws, dup, InvalidConstructorError, 'INVALID_CONSTRUCTOR');
+      await nothingWritten();
     }));
 
   it('a descriptor rule the schema cannot express (duplicate identities) is reported with the constructor path', () =>

@@ -1,6 +1,6 @@
 /**
- * Crash safety and concurrency of CTF writers (DESIGN 7, reliability): children are killed with
- * SIGKILL at random moments; concurrent processes tag and untag the same archive.
+ * Crash safety and concurrency of CTF writers in every format (directory, .tar, .tgz): children are
+ * killed with SIGKILL at random moments; concurrent processes tag and untag the same archive.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -11,6 +11,7 @@ import { ArtifactIndex } from '../../src/ctf/artifact-index.js';
 import { CtfStore } from '../../src/ctf/store.js';
 import { fetchAll, readAll } from '../../src/oci/content/read.js';
 import { parseManifest } from '../../src/oci/manifest.js';
+import { orAbsent, orNoFile } from '../support/absent.js';
 import { blob, manifest } from '../support/content.js';
 import { projectRoot } from '../support/paths.js';
 import { tempDir } from '../support/tmp.js';
@@ -63,7 +64,7 @@ async function verify(path: string, done: Map<string, string>): Promise<void> {
       const m = parseManifest(await fetchAll(repo, desc), desc.mediaType);
       if ('layers' in m) for (const l of [m.config, ...m.layers]) await readAll(await repo.fetch(l), l.size);
     }
-    const latest = await repo.resolve('latest').catch(() => undefined);
+    const latest = await orAbsent(repo.resolve('latest'));
     if (latest) await fetchAll(repo, latest);
   } finally {
     await store.close();
@@ -71,7 +72,7 @@ async function verify(path: string, done: Map<string, string>): Promise<void> {
 }
 
 describe('CTF crash safety', { concurrency: true }, () => {
-  for (const file of ['transport-archive', 'transport-archive.tgz']) {
+  for (const file of ['transport-archive', 'transport-archive.tar', 'transport-archive.tgz']) {
     it(`${file}: ${KILLS} SIGKILLs at random moments lose no acknowledged tag`, {
       timeout: 600_000,
     }, async () => {
@@ -88,10 +89,11 @@ describe('CTF crash safety', { concurrency: true }, () => {
             const [kind, tag, digest] = line.split(' ');
             if (kind === 'DONE') done.set(tag!, digest!);
           }
-          const raw = await readFile(file.endsWith('.tgz') ? path : join(path, 'artifact-index.json')).catch(
-            () => undefined,
-          );
-          if (raw && !file.endsWith('.tgz')) ArtifactIndex.parse(raw, { strict: true });
+          if (file === 'transport-archive') {
+            const raw = await orNoFile(readFile(join(path, 'artifact-index.json')));
+            assert.ok(raw, `round ${round}: an acknowledged directory CTF has its index`);
+            ArtifactIndex.parse(raw, { strict: true });
+          }
           await verify(path, done);
         }
         assert.equal(killed, KILLS);
@@ -104,7 +106,7 @@ describe('CTF crash safety', { concurrency: true }, () => {
 });
 
 describe('CTF concurrent writers', () => {
-  for (const file of ['transport-archive', 'transport-archive.tar']) {
+  for (const file of ['transport-archive', 'transport-archive.tar', 'transport-archive.tgz']) {
     it(`${file}: 4 processes x 100 tag/untag operations lose no update`, { timeout: 300_000 }, async () => {
       const dir = await tempDir();
       try {

@@ -165,18 +165,60 @@ describe('normalisation on arbitrary input', () => {
     );
   });
 
+  /** Components that mostly have a normal form, so the canonical-form check sees real output. */
+  const wellFormed = fc.record(
+    {
+      name: fc.string(),
+      version: fc.string(),
+      provider: fc.oneof(fc.string(), fc.record({ name: fc.string() })),
+      labels: fc.array(
+        fc.record({ name: fc.string(), value: fc.jsonValue({ maxDepth: 2 }), signing: fc.boolean() }),
+        { maxLength: 3 },
+      ),
+      resources: fc.array(
+        fc.record(
+          {
+            name: fc.string(),
+            version: fc.string(),
+            type: fc.string(),
+            relation: fc.constantFrom('local', 'external'),
+            access: fc.record({ type: fc.constantFrom('none', 'localBlob') }),
+            extraIdentity: fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+          },
+          { requiredKeys: ['name'] },
+        ),
+        { maxLength: 3 },
+      ),
+      sources: fc.array(fc.record({ name: fc.string(), version: fc.string(), type: fc.string() }), {
+        maxLength: 2,
+      }),
+      componentReferences: fc.array(
+        fc.record({ name: fc.string(), componentName: fc.string(), version: fc.string() }),
+        { maxLength: 2 },
+      ),
+    },
+    { requiredKeys: ['name'] },
+  );
+
   it('property: JCS normalisations produce canonical JSON', () => {
+    let normalised = 0;
     fc.assert(
-      fc.property(component, (c) => {
+      fc.property(fc.oneof(component, wellFormed), (c) => {
         let text: string;
         try {
           text = new TextDecoder().decode(normalise({ component: c }, 'jsonNormalisation/v4alpha1'));
-        } catch {
+        } catch (error) {
+          // Only the typed refusals of input that has no normal form; anything else fails.
+          assert.ok(error instanceof OcmError, `untyped error: ${String(error)}`);
+          assert.ok(['NORMALISATION_FAILED', 'UNSAFE_NUMBER'].includes(error.code), error.code);
           return;
         }
+        normalised++;
         assert.equal(canonicalJson(JSON.parse(text)), text);
       }),
       { numRuns: 500 },
     );
+    // The canonical-form check must have run on real output, not only on refusals.
+    assert.ok(normalised >= 50, `only ${normalised} of 500 generated components were normalised`);
   });
 });

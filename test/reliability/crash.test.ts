@@ -18,6 +18,7 @@ import { ArtifactIndex } from '../../src/ctf/artifact-index.js';
 import { CtfStore } from '../../src/ctf/store.js';
 import { readAll } from '../../src/oci/content/read.js';
 import { OcmRepository } from '../../src/repository/index.js';
+import { orAbsent } from '../support/absent.js';
 import { projectRoot } from '../support/paths.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -122,7 +123,7 @@ async function verifyRepository(path: string, expected: Expected): Promise<void>
     for (const [alias, version] of [...expected.aliases]) {
       const pending = expected.pending.get(`a:${alias}`);
       if (pending === 'removed') {
-        const still = await repo.resolveComponentVersion(COMPONENT, alias).catch(() => undefined);
+        const still = await orAbsent(repo.resolveComponentVersion(COMPONENT, alias));
         if (still) expected.aliases.set(alias, still.version);
         else expected.aliases.delete(alias);
         continue;
@@ -145,7 +146,7 @@ async function verifyRepository(path: string, expected: Expected): Promise<void>
       if (!key.startsWith('a:') || value === 'removed' || value === 'any') continue;
       const alias = key.slice(2);
       if (expected.aliases.has(alias)) continue;
-      const landed = await repo.resolveComponentVersion(COMPONENT, alias).catch(() => undefined);
+      const landed = await orAbsent(repo.resolveComponentVersion(COMPONENT, alias));
       if (landed) {
         assert.equal(landed.version, value, `alias ${alias} in flight`);
         expected.aliases.set(alias, landed.version);

@@ -7,7 +7,11 @@ import fc from 'fast-check';
 import { UsageError } from '../../src/cli/io.js';
 import { OcmError } from '../../src/errors.js';
 
-/** fast-check parameters: bounded runs, a seed that is printed on failure and can be fixed. */
+/**
+ * fast-check parameters: bounded runs, a seed that is printed on failure and can be fixed. The time
+ * limit only guards against a hang: a property interrupted before its run count fails the test
+ * (`markInterruptAsFailure`), so a slow machine cannot turn 1500 runs into 20 and still pass.
+ */
 export function params(numRuns: number): fc.Parameters<unknown> {
   const seed = process.env.OCM_FUZZ_SEED === undefined ? undefined : Number(process.env.OCM_FUZZ_SEED);
   // OCM_FUZZ_FACTOR multiplies every run count, for a longer sweep by hand (default 1).
@@ -17,6 +21,7 @@ export function params(numRuns: number): fc.Parameters<unknown> {
     ...(seed === undefined ? {} : { seed }),
     endOnFailure: true,
     interruptAfterTimeLimit: 60_000 * Math.max(1, factor),
+    markInterruptAsFailure: true,
   };
 }
 
@@ -52,6 +57,18 @@ export function typedOnly<T>(
     assertTyped(err, allowed, what);
     return undefined;
   }
+}
+
+/** Runs `fn`, which must throw one of `allowed`; fails the test when it returns. Returns the error. */
+export function refuses(fn: () => unknown, allowed: readonly ErrorClass[] = [OcmError], what = ''): Error {
+  let result: unknown;
+  try {
+    result = fn();
+  } catch (err) {
+    assertTyped(err, allowed, what);
+    return err as Error;
+  }
+  return assert.fail(`${what}: expected a typed error, got ${String(result).slice(0, 200)}`);
 }
 
 export async function typedOnlyAsync<T>(

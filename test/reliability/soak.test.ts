@@ -19,6 +19,7 @@ import { fetchAll, readAll } from '../../src/oci/content/read.js';
 import { parseManifest, referencedDescriptors } from '../../src/oci/manifest.js';
 import { type OpenedRepository, openRepository } from '../../src/open.js';
 import { transferComponentVersion } from '../../src/repository/transfer.js';
+import { orAbsent } from '../support/absent.js';
 import { descriptor } from '../support/descriptors.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
@@ -172,9 +173,7 @@ describe('soak: transfer and alias through faults', () => {
               });
             } catch (err) {
               // A retried move whose first attempt landed finds prod already there: that is success.
-              const now = await target!.repository
-                .resolveComponentVersion(COMPONENT, 'prod')
-                .catch(() => undefined);
+              const now = await orAbsent(target!.repository.resolveComponentVersion(COMPONENT, 'prod'));
               if (now?.version === version) return undefined;
               throw err;
             }
