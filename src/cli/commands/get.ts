@@ -42,11 +42,13 @@ export async function runGetCv(ctx: Context, { values, positionals }: Parsed): P
     }
     return 0;
   }
-  let versions = await repository.listComponentVersions(ref.component, {
+  // One listing of the tags serves both the versions and the aliases.
+  const listed = await repository.listComponentVersionsAndAliases(ref.component, {
     verify: flag(values, 'verify'),
     onSkip: (tag, err) => ctx.note(`skipped tag ${tag}: ${err.message}`),
     ...(signal ? { signal } : {}),
   });
+  let versions = listed.versions;
   const constraint = str(values, 'semver-constraint');
   if (constraint !== undefined) {
     const range = validRange(constraint);
@@ -56,11 +58,8 @@ export async function runGetCv(ctx: Context, { values, positionals }: Parsed): P
     });
   }
   if (flag(values, 'latest')) versions = versions.slice(0, 1);
-  const aliases = await repository.listComponentVersionAliases(ref.component, {
-    ...(signal ? { signal } : {}),
-  });
   const byVersion = new Map<string, string[]>();
-  for (const a of aliases)
+  for (const a of listed.aliases)
     if (a.version) byVersion.set(a.version, [...(byVersion.get(a.version) ?? []), a.alias]);
   const rows = versions.map((v) => ({
     component: ref.component,
