@@ -22,6 +22,8 @@ export interface TokenServerOptions {
   readonly accessTokenField?: boolean;
   /** `expires_in` of issued tokens, in seconds. Default 300. */
   readonly expiresIn?: number;
+  /** The first this many tokens are issued already expired (see `TokenServer.expireNext`). Default 0. */
+  readonly expiredTokens?: number;
 }
 
 export interface TokenRequestRecord {
@@ -36,6 +38,14 @@ export interface TokenServer {
   readonly requests: TokenRequestRecord[];
   /** Tokens issued, so tests can look for them in error messages. */
   readonly issued: string[];
+  /**
+   * The next `count` tokens are issued already expired: their `exp` claim lies 10 minutes in the
+   * past (beyond Distribution's 60 s leeway), while `expires_in` still announces the usual lifetime,
+   * as when the registry's clock runs ahead of the client's. The registry rejects them with 401.
+   */
+  expireNext(count: number): void;
+  /** How many expired tokens were issued so far. */
+  readonly expiredIssued: number;
   close(): Promise<void>;
 }
 
@@ -65,6 +75,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     .replace(/\s+/g, '');
   const requests: TokenRequestRecord[] = [];
   const issued: string[] = [];
+  const expiry = { pending: options.expiredTokens ?? 0, issued: 0 };
 
   const issue = (scopes: readonly string[], subject: string | undefined): string => {
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -86,13 +97,19 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
           })
       : [];
     const head = b64({ alg: 'ES256', typ: 'JWT', x5c: [certDer] });
+    const expired = expiry.pending > 0;
+    if (expired) {
+      expiry.pending -= 1;
+      expiry.issued += 1;
+    }
+    const issuedAt = expired ? now - 1200 : now;
     const body = b64({
       iss: options.issuer,
       aud: options.service,
       sub: subject ?? '',
-      iat: now,
-      nbf: now - 10,
-      exp: now + 300,
+      iat: issuedAt,
+      nbf: issuedAt - 10,
+      exp: expired ? now - 600 : now + 300,
       jti: randomUUID(),
       access,
     });
@@ -160,6 +177,12 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     certFile,
     requests,
     issued,
+    expireNext: (count) => {
+      expiry.pending = count;
+    },
+    get expiredIssued() {
+      return expiry.issued;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
