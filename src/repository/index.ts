@@ -4,11 +4,35 @@ export {
   ComponentVersionChangedError,
   InvalidAliasError,
   InvalidComponentVersionError,
+  MissingReferenceError,
   NotAnAliasError,
+  ReferenceCycleError,
+  ReferenceDepthError,
   VersionExistsError,
   VersionTagConflictError,
 } from './errors.js';
+export {
+  type AliasJournal,
+  type AliasMove,
+  type AliasMoveContext,
+  AliasMovedWithoutEventError,
+  type AliasOperation,
+  type AliasTarget,
+  type JournalEntry,
+  type JournalOptions,
+  type PolicyChange,
+} from './journal.js';
 export { Annotation, componentRepository, type DescriptorEncoding, OcmMediaType } from './mapping.js';
+export {
+  type FoundComponentVersion,
+  type ReferenceNode,
+  type ReferenceResolver,
+  type ReferenceWalk,
+  RepositoryListResolver,
+  treeNodes,
+  type WalkReferencesOptions,
+  walkReferences,
+} from './references.js';
 export {
   type AddComponentVersionOptions,
   type AddComponentVersionResult,
@@ -26,6 +50,9 @@ export {
   type ResolvedComponentVersion,
 } from './repository.js';
 export {
+  type CheckComponentVersionOptions,
+  type CheckComponentVersionResult,
+  checkComponentVersion,
   type ReferenceCheck,
   type ResourceCheck,
   type ResourceCheckKind,
@@ -45,19 +72,9 @@ export {
   type TransferResult,
   transferComponentVersion,
 } from './transfer.js';
-export { MissingReferenceError, ReferenceCycleError, ReferenceDepthError } from './errors.js';
-export {
-  type FoundComponentVersion,
-  type ReferenceNode,
-  type ReferenceResolver,
-  type ReferenceWalk,
-  RepositoryListResolver,
-  treeNodes,
-  type WalkReferencesOptions,
-  walkReferences,
-} from './references.js';
 export {
   type RecursiveTransferOptions,
   type RecursiveTransferResult,
   transferComponentVersionRecursive,
 } from './transfer-tree.js';
+export { type VerifyTreeOptions, type VerifyTreeResult, verifyComponentVersionTree } from './verify-tree.js';

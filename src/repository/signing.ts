@@ -23,7 +23,7 @@ import {
   localBlobAccess,
   type Resource,
 } from '../descriptor/index.js';
-import { OcmError, type OcmErrorOptions } from '../errors.js';
+import { NotFoundError, OcmError, type OcmErrorOptions } from '../errors.js';
 import { readAll } from '../oci/content/read.js';
 import { digestOf, parseDigest } from '../oci/digest.js';
 import {
@@ -129,6 +129,8 @@ export interface ReferenceCheck {
  * not know these options. Digests are always required (`requireDigests` is not offered).
  */
 export interface SignComponentVersionOptions extends Omit<SignDescriptorOptions, 'requireDigests'> {
+  /** Repositories searched, in order, for referenced versions this repository does not hold. */
+  readonly lookup?: readonly OcmRepository[];
   readonly signal?: AbortSignal;
 }
 
@@ -154,6 +156,8 @@ export interface VerifyComponentVersionOptions {
   readonly name?: string;
   /** SPKI or PKCS#1 PEM (string or bytes), or a loaded key. */
   readonly publicKey: KeyInput;
+  /** Repositories searched, in order, for referenced versions this repository does not hold. */
+  readonly lookup?: readonly OcmRepository[];
   readonly signal?: AbortSignal;
 }
 
@@ -211,7 +215,7 @@ export async function signComponentVersion(
   const { descriptor: withReferences, references } = await referenceDigests(
     withResources.descriptor,
     resolution,
-    new RepositoryResolver(repo, signal),
+    new RepositoryResolver([repo, ...(options.lookup ?? [])], signal),
     {
       hash,
       ...(options.normalisation === undefined ? {} : { normalisation: options.normalisation }),
@@ -219,7 +223,7 @@ export async function signComponentVersion(
     },
   );
 
-  const { signal: _, ...signing } = options;
+  const { signal: _, lookup: __, ...signing } = options;
   const signed = signDescriptor(withReferences, {
     ...signing,
     privateKey,
@@ -292,7 +296,7 @@ export async function verifyComponentVersion(
   });
 
   const { checks } = await checkResources(repo, descriptor, resolution, { mode: 'verify', ...opts(signal) });
-  const resolver = new RepositoryResolver(repo, signal);
+  const resolver = new RepositoryResolver([repo, ...(options.lookup ?? [])], signal);
   try {
     await verifyReferenceDigests(descriptor, { resolver, ...(signal ? { signal } : {}) });
   } catch (err) {
@@ -320,7 +324,69 @@ export async function verifyComponentVersion(
   };
 }
 
+export interface CheckComponentVersionOptions {
+  /** Repositories searched, in order, for referenced versions this repository does not hold. */
+  readonly lookup?: readonly OcmRepository[];
+  readonly signal?: AbortSignal;
+}
+
+export interface CheckComponentVersionResult {
+  readonly component: string;
+  readonly version: string;
+  readonly digest: string;
+  readonly resources: ResourceCheck[];
+  /** References whose stored digest was recomputed from what they are now, and matched. */
+  readonly references: ReferenceCheck[];
+  /** Identities of references that carry no digest, so nothing could be compared. */
+  readonly undigested: Readonly<Record<string, string>>[];
+}
+
+/**
+ * The digest checks of `verifyComponentVersion` without a signature: every local resource against
+ * its stored content, and every reference that carries a digest recomputed from the referenced
+ * version as it is now (recursively, in this repository and then `lookup`). Fails with the same
+ * typed errors. For versions that were never signed, and for the parts of a product.
+ */
+export async function checkComponentVersion(
+  repo: OcmRepository,
+  component: string,
+  versionOrAlias: string,
+  options: CheckComponentVersionOptions = {},
+): Promise<CheckComponentVersionResult> {
+  const { signal } = options;
+  const { descriptor, resolution } = await repo.getComponentVersion(component, versionOrAlias, opts(signal));
+  const { checks } = await checkResources(repo, descriptor, resolution, { mode: 'verify', ...opts(signal) });
+  const all = descriptor.component.componentReferences ?? [];
+  const digested = all.filter((r) => hasDigest(r));
+  const resolver = new RepositoryResolver([repo, ...(options.lookup ?? [])], signal);
+  try {
+    await verifyReferenceDigests(
+      { ...descriptor, component: { ...descriptor.component, componentReferences: digested } },
+      { resolver, ...opts(signal) },
+    );
+  } catch (err) {
+    throw located(err, where(resolution));
+  }
+  return {
+    component,
+    version: resolution.version,
+    digest: resolution.digest,
+    resources: checks,
+    references: digested.map((r) => ({
+      identity: signingIdentity(r),
+      componentName: r.componentName,
+      version: r.version,
+      digest: readDigestSpec(r.digest, 'component reference')!,
+    })),
+    undigested: all.filter((r) => !hasDigest(r)).map((r) => signingIdentity(r)),
+  };
+}
+
 // ---------------------------------------------------------------- internals
+
+function hasDigest(r: ComponentReference): boolean {
+  return r.digest !== undefined && r.digest !== null;
+}
 
 function opts(signal: AbortSignal | undefined): { signal?: AbortSignal } {
   return signal ? { signal } : {};
@@ -639,7 +705,6 @@ async function referenceDigests(
     ...descriptor,
     component: { ...descriptor.component, componentReferences: references.filter(keep) },
   });
-  const hasDigest = (r: ComponentReference) => r.digest !== undefined && r.digest !== null;
   try {
     await verifyReferenceDigests(only(hasDigest), { resolver, ...opts(settings.signal) });
   } catch (err) {
@@ -669,13 +734,14 @@ async function referenceDigests(
  * the digest of a child covers its content even when the child itself was never signed.
  */
 class RepositoryResolver implements ReferenceResolver {
-  readonly #repo: OcmRepository;
+  readonly #repos: readonly OcmRepository[];
   readonly #signal: AbortSignal | undefined;
   /** One read and content check per version for the whole operation, across digest runs. */
   readonly #checked = new Map<string, Promise<DescriptorV2>>();
 
-  constructor(repo: OcmRepository, signal: AbortSignal | undefined) {
-    this.#repo = repo;
+  /** `repos`: searched in order, the first that holds a version wins (its own repository first). */
+  constructor(repos: readonly OcmRepository[], signal: AbortSignal | undefined) {
+    this.#repos = repos;
     this.#signal = signal;
   }
 
@@ -690,11 +756,15 @@ class RepositoryResolver implements ReferenceResolver {
   }
 
   async #check(componentName: string, version: string, s: AbortSignal | undefined): Promise<DescriptorV2> {
-    const { descriptor, resolution } = await this.#repo.getComponentVersion(componentName, version, opts(s));
-    const checked = await checkResources(this.#repo, descriptor, resolution, {
-      mode: 'reference',
-      ...opts(s),
-    });
-    return checked.descriptor;
+    for (const [i, repo] of this.#repos.entries()) {
+      try {
+        const { descriptor, resolution } = await repo.getComponentVersion(componentName, version, opts(s));
+        const checked = await checkResources(repo, descriptor, resolution, { mode: 'reference', ...opts(s) });
+        return checked.descriptor;
+      } catch (err) {
+        if (!(err instanceof NotFoundError) || i === this.#repos.length - 1) throw err;
+      }
+    }
+    throw new NotFoundError(`${componentName}:${version}: no repository to look in`);
   }
 }

@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { OcmError } from '../../src/errors.js';
 import { type OpenedRepository, openRepository } from '../../src/open.js';
 import {
   MissingReferenceError,
@@ -18,6 +19,7 @@ import {
   signComponentVersion,
   transferComponentVersionRecursive,
   verifyComponentVersion,
+  verifyComponentVersionTree,
   walkReferences,
 } from '../../src/repository/index.js';
 import { projectRoot } from '../support/paths.js';
@@ -208,6 +210,45 @@ describe('component references', () => {
     } finally {
       await signedAt.close();
       await carried.close();
+    }
+  });
+
+  it('verifies a tree: every version against its content, lookup repositories included; a tampered part fails', async () => {
+    const tree = await verifyComponentVersionTree(main.repository, PRODUCT, '1.0.0', {
+      lookup: [lookup.repository],
+    });
+    assert.deepEqual(
+      tree.checks.map((c) => [c.component, c.resources.length]),
+      [
+        [svc('b'), 1],
+        [svc('a'), 1],
+        [svc('c'), 1],
+        [PRODUCT, 1],
+      ],
+    );
+    await assert.rejects(
+      verifyComponentVersionTree(main.repository, PRODUCT, '1.0.0'),
+      MissingReferenceError,
+    );
+
+    const dir = join(ws.path, 'tampered');
+    const copy = await openRepository(dir, { create: true });
+    try {
+      await transferComponentVersionRecursive(main.repository, copy.repository, PRODUCT, '1.0.0', {
+        lookup: [lookup.repository],
+      });
+      const blob = (await copy.repository.getComponentVersion(svc('c'), '1.0.0')).descriptor.component
+        .resources?.[0]?.access as { localReference?: string };
+      const file = join(dir, 'blobs', blob.localReference!.replace(':', '.'));
+      await writeFile(file, 'payload of someone else\n');
+      const err = await verifyComponentVersionTree(copy.repository, PRODUCT, '1.0.0').then(
+        () => assert.fail('a tampered part verified'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof OcmError, String(err));
+      assert.match(err.message, /example\.com\/shop\/c/);
+    } finally {
+      await copy.close();
     }
   });
 
