@@ -1,0 +1,199 @@
+/**
+ * The stages document (README, "Stages and promotion"): the stages of a component in order and the
+ * gates a version passes to enter each. Read strictly (the YAML reader of the descriptor layer:
+ * YAML 1.2 core schema, no duplicate keys, JSON-compatible values), checked against the shipped
+ * JSON schema, then against the rules a schema cannot say: stage names are aliases, `from` names
+ * another stage and never closes a cycle, durations parse, keys are RSA public keys, freeze windows
+ * end after they start.
+ */
+import { InvalidDescriptorError } from '../../descriptor/errors.js';
+import { readDocument } from '../../descriptor/read.js';
+import { digestOf } from '../../oci/digest.js';
+import { aliasProblem } from '../../repository/aliases.js';
+import { InvalidKeyError, loadPublicKey } from '../../signing/index.js';
+import { parseDuration } from './duration.js';
+import { InvalidStagePolicyError, type StagePolicyIssue } from './errors.js';
+import { schemaIssues } from './schema.js';
+
+export interface RequiredSignature {
+  readonly name: string;
+  /** PEM, as written in the document; absent when the key is given at promotion time. */
+  readonly publicKey?: string;
+}
+
+export interface FreezeWindow {
+  /** Inclusive. */
+  readonly from: Date;
+  /** Exclusive. */
+  readonly until: Date;
+  readonly reason?: string;
+}
+
+export interface StageRule {
+  readonly name: string;
+  /** The stage whose current version this one may take. */
+  readonly from?: string;
+  /** How long the candidate must have been in `from`, as written and in milliseconds. */
+  readonly soak?: { readonly text: string; readonly ms: number };
+  readonly forwardOnly: boolean;
+  readonly signatures: readonly RequiredSignature[];
+  readonly freeze: readonly FreezeWindow[];
+}
+
+export interface StagePolicy {
+  /** In document order, which is the order of the stages. */
+  readonly stages: readonly StageRule[];
+}
+
+/** A parsed document with the bytes it came from; `digest` is the SHA-256 of those bytes. */
+export interface StagesDocument {
+  readonly policy: StagePolicy;
+  readonly bytes: Uint8Array;
+  readonly digest: string;
+}
+
+/** Largest stages document accepted. */
+export const MAX_STAGES_DOCUMENT_SIZE = 1024 * 1024;
+
+/** Whether moving onto this stage is subject to gates (then only `promote`, or a forced tag, moves it). */
+export function hasGates(stage: StageRule): boolean {
+  return (
+    stage.from !== undefined ||
+    stage.soak !== undefined ||
+    stage.forwardOnly ||
+    stage.signatures.length > 0 ||
+    stage.freeze.length > 0
+  );
+}
+
+export function findStage(policy: StagePolicy, name: string): StageRule | undefined {
+  return policy.stages.find((s) => s.name === name);
+}
+
+/**
+ * Parses and checks a stages document (YAML or JSON). Every problem is collected and thrown as one
+ * `InvalidStagePolicyError` naming the paths.
+ */
+export function parseStagesDocument(input: Uint8Array | string): StagesDocument {
+  const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
+  let value: unknown;
+  try {
+    value = readDocument(bytes, undefined, { maxBytes: MAX_STAGES_DOCUMENT_SIZE, maxDepth: 16 });
+  } catch (err) {
+    if (err instanceof InvalidDescriptorError) throw new InvalidStagePolicyError(err.issues, { cause: err });
+    throw err;
+  }
+  const issues = schemaIssues(value);
+  if (issues.length > 0) throw new InvalidStagePolicyError(issues);
+  const policy = toPolicy(value as WireDocument, issues);
+  if (issues.length > 0) throw new InvalidStagePolicyError(issues);
+  return { policy, bytes, digest: digestOf(bytes) };
+}
+
+interface WireStage {
+  name: string;
+  from?: string;
+  soak?: string;
+  forwardOnly?: boolean;
+  signatures?: { name: string; publicKey?: string }[];
+  freeze?: { from: string; until: string; reason?: string }[];
+}
+
+interface WireDocument {
+  stages: WireStage[];
+}
+
+function toPolicy(doc: WireDocument, issues: StagePolicyIssue[]): StagePolicy {
+  const at = (i: number, field?: string) => `stages[${i}]${field === undefined ? '' : `.${field}`}`;
+  const firstIndex = new Map<string, number>();
+  doc.stages.forEach((s, i) => {
+    const problem = aliasProblem(s.name);
+    if (problem !== undefined) issues.push({ path: at(i, 'name'), message: `not a stage name: ${problem}` });
+    const seen = firstIndex.get(s.name);
+    if (seen !== undefined) {
+      issues.push({ path: at(i, 'name'), message: `${s.name} is named already by ${at(seen)}` });
+    } else firstIndex.set(s.name, i);
+  });
+
+  const stages = doc.stages.map((s, i): StageRule => {
+    if (s.from !== undefined) {
+      if (s.from === s.name) issues.push({ path: at(i, 'from'), message: 'a stage cannot take from itself' });
+      else if (!firstIndex.has(s.from))
+        issues.push({ path: at(i, 'from'), message: `names no stage of this document: ${s.from}` });
+    }
+    let soak: StageRule['soak'];
+    if (s.soak !== undefined) {
+      const ms = parseDuration(s.soak);
+      if (ms === undefined)
+        issues.push({ path: at(i, 'soak'), message: 'must be a duration such as 24h, 30m, 2d or 1h30m' });
+      else soak = { text: s.soak, ms };
+      if (s.from === undefined)
+        issues.push({ path: at(i, 'soak'), message: 'needs from: the soak is counted in the from stage' });
+    }
+    const signatureNames = new Set<string>();
+    (s.signatures ?? []).forEach((sig, j) => {
+      const path = `${at(i, 'signatures')}[${j}]`;
+      if (signatureNames.has(sig.name))
+        issues.push({ path: `${path}.name`, message: `signature ${sig.name} is required twice` });
+      signatureNames.add(sig.name);
+      if (sig.publicKey !== undefined) {
+        const problem = keyProblem(sig.publicKey);
+        if (problem !== undefined) issues.push({ path: `${path}.publicKey`, message: problem });
+      }
+    });
+    const freeze = (s.freeze ?? []).map((w, j): FreezeWindow => {
+      const from = new Date(w.from);
+      const until = new Date(w.until);
+      if (!(until.getTime() > from.getTime()))
+        issues.push({ path: `${at(i, 'freeze')}[${j}].until`, message: 'must be later than from' });
+      return { from, until, ...(w.reason === undefined ? {} : { reason: w.reason }) };
+    });
+    return {
+      name: s.name,
+      ...(s.from === undefined ? {} : { from: s.from }),
+      ...(soak === undefined ? {} : { soak }),
+      forwardOnly: s.forwardOnly === true,
+      signatures: (s.signatures ?? []).map((sig) => ({
+        name: sig.name,
+        ...(sig.publicKey === undefined ? {} : { publicKey: sig.publicKey }),
+      })),
+      freeze,
+    };
+  });
+
+  // Each stage has at most one `from`, so a cycle is found by walking the chain from every stage.
+  const fromOf = new Map(stages.map((s) => [s.name, s.from]));
+  const reported = new Set<string>();
+  stages.forEach((s, i) => {
+    const chain = [s.name];
+    let next = s.from;
+    while (next !== undefined && next !== s.name && !chain.includes(next) && chain.length <= stages.length) {
+      chain.push(next);
+      next = fromOf.get(next);
+    }
+    if (next === s.name && s.from !== s.name) {
+      const key = [...chain].sort().join(',');
+      if (!reported.has(key)) {
+        reported.add(key);
+        issues.push({
+          path: at(i, 'from'),
+          message: `the from chain is a cycle: ${[...chain, s.name].join(' <- ')}`,
+        });
+      }
+    }
+  });
+  return { stages };
+}
+
+/** Why a `publicKey` value is unusable; never quotes the value (a pasted private key is a secret). */
+function keyProblem(pem: string): string | undefined {
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem))
+    return 'is a private key: a stages document is readable by everyone who can read the repository; give the public key only';
+  try {
+    loadPublicKey(pem);
+    return undefined;
+  } catch (err) {
+    if (err instanceof InvalidKeyError) return `not a usable public key: ${err.message}`;
+    throw err;
+  }
+}

@@ -1,0 +1,30 @@
+export {
+  type FreezeWindow,
+  findStage,
+  hasGates,
+  MAX_STAGES_DOCUMENT_SIZE,
+  parseStagesDocument,
+  type RequiredSignature,
+  type StagePolicy,
+  type StageRule,
+  type StagesDocument,
+} from './document.js';
+export { formatDuration, parseDuration } from './duration.js';
+export {
+  GATES,
+  type GateName,
+  type GateResult,
+  InvalidStagePolicyError,
+  PolicyError,
+  type StagePolicyIssue,
+} from './errors.js';
+export { stagesSchema } from './schema.js';
+export {
+  getStagePolicy,
+  type SetStagePolicyOptions,
+  type SetStagePolicyResult,
+  STAGES_TAG,
+  StagesMediaType,
+  type StoredStagesDocument,
+  setStagePolicy,
+} from './store.js';

@@ -1,0 +1,307 @@
+/**
+ * Promotion (README, "Stages and promotion"): take the candidate (what the stage's `from` holds now,
+ * or a named version), evaluate every gate of the target stage (`gates.ts`, pure), and when all pass
+ * move the target with `expect` = where it was when planned, recording `promote` with the gates'
+ * results in the history. A refused gate is a `PolicyError` and nothing changes; a plan that went
+ * stale (someone moved the target meanwhile) fails the move with `AliasConflictError`.
+ */
+import { NotFoundError, OcmError } from '../errors.js';
+import type { OperationOptions } from '../oci/content/storage.js';
+import { ComponentVersionChangedError } from '../repository/errors.js';
+import type { AliasChange, OcmRepository } from '../repository/repository.js';
+import { verifyComponentVersion } from '../repository/signing.js';
+import type { KeyInput } from '../signing/index.js';
+import { evaluateGates, type SignatureCheck, type StagePoint } from './gates.js';
+import { findStage, type StageRule } from './policy/document.js';
+import { type GateResult, PolicyError } from './policy/errors.js';
+import { getStagePolicy } from './policy/store.js';
+
+export interface PlanPromotionOptions extends OperationOptions {
+  /** The stage to move. */
+  readonly to: string;
+  /** Take the candidate from this stage (default: the stage's `from`). */
+  readonly from?: string;
+  /** Take this version as the candidate instead (the `from` gate still checks the source holds it). */
+  readonly version?: string;
+  /** Move to a lower version on a `forwardOnly` stage. Default false. */
+  readonly allowDowngrade?: boolean;
+  /** Public keys by signature name; they win over the document's. */
+  readonly publicKeys?: Readonly<Record<string, KeyInput>>;
+  /** The clock. Default `() => new Date()`. */
+  readonly now?: () => Date;
+}
+
+export interface PromotionPlan {
+  readonly component: string;
+  readonly stage: string;
+  /** The stage the candidate came from, if it came from one. */
+  readonly source?: string;
+  readonly candidate: StagePoint;
+  /** What the stage holds now (undefined: it does not exist yet); the move expects it. */
+  readonly current?: StagePoint;
+  /** When the rule's `from` stage took the candidate, from the history (RFC 3339), if known. */
+  readonly since?: string;
+  readonly gates: readonly GateResult[];
+  /** `unchanged`: the stage holds the candidate already; `ready`: every gate passes; else `refused`. */
+  readonly status: 'ready' | 'refused' | 'unchanged';
+  /** The time the gates were evaluated at (RFC 3339). */
+  readonly time: string;
+  /** Digest of the stages document the gates came from. */
+  readonly policy: string;
+}
+
+export interface PromoteOptions extends PlanPromotionOptions {
+  /** Move according to this plan (made earlier by `planPromotion`) instead of planning again. */
+  readonly plan?: PromotionPlan;
+  /** Why (`-m`), kept in the history. */
+  readonly message?: string;
+  /** Who (`--by`), kept in the history; self-declared. */
+  readonly actor?: string;
+}
+
+export interface PromotionResult {
+  readonly plan: PromotionPlan;
+  /** `promoted`: the stage moved; `unchanged`: it held the candidate already. */
+  readonly status: 'promoted' | 'unchanged';
+  readonly change?: AliasChange;
+}
+
+/**
+ * Since when a stage has held its current digest, as the history tells (an untracked move restarts
+ * the clock at the untracked move); `note` says why when that matters.
+ */
+export type SinceLookup = (
+  repository: OcmRepository,
+  component: string,
+  stage: string,
+  current: StagePoint,
+  options: OperationOptions,
+) => Promise<{ readonly since?: Date; readonly note?: string }>;
+
+/**
+ * Plans a promotion: reads the stages document, the source and target stages, the history and the
+ * signatures, then evaluates the gates. Changes nothing.
+ */
+export async function planPromotion(
+  repository: OcmRepository,
+  component: string,
+  options: PlanPromotionOptions & { readonly sinceLookup?: SinceLookup },
+): Promise<PromotionPlan> {
+  const op = signalOnly(options);
+  const now = (options.now ?? (() => new Date()))();
+  const doc = await getStagePolicy(repository, component, op);
+  if (doc === undefined) {
+    throw new NotFoundError(`${component} has no stages document`, {
+      hint: 'set one with "ocm set stages REPOSITORY//COMPONENT --file stages.yaml"',
+    });
+  }
+  const stage = findStage(doc.policy, options.to);
+  if (stage === undefined) {
+    throw new NotFoundError(
+      `${component}: the stages document names no stage ${options.to} (stages: ${doc.policy.stages.map((s) => s.name).join(', ')})`,
+    );
+  }
+  const sourceStage = options.from ?? (options.version === undefined ? stage.from : undefined);
+  if (sourceStage === undefined && options.version === undefined) {
+    throw new PolicyError(
+      component,
+      stage.name,
+      `${component}: stage ${stage.name} has no from stage; name the version to promote`,
+      [],
+      { hint: 'pass --version VERSION or --from STAGE' },
+    );
+  }
+  const ruleSource = stage.from ?? sourceStage;
+  const [current, ruleSourcePoint, namedSource] = await Promise.all([
+    aliasPoint(repository, component, stage.name, op),
+    ruleSource === undefined ? undefined : aliasPoint(repository, component, ruleSource, op),
+    sourceStage !== undefined && sourceStage !== ruleSource
+      ? aliasPoint(repository, component, sourceStage, op)
+      : undefined,
+  ]);
+  const sourcePoint = sourceStage === ruleSource ? ruleSourcePoint : namedSource;
+
+  let candidate: StagePoint | undefined;
+  if (options.version !== undefined) {
+    const resolved = await repository.resolveComponentVersion(component, options.version, op);
+    if (resolved.kind !== 'version') {
+      throw new PolicyError(
+        component,
+        stage.name,
+        `${component}: --version takes a version, and ${options.version} is an alias`,
+        [],
+        { hint: `promote from a stage with --from ${options.version}` },
+      );
+    }
+    candidate = { version: resolved.version, digest: resolved.digest };
+  } else {
+    candidate = sourcePoint;
+  }
+  if (candidate === undefined) {
+    const gate: GateResult = {
+      gate: 'from',
+      result: 'refused',
+      detail: `${sourceStage} holds no version (the alias does not exist)`,
+    };
+    throw new PolicyError(component, stage.name, refusal(component, stage.name, [gate]), [gate], {
+      hint: `set ${sourceStage} first`,
+    });
+  }
+
+  const since =
+    stage.soak !== undefined && ruleSourcePoint !== undefined
+      ? await (options.sinceLookup ?? noHistory)(repository, component, ruleSource!, ruleSourcePoint, op)
+      : {};
+  const signatures = await checkSignatures(repository, component, stage, candidate, options);
+  const gates = evaluateGates({
+    stage,
+    ...(sourceStage === undefined ? {} : { sourceStage }),
+    ...(stage.from !== undefined && ruleSourcePoint !== undefined ? { source: ruleSourcePoint } : {}),
+    ...(since.since === undefined ? {} : { sourceSince: since.since }),
+    ...(since.note === undefined ? {} : { sinceNote: since.note }),
+    candidate,
+    ...(current === undefined ? {} : { current }),
+    now,
+    signatures,
+    allowDowngrade: options.allowDowngrade === true,
+  });
+  const status =
+    current?.digest === candidate.digest
+      ? 'unchanged'
+      : gates.every((g) => g.result === 'pass')
+        ? 'ready'
+        : 'refused';
+  return {
+    component,
+    stage: stage.name,
+    ...(sourceStage === undefined ? {} : { source: sourceStage }),
+    candidate,
+    ...(current === undefined ? {} : { current }),
+    ...(since.since === undefined ? {} : { since: since.since.toISOString() }),
+    gates,
+    status,
+    time: now.toISOString(),
+    policy: doc.digest,
+  };
+}
+
+/**
+ * Plans (or takes `options.plan`) and, when every gate passes, moves the stage to the candidate with
+ * `expect` = where the plan saw it. Refused: `PolicyError`, nothing written. Stale plan:
+ * `AliasConflictError`, nothing written. The candidate version changed since planning (re-signed,
+ * replaced): `ComponentVersionChangedError`, nothing written.
+ */
+export async function promote(
+  repository: OcmRepository,
+  component: string,
+  options: PromoteOptions & { readonly sinceLookup?: SinceLookup },
+): Promise<PromotionResult> {
+  const plan = options.plan ?? (await planPromotion(repository, component, options));
+  if (plan.status === 'refused') {
+    const refused = plan.gates.filter((g) => g.result === 'refused');
+    throw new PolicyError(component, plan.stage, refusal(component, plan.stage, refused), refused, {
+      hint: 'ocm promote --dry-run shows every gate; nothing was changed',
+    });
+  }
+  if (plan.status === 'unchanged') return { plan, status: 'unchanged' };
+  const op = signalOnly(options);
+  const change = await repository.batch(async (repo) => {
+    // The gates were evaluated for this digest: refuse to move to anything else.
+    const now = await repo.resolveComponentVersion(component, plan.candidate.version, op);
+    if (now.digest !== plan.candidate.digest) {
+      throw new ComponentVersionChangedError(
+        `${component}:${plan.candidate.version} is ${now.digest} now, not the ${plan.candidate.digest} the gates were evaluated for`,
+      );
+    }
+    return repo.addComponentVersionAlias(component, plan.candidate.version, plan.stage, {
+      expect: plan.current?.digest ?? 'absent',
+      ...op,
+    });
+  }, op);
+  return { plan, status: 'promoted', change };
+}
+
+/** One sentence naming the refused gates. */
+function refusal(component: string, stage: string, refused: readonly GateResult[]): string {
+  const what = refused
+    .map((g) => `${g.gate}${g.signature === undefined ? '' : ` ${g.signature}`}: ${g.detail}`)
+    .join('; ');
+  return `${component}: promotion to ${stage} refused (${what})`;
+}
+
+const noHistory: SinceLookup = async () => ({ note: 'no history' });
+
+async function aliasPoint(
+  repository: OcmRepository,
+  component: string,
+  alias: string,
+  options: OperationOptions,
+): Promise<StagePoint | undefined> {
+  try {
+    const r = await repository.resolveComponentVersion(component, alias, options);
+    // A stage is a stored alias; a computed `latest` or a version of that name is not a stage's content.
+    return r.kind === 'alias' ? { version: r.version, digest: r.digest } : undefined;
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Verifies each required signature on the candidate with the key given for it, else the document's.
+ * A verification failure is a refused gate with its reason; failures to read the repository are thrown.
+ */
+async function checkSignatures(
+  repository: OcmRepository,
+  component: string,
+  stage: StageRule,
+  candidate: StagePoint,
+  options: PlanPromotionOptions,
+): Promise<SignatureCheck[]> {
+  const checks: SignatureCheck[] = [];
+  for (const required of stage.signatures) {
+    const given = options.publicKeys?.[required.name];
+    const key = given ?? required.publicKey;
+    if (key === undefined) {
+      checks.push({
+        name: required.name,
+        ok: false,
+        detail: `${required.name}: no public key in the document; pass --public-key ${required.name}=FILE`,
+      });
+      continue;
+    }
+    try {
+      const result = await verifyComponentVersion(repository, component, candidate.version, {
+        name: required.name,
+        publicKey: key,
+        ...signalOnly(options),
+      });
+      if (result.digest !== candidate.digest) {
+        checks.push({
+          name: required.name,
+          ok: false,
+          detail: `${required.name}: ${candidate.version} changed while it was checked; plan again`,
+        });
+      } else {
+        checks.push({
+          name: required.name,
+          ok: true,
+          detail: `${required.name}: verified (${result.signature.algorithm}, key ${given === undefined ? 'from the document' : 'given'})`,
+        });
+      }
+    } catch (err) {
+      if (!(err instanceof OcmError) || isTransient(err)) throw err;
+      checks.push({ name: required.name, ok: false, detail: `${required.name}: ${err.message}` });
+    }
+  }
+  return checks;
+}
+
+/** Failures of the store rather than of the signature: not a gate's verdict. */
+function isTransient(err: OcmError): boolean {
+  return err.code.startsWith('REGISTRY_') || err.code === 'LOCK_TIMEOUT';
+}
+
+function signalOnly(options: OperationOptions): OperationOptions {
+  return options.signal ? { signal: options.signal } : {};
+}
