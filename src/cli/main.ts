@@ -4,6 +4,7 @@ import { run } from './run.js';
 
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort(new Error('interrupted')));
+process.once('SIGTERM', () => controller.abort(new Error('terminated')));
 process.exitCode = await run(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

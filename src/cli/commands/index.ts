@@ -33,21 +33,34 @@ export const commands: readonly Command[] = [
     name: 'get cv',
     summary: 'show a component version, or the versions of a component with their aliases',
     usage: `get cv REPOSITORY//COMPONENT[:VERSION|:ALIAS] [-o table|yaml|json] [--latest] [--semver-constraint C] [--verify]
+       get cv REPOSITORY//COMPONENT:ALIAS --watch [--interval 30s] [--exec CMD] [-o json]
 
   With a version or alias: the component version (a table row, or its descriptor with -o yaml/json).
   Without: every version, newest first, with the aliases that point at it.
+  With --watch: one line per move of the alias (JSON lines with -o json) until SIGINT or SIGTERM.
 
   -o, --output FORMAT        table (default), yaml or json
       --latest               only the highest version (pre-releases included)
   -c, --semver-constraint C  only versions matching C, e.g. ">=1.2 <2"
-      --verify               fetch each listed version and drop those that are not what their tag says`,
+      --verify               fetch each listed version and drop those that are not what their tag says
+      --watch                follow the alias: one line per move; a registry is asked once per interval
+                             (one HEAD), a CTF is watched through the file system
+      --interval D           time between looks with --watch: 30s (default), 500ms, 2m, ...
+      --exec CMD             with --watch: run sh -c CMD after each move, with OCM_COMPONENT, OCM_ALIAS,
+                             OCM_VERSION, OCM_DIGEST and OCM_PREVIOUS_VERSION set (empty when none)`,
     options: {
       output: { type: 'string', short: 'o' },
       latest: { type: 'boolean' },
       'semver-constraint': { type: 'string', short: 'c' },
       verify: { type: 'boolean' },
+      watch: { type: 'boolean' },
+      interval: { type: 'string' },
+      exec: { type: 'string' },
     },
-    load: () => import('./get.js').then((m) => m.runGetCv),
+    load: async () => (ctx, args) =>
+      ['watch', 'interval', 'exec'].some((o) => args.values[o] !== undefined)
+        ? import('./watch.js').then((m) => m.runWatchCv(ctx, args))
+        : import('./get.js').then((m) => m.runGetCv(ctx, args)),
   },
   {
     name: 'get aliases',
@@ -126,6 +139,32 @@ export const commands: readonly Command[] = [
       concurrency: { type: 'string' },
     },
     load: () => import('./transfer.js').then((m) => m.runTransferCv),
+  },
+  {
+    name: 'cache info',
+    summary: 'show where the content cache is and what it holds',
+    usage: `cache info [-o table|json]
+
+  The cache keeps manifests, descriptors and small blobs read from registries, named by digest,
+  so a warm alias or version lookup costs one request. Tags are always asked of the registry.
+  Directory: $OCM_CACHE_DIR, else $XDG_CACHE_HOME/ocm-ts, else ~/.cache/ocm-ts. Any command
+  takes --no-cache to neither read nor fill it.
+
+  -o, --output FORMAT   table (default) or json`,
+    options: { output: { type: 'string', short: 'o' } },
+    load: () => import('./cache.js').then((m) => m.runCacheInfo),
+  },
+  {
+    name: 'cache prune',
+    summary: 'empty the content cache, or shrink it to a size',
+    usage: `cache prune [--keep SIZE]
+
+  Removes the least recently used entries until at most SIZE remain (default: all of them).
+  Safe while other ocm processes use the cache: they refetch what they miss.
+
+      --keep SIZE   e.g. 64MiB`,
+    options: { keep: { type: 'string' } },
+    load: () => import('./cache.js').then((m) => m.runCachePrune),
   },
   {
     name: 'version',
