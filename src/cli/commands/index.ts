@@ -141,32 +141,6 @@ export const commands: readonly Command[] = [
     load: () => import('./transfer.js').then((m) => m.runTransferCv),
   },
   {
-    name: 'cache info',
-    summary: 'show where the content cache is and what it holds',
-    usage: `cache info [-o table|json]
-
-  The cache keeps manifests, descriptors and small blobs read from registries, named by digest,
-  so a warm alias or version lookup costs one request. Tags are always asked of the registry.
-  Directory: $OCM_CACHE_DIR, else $XDG_CACHE_HOME/ocm-ts, else ~/.cache/ocm-ts. Any command
-  takes --no-cache to neither read nor fill it.
-
-  -o, --output FORMAT   table (default) or json`,
-    options: { output: { type: 'string', short: 'o' } },
-    load: () => import('./cache.js').then((m) => m.runCacheInfo),
-  },
-  {
-    name: 'cache prune',
-    summary: 'empty the content cache, or shrink it to a size',
-    usage: `cache prune [--keep SIZE]
-
-  Removes the least recently used entries until at most SIZE remain (default: all of them).
-  Safe while other ocm processes use the cache: they refetch what they miss.
-
-      --keep SIZE   e.g. 64MiB`,
-    options: { keep: { type: 'string' } },
-    load: () => import('./cache.js').then((m) => m.runCachePrune),
-  },
-  {
     name: 'version',
     summary: 'print the version of ocm-ts',
     usage: 'version',
