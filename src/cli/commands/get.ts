@@ -13,6 +13,8 @@ export async function runGetCv(ctx: Context, { values, positionals }: Parsed): P
       'usage: ocm get cv REPOSITORY//COMPONENT[:VERSION|:ALIAS]',
     );
   const ref = parseComponentRef(positionals[0]!);
+  if (flag(values, 'recursive')) return (await import('./tree.js')).runGetTree(ctx, values, ref);
+  if (values.lookup !== undefined) throw new UsageError('--lookup goes with --recursive');
   const format = oneOf<OutputFormat>(values, 'output', outputFormats, 'table');
   const { repository } = await ctx.open(ref.repository, { readOnly: true });
   const signal = ctx.io.signal;

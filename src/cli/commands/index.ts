@@ -33,6 +33,7 @@ export const commands: readonly Command[] = [
     name: 'get cv',
     summary: 'show a component version, or the versions of a component with their aliases',
     usage: `get cv REPOSITORY//COMPONENT[:VERSION|:ALIAS] [-o table|yaml|json] [--latest] [--semver-constraint C] [--verify]
+       get cv REPOSITORY//COMPONENT:VERSION|ALIAS --recursive [--lookup REPOSITORY...]
        get cv REPOSITORY//COMPONENT:ALIAS --watch [--interval 30s] [--exec CMD] [-o json]
 
   With a version or alias: the component version (a table row, or its descriptor with -o yaml/json).
@@ -43,6 +44,10 @@ export const commands: readonly Command[] = [
       --latest               only the highest version (pre-releases included)
   -c, --semver-constraint C  only versions matching C, e.g. ">=1.2 <2"
       --verify               fetch each listed version and drop those that are not what their tag says
+  -r, --recursive            the tree of component references: COMPONENT, VERSION, DIGEST, REFERENCE NAME
+                             (indented; nested with -o json|yaml); a version reached twice is shown once
+      --lookup REPOSITORY    with -r: where to look for referenced versions the repository does not
+                             hold (repeatable, in order)
       --watch                follow the alias: one line per move; a registry is asked once per interval
                              (one HEAD), a CTF is watched through the file system
       --interval D           time between looks with --watch: 30s (default), 500ms, 2m, ...
@@ -53,6 +58,8 @@ export const commands: readonly Command[] = [
       latest: { type: 'boolean' },
       'semver-constraint': { type: 'string', short: 'c' },
       verify: { type: 'boolean' },
+      recursive: { type: 'boolean', short: 'r' },
+      lookup: { type: 'string', multiple: true },
       watch: { type: 'boolean' },
       interval: { type: 'string' },
       exec: { type: 'string' },
@@ -124,6 +131,9 @@ export const commands: readonly Command[] = [
     usage: `transfer cv SOURCE_REPOSITORY//COMPONENT[:VERSION|:ALIAS] TARGET_REPOSITORY [--copy-aliases]
 
   Every version when none is named. Content the target has already is not copied again.
+  With --recursive: the named version and every version it references, transitively, each once,
+  leaves first (a version never lands before what it references); every reference is found before
+  anything is written; --copy-aliases then applies to the root only.
 
       --copy-aliases         also set, in the target, the aliases that point at each copied version
       --copy-resources       copy the images that resources reference (ociArtifact) into the target
@@ -131,14 +141,45 @@ export const commands: readonly Command[] = [
                              stay valid
       --conflict POLICY      when the target holds a version with other content: abort (default),
                              skip or replace
-      --concurrency N        blobs copied at once (default 4)`,
+      --concurrency N        blobs copied at once (default 4)
+  -r, --recursive            also copy the component versions it references
+      --lookup REPOSITORY    with -r: where to look for referenced versions the source does not hold
+                             (repeatable, in order)`,
     options: {
+      recursive: { type: 'boolean', short: 'r' },
+      lookup: { type: 'string', multiple: true },
       'copy-aliases': { type: 'boolean' },
       'copy-resources': { type: 'boolean' },
       conflict: { type: 'string' },
       concurrency: { type: 'string' },
     },
     load: () => import('./transfer.js').then((m) => m.runTransferCv),
+  },
+  {
+    name: 'cache info',
+    summary: 'show where the content cache is and what it holds',
+    usage: `cache info [-o table|json]
+
+  The cache keeps manifests, descriptors and small blobs read from registries, named by digest,
+  so a warm alias or version lookup costs one request. Tags are always asked of the registry.
+  Directory: $OCM_CACHE_DIR, else $XDG_CACHE_HOME/ocm-ts, else ~/.cache/ocm-ts. Any command
+  takes --no-cache to neither read nor fill it.
+
+  -o, --output FORMAT   table (default) or json`,
+    options: { output: { type: 'string', short: 'o' } },
+    load: () => import('./cache.js').then((m) => m.runCacheInfo),
+  },
+  {
+    name: 'cache prune',
+    summary: 'empty the content cache, or shrink it to a size',
+    usage: `cache prune [--keep SIZE]
+
+  Removes the least recently used entries until at most SIZE remain (default: all of them).
+  Safe while other ocm processes use the cache: they refetch what they miss.
+
+      --keep SIZE   e.g. 64MiB`,
+    options: { keep: { type: 'string' } },
+    load: () => import('./cache.js').then((m) => m.runCachePrune),
   },
   {
     name: 'version',
@@ -178,16 +219,23 @@ export const commands: readonly Command[] = [
     name: 'verify cv',
     summary: 'verify the digests and a signature of a component version (aliases allowed)',
     usage: `verify cv REPOSITORY//COMPONENT:VERSION|ALIAS --public-key FILE [--signature NAME]
+       verify cv REPOSITORY//COMPONENT:VERSION|ALIAS --recursive [--lookup REPOSITORY...] [--public-key FILE]
 
   Recomputes every resource digest from the stored content, the reference digests and the
   descriptor digest, then checks the signature. Fails, naming what differs, on any mismatch.
+  With --recursive: every version of the reference tree against its content, and every stored
+  reference digest against what the reference is now; the root's signature too when a key is given.
 
   -k, --public-key FILE      RSA public key, SPKI or PKCS#1 PEM (or the private key)
   -s, --signature NAME       which signature (default: the only one)
+  -r, --recursive            the whole reference tree
+      --lookup REPOSITORY    with -r: where to look for referenced versions (repeatable, in order)
   -o, --output json          the full result as JSON`,
     options: {
       'public-key': { type: 'string', short: 'k' },
       signature: { type: 'string', short: 's' },
+      recursive: { type: 'boolean', short: 'r' },
+      lookup: { type: 'string', multiple: true },
       output: { type: 'string', short: 'o' },
     },
     load: () => import('./sign.js').then((m) => m.runVerifyCv),

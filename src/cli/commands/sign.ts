@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Parsed } from '../args.js';
-import { str } from '../args.js';
+import { flag, str } from '../args.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
@@ -59,6 +59,12 @@ export async function runVerifyCv(ctx: Context, { values, positionals }: Parsed)
   if (positionals.length !== 1)
     throw new UsageError('verify cv takes one reference REPOSITORY//COMPONENT:VERSION|ALIAS');
   const ref = parseComponentRef(positionals[0]!, { requireVersion: true });
+  if (flag(values, 'recursive')) {
+    const keyFile = str(values, 'public-key');
+    const key = keyFile === undefined ? undefined : await readKey(ctx, keyFile, '--public-key');
+    return (await import('./tree.js')).runVerifyTree(ctx, values, ref, key);
+  }
+  if (values.lookup !== undefined) throw new UsageError('--lookup goes with --recursive');
   const publicKey = await readKey(ctx, str(values, 'public-key'), '--public-key');
   const { verifyComponentVersion } = await import('../../repository/signing.js');
   const { repository } = await ctx.open(ref.repository, { readOnly: true });

@@ -14,6 +14,12 @@ export async function runTransferCv(ctx: Context, { values, positionals }: Parse
   const concurrency = Number(str(values, 'concurrency') ?? 4);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
     throw new UsageError('--concurrency takes a whole number from 1 to 64');
+  if (flag(values, 'recursive'))
+    return (await import('./tree.js')).runTransferTree(ctx, values, ref, positionals[1]!, {
+      conflict,
+      concurrency,
+    });
+  if (values.lookup !== undefined) throw new UsageError('--lookup goes with --recursive');
   const source = await ctx.open(ref.repository, { readOnly: true });
   const target = await ctx.open(positionals[1]!, { create: true });
   const signal = ctx.io.signal;
