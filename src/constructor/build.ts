@@ -10,14 +10,13 @@ import {
   validateDescriptor,
 } from '../descriptor/index.js';
 import type { OperationOptions } from '../oci/content/storage.js';
-import { parseDigest } from '../oci/digest.js';
 import {
   type AddComponentVersionResult,
   type ConflictPolicy,
   type OcmRepository,
   VersionExistsError,
 } from '../repository/index.js';
-import { GENERIC_BLOB_DIGEST_V1 } from '../signing/index.js';
+import { localBlobElement, type StoredLocalBlob } from '../repository/local-blobs.js';
 import { type ConstructorIssue, InvalidConstructorError } from './errors.js';
 import { type InputBlob, measureInput, readInput } from './inputs.js';
 import { notFound } from './paths.js';
@@ -171,13 +170,12 @@ async function prepare(
     kind: PendingBlob['kind'],
     index: number,
     element: ResourceConstructor | SourceConstructor,
-  ): Promise<{ access: AccessSpec; digest: string } | undefined> => {
+  ): Promise<StoredLocalBlob | undefined> => {
     if (element.input === undefined) return undefined;
     const blob = await readInput(element.input, context);
     const { digest, size } = await measureInput(blob, context.signal);
     blobs.push({ kind, index, blob, digest, size });
-    // The access addLocalResource gives the element; set now so the descriptor validates as stored.
-    return { access: { type: 'localBlob', localReference: digest, mediaType: blob.mediaType }, digest };
+    return { digest, mediaType: blob.mediaType };
   };
 
   const resources: Resource[] = [];
@@ -188,18 +186,16 @@ async function prepare(
       version: r.version ?? c.version,
       type: r.type,
       relation: r.relation ?? (stored ? 'local' : 'external'),
-      access: stored?.access ?? (r.access as AccessSpec),
+      access: r.access as AccessSpec,
     };
     copyOptional(resource, r, ['extraIdentity', 'labels', 'srcRefs']);
-    if (stored) {
-      // genericBlobDigest/v1 is the SHA-256 of the blob's bytes: the digest just measured.
-      resource.digest = {
-        hashAlgorithm: 'SHA-256',
-        normalisationAlgorithm: GENERIC_BLOB_DIGEST_V1,
-        value: parseDigest(stored.digest).encoded,
-      };
-    } else if (r.digest != null) resource.digest = r.digest;
-    resources.push(resource);
+    // An input's element gets, now, the access and digest (of the bytes just measured) that
+    // addLocalResource gives it, so the descriptor validates as it will be stored.
+    if (stored) resources.push(localBlobElement(resource, stored));
+    else {
+      if (r.digest != null) resource.digest = r.digest;
+      resources.push(resource);
+    }
   }
 
   const sources: Source[] = [];
@@ -209,10 +205,10 @@ async function prepare(
       name: s.name,
       version: s.version ?? c.version,
       type: s.type,
-      access: stored?.access ?? (s.access as AccessSpec),
+      access: s.access as AccessSpec,
     };
     copyOptional(source, s, ['extraIdentity', 'labels']);
-    sources.push(source);
+    sources.push(stored ? localBlobElement(source, stored) : source);
   }
 
   const references: ComponentReference[] = (c.componentReferences ?? []).map(

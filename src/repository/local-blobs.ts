@@ -17,9 +17,10 @@ import {
 import { NotFoundError, UnsupportedError } from '../errors.js';
 import type { Content, OperationOptions, Store } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
-import { digestOf, isValidDigest, parseDigest } from '../oci/digest.js';
+import { digestOf, isValidDigest } from '../oci/digest.js';
 import { isImageIndex } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatype.js';
+import { genericBlobDigestOf, ociArtifactDigest } from '../signing/digest-spec.js';
 import { type RepositoryContext, storeOf } from './context.js';
 import { InvalidComponentVersionError } from './errors.js';
 import type { LocalBlobLayer } from './mapping.js';
@@ -126,49 +127,56 @@ export async function addLocalBlob<E extends Resource | Source>(
     // The OCI artifact is addressed by its root manifest; an input's `referenceName` survives.
     const referenceName =
       typeof element.access.referenceName === 'string' ? element.access.referenceName : undefined;
-    const withAccess = {
-      ...element,
-      access: {
-        type: 'localBlob',
-        localReference: root.digest,
-        mediaType: root.mediaType,
-        ...(referenceName === undefined ? {} : { referenceName }),
-      },
-    } as E;
-    if ('relation' in element && (element as Resource).digest == null) {
-      const parsed = parseDigest(root.digest);
-      (withAccess as Resource).digest = {
-        hashAlgorithm: parsed.algorithm === 'sha512' ? 'SHA-512' : 'SHA-256',
-        normalisationAlgorithm: 'ociArtifactDigest/v1',
-        value: parsed.encoded,
-      };
-    }
-    return withAccess;
+    return localBlobElement(element, {
+      digest: root.digest,
+      mediaType: root.mediaType,
+      ...(referenceName === undefined ? {} : { referenceName }),
+    });
   }
-  let bytes: Uint8Array | undefined;
   let digest = blob.digest;
   let size = blob.size;
   if (blob.content instanceof Uint8Array) {
-    bytes = blob.content;
-    digest ??= digestOf(bytes);
-    size ??= bytes.byteLength;
+    digest ??= digestOf(blob.content);
+    size ??= blob.content.byteLength;
   } else if (digest === undefined || size === undefined) {
     throw new UnsupportedError('a streamed local blob needs its digest and size');
   }
   const descriptor: Descriptor = { mediaType: blob.mediaType, digest: digest!, size: size! };
   await store.push(descriptor, blob.content, options);
   ctx.pendingBlobs.set(descriptor.digest, descriptor);
-  const parsed = parseDigest(descriptor.digest);
+  return localBlobElement(element, descriptor);
+}
+
+/** Where a local blob is stored: the blob, or for an OCI artifact its root manifest (or index). */
+export interface StoredLocalBlob {
+  readonly digest: string;
+  readonly mediaType: string;
+  /** For an OCI artifact: the image name it came from, kept in the access. */
+  readonly referenceName?: string;
+}
+
+/**
+ * `element` with a `localBlob` access naming `stored` and, for a resource without a digest, the
+ * digest spec of that content: `ociArtifactDigest/v1` (the manifest digest) when `stored` is an OCI
+ * manifest or index, `genericBlobDigest/v1` (the blob digest) otherwise; the hash algorithm label
+ * comes from the digest's algorithm (`sha512:` is `SHA-512`). A digest the element has is kept.
+ * The one place that turns a stored blob into an element: used when adding local blobs, by transfer
+ * (images copied in as local blobs) and by the constructor.
+ */
+export function localBlobElement<E extends Resource | Source>(element: E, stored: StoredLocalBlob): E {
   const withAccess = {
     ...element,
-    access: { type: 'localBlob', localReference: descriptor.digest, mediaType: descriptor.mediaType },
+    access: {
+      type: 'localBlob',
+      localReference: stored.digest,
+      mediaType: stored.mediaType,
+      ...(stored.referenceName === undefined ? {} : { referenceName: stored.referenceName }),
+    },
   } as E;
-  if ('relation' in element && (element as Resource).digest == null && parsed.algorithm === 'sha256') {
-    (withAccess as Resource).digest = {
-      hashAlgorithm: 'SHA-256',
-      normalisationAlgorithm: 'genericBlobDigest/v1',
-      value: parsed.encoded,
-    };
+  if ('relation' in element && (element as Resource).digest == null) {
+    (withAccess as Resource).digest = isManifestType(stored.mediaType)
+      ? ociArtifactDigest(stored.digest)
+      : genericBlobDigestOf(stored.digest);
   }
   return withAccess;
 }

@@ -105,6 +105,20 @@ export async function genericBlobDigest(content: Content, options: HashOptions =
 }
 
 /**
+ * `genericBlobDigest/v1` from the OCI digest (`sha256:<hex>`, `sha512:<hex>`) of a blob whose bytes
+ * were hashed already (when stored or measured): the same value, without reading the content again.
+ * Throws `InvalidDigestError` for a malformed digest.
+ */
+export function genericBlobDigestOf(blobDigest: string): DigestSpec {
+  const { algorithm, encoded } = parseDigest(blobDigest);
+  return {
+    hashAlgorithm: canonicalHashAlgorithm(algorithm),
+    normalisationAlgorithm: GENERIC_BLOB_DIGEST_V1,
+    value: encoded,
+  };
+}
+
+/**
  * `ociArtifactDigest/v1` from the digest of an OCI manifest or index (`sha256:<hex>`), which the
  * caller obtained from the registry or archive. Throws `InvalidDigestError` for a malformed digest.
  */

@@ -21,6 +21,7 @@ export {
   EXCLUDED_DIGEST,
   GENERIC_BLOB_DIGEST_V1,
   genericBlobDigest,
+  genericBlobDigestOf,
   type HashOptions,
   isExcludedDigest,
   NO_DIGEST,
