@@ -1,6 +1,6 @@
 /**
  * The layering of docs/architecture.md, enforced by `npm run lint`. Imports point down only:
- *   errors.ts < oci (primitives) < oci/content < ctf, registry (two stores side by side)
+ *   errors.ts < oci (primitives) < oci/content < ctf, registry, cache (stores and a store decorator)
  *   descriptor, signing < repository < stages < open.ts < cli, board
  * descriptor/ knows no storage; repository/ and stages/ know no backend; only open.ts picks one.
  */
@@ -60,6 +60,13 @@ module.exports = {
       to: { path: '^src/(ctf|descriptor|signing|repository|stages|cli|board|open)' },
     },
     {
+      name: 'cache-knows-no-backend-no-ocm',
+      comment: 'cache/ decorates any store with a content-addressed cache on disk; it picks no backend',
+      severity: 'error',
+      from: { path: '^src/cache/' },
+      to: { path: '^src/(ctf|registry|descriptor|signing|repository|stages|cli|board|open)' },
+    },
+    {
       name: 'descriptor-knows-no-storage',
       severity: 'error',
       from: { path: '^src/descriptor/' },
@@ -98,7 +105,7 @@ module.exports = {
       comment: 'cli/ and board/ reach stores only through open.ts',
       severity: 'error',
       from: { path: '^src/(cli|board)/' },
-      to: { path: '^src/(ctf|registry)/' },
+      to: { path: '^src/(ctf|registry|cache)/' },
     },
     {
       name: 'board-knows-no-cli',

@@ -9,6 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { Agent } from 'undici';
+import { CachingProvider, ContentCache } from './cache/index.js';
 import { Ctf } from './ctf/ctf.js';
 import { CtfStore } from './ctf/store.js';
 import { InvalidReferenceError } from './oci/errors.js';
@@ -21,7 +22,10 @@ import {
   type RetryOptions,
 } from './registry/index.js';
 import { type ArtifactFetcher, OcmRepository, type OcmRepositoryOptions } from './repository/index.js';
+import { HistoryJournal, type HistoryJournalOptions } from './stages/history/index.js';
 
+/** The content cache, for the CLI's `cache` command. */
+export { type CacheInfo, ContentCache } from './cache/index.js';
 /** Credentials, as the CLI gathers them; re-exported so that nothing above this file needs the registry. */
 export { type Credential, type CredentialProvider, dockerConfigCredentials } from './registry/index.js';
 
@@ -121,8 +125,27 @@ export interface OpenRepositoryOptions
   readonly retry?: RetryOptions;
   readonly onRequest?: (event: RequestEvent) => void;
   readonly lockTimeoutMs?: number;
+  /**
+   * Registry: keep manifests, descriptors and small blobs in this content-addressed cache on disk
+   * (docs/cache.md), so that a warm alias or version lookup costs one HEAD. Default: no cache.
+   */
+  readonly cache?: OpenCacheOptions;
   /** Resolves relative CTF paths. Default the process's working directory. */
   readonly cwd?: string;
+  /**
+   * The alias history (docs/history.md): every alias change is recorded under `_ocm.history`.
+   * Options set the default actor (else `unknown`), the clock and the tool name; `false` records
+   * nothing. Default: recorded, with the defaults.
+   */
+  readonly history?: HistoryJournalOptions | false;
+}
+
+export interface OpenCacheOptions {
+  readonly dir: string;
+  /** Default 256 MiB. */
+  readonly maxBytes?: number;
+  /** Blobs up to this size are cached. Default 1 MiB. */
+  readonly maxBlobSize?: number;
 }
 
 export interface GarbageReport {
@@ -151,6 +174,7 @@ export async function openRepository(
     ...(options.creator === undefined ? {} : { creator: options.creator }),
     ...(options.descriptorEncoding === undefined ? {} : { descriptorEncoding: options.descriptorEncoding }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.history === false ? {} : { journal: new HistoryJournal(options.history ?? {}) }),
   };
   if (spec.type === 'ctf') {
     const ctf = await Ctf.open(spec.path, {
@@ -185,8 +209,11 @@ export async function openRepository(
     ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
     ...(dispatcher === undefined ? {} : { dispatcher }),
   });
+  const provider = options.cache
+    ? new CachingProvider(store, new ContentCache(options.cache), spec.host)
+    : store;
   return {
-    repository: new OcmRepository(store, { ...repoOptions, prefix: spec.prefix }),
+    repository: new OcmRepository(provider, { ...repoOptions, prefix: spec.prefix }),
     spec,
     close: async () => {
       await store.close();

@@ -13,6 +13,7 @@ export const globalOptions = {
   'ca-file': { type: 'string' },
   username: { type: 'string', short: 'u' },
   'password-stdin': { type: 'boolean' },
+  'no-cache': { type: 'boolean' },
 } as const satisfies OptionSpec;
 
 export interface Parsed {

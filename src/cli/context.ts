@@ -1,7 +1,10 @@
+import { join } from 'node:path';
 import { readAll } from '../oci/content/read.js';
 import type {
+  ContentCache,
   Credential,
   CredentialProvider,
+  OpenCacheOptions,
   OpenedArtifactSource,
   OpenedRepository,
   OpenRepositoryOptions,
@@ -75,14 +78,38 @@ export class Context {
     };
   }
 
+  /**
+   * Where the content cache lives: `OCM_CACHE_DIR`, else `$XDG_CACHE_HOME/ocm-ts`, else
+   * `~/.cache/ocm-ts`; undefined with `--no-cache` or when none of these is set.
+   */
+  cacheOptions(): OpenCacheOptions | undefined {
+    if (flag(this.values, 'no-cache')) return undefined;
+    const env = this.io.env;
+    const dir =
+      env.OCM_CACHE_DIR ||
+      (env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'ocm-ts') : undefined) ||
+      (env.HOME ? join(env.HOME, '.cache', 'ocm-ts') : undefined);
+    return dir ? { dir } : undefined;
+  }
+
+  /** The content cache (for `ocm cache`), or undefined when there is none. */
+  async cache(): Promise<ContentCache | undefined> {
+    const options = this.cacheOptions();
+    if (!options) return undefined;
+    const { ContentCache } = await import('../open.js');
+    return new ContentCache(options);
+  }
+
   async open(
     reference: string,
     options: Pick<OpenRepositoryOptions, 'create' | 'readOnly'> = {},
   ): Promise<OpenedRepository> {
     const { openRepository } = await import('../open.js');
+    const cache = this.cacheOptions();
     const opened = await openRepository(reference, {
       cwd: this.io.cwd,
       ...(await this.connection()),
+      ...(cache ? { cache } : {}),
       ...options,
     });
     this.#opened.push(opened);

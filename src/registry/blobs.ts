@@ -19,7 +19,25 @@ export interface BlobContext {
   readonly monolithicMaxSize: number;
   /** Bytes per PATCH; two chunks are held in memory. */
   readonly chunkSize: number;
+  /**
+   * Streams above `monolithicMaxSize` go in one streamed PUT (true) or in PATCH chunks (false). The
+   * streamed PUT holds no chunk in memory and costs two requests however large the blob.
+   */
+  readonly streamedPut: boolean;
+  /** What this client learned about the registry, shared by its repositories. */
+  readonly learned: LearnedUploads;
 }
+
+export interface LearnedUploads {
+  /**
+   * Whether the registry takes a blob in one `POST ?digest=` (201), learned on the first small
+   * upload; CNCF Distribution 2.x answers 202 and the upload continues with a PUT on that session.
+   */
+  monolithicPost: boolean | undefined;
+}
+
+/** Size up to which a blob may be sent in the POST that also learns whether the registry takes it. */
+const PROBE_POST_MAX = 64 * 1024;
 
 const octet = 'application/octet-stream';
 
@@ -131,24 +149,55 @@ function skipTo(res: HttpResponse, offset: number): Promise<Readable> {
 }
 
 /**
- * Uploads a blob the registry does not have yet (the caller has checked with HEAD). Buffers and
- * streams up to `monolithicMaxSize` are read into memory, verified, and sent in one PUT; larger
- * streams go in PATCH chunks of `chunkSize`, hashed on the way, and the upload is committed only if
- * size and digest match. Nothing that fails verification becomes visible: the session is cancelled.
+ * Uploads a blob the registry does not have yet (the caller has checked). Buffers and streams up to
+ * `monolithicMaxSize` are read into memory, verified, and sent in one `POST ?digest=` where the
+ * registry takes that, else in POST and PUT. Larger streams go in one streamed PUT (or PATCH chunks
+ * of `chunkSize`), hashed on the way, and the upload is committed only if size and digest match.
+ * Nothing that fails verification becomes visible: the session is cancelled. `session` is an upload
+ * session the caller opened already (a mount that the registry answered with 202).
  */
 export async function uploadBlob(
   ctx: BlobContext,
   expected: Descriptor,
   content: Readable | Uint8Array,
   signal?: AbortSignal,
+  session?: URL,
 ): Promise<void> {
   if (content instanceof Uint8Array || expected.size <= ctx.monolithicMaxSize) {
     const bytes = content instanceof Uint8Array ? content : await readExactly(content, expected, signal);
     verifyBytes(bytes, expected, `blob ${expected.digest}`);
-    await monolithic(ctx, expected, bytes, signal);
+    await monolithic(ctx, expected, bytes, signal, session);
     return;
   }
-  await chunked(ctx, expected, content, signal);
+  if (ctx.streamedPut) await streamed(ctx, expected, content, signal, session);
+  else await chunked(ctx, expected, content, signal, session);
+}
+
+/**
+ * Asks the registry to mount `digest` from repository `from` (this repository itself is fine: the
+ * registry then only checks that it holds the blob). One request answers both questions: 201 means
+ * the blob is here now; 202 opens the upload session to send it in.
+ */
+export async function mountOrStart(
+  ctx: BlobContext,
+  digest: string,
+  from: string,
+  fromScopes: readonly string[],
+  signal?: AbortSignal,
+): Promise<{ readonly mounted: true } | { readonly mounted: false; readonly session: URL }> {
+  const url = new URL('blobs/uploads/', ctx.base);
+  url.searchParams.set('mount', digest);
+  url.searchParams.set('from', from);
+  const res = await ctx.client.send({
+    method: 'POST',
+    url,
+    headers: { 'content-length': '0' },
+    scopes: [...ctx.pushScopes, ...fromScopes],
+    expect: [201, 202],
+    idempotent: true,
+    signal,
+  });
+  return res.status === 201 ? { mounted: true } : { mounted: false, session: location(res) };
 }
 
 async function readExactly(
@@ -234,13 +283,44 @@ async function blobExists(ctx: BlobContext, digest: string, signal?: AbortSignal
 }
 
 /**
- * POST then PUT with the whole body. An interrupted attempt (dropped connection, 5xx, the session
- * forgotten) restarts with a new session, after checking that the last commit did not land.
+ * One `POST ?digest=` with the body where the registry takes it (learned on the first small blob),
+ * else POST then PUT with the whole body. An interrupted attempt (dropped connection, 5xx, the
+ * session forgotten) restarts with a new session, after checking that the last commit did not land.
  */
-async function monolithic(ctx: BlobContext, expected: Descriptor, bytes: Uint8Array, signal?: AbortSignal) {
+async function monolithic(
+  ctx: BlobContext,
+  expected: Descriptor,
+  bytes: Uint8Array,
+  signal?: AbortSignal,
+  opened?: URL,
+) {
   const policy = ctx.client.retryPolicy;
+  let given = opened;
   for (let attempt = 1; ; attempt++) {
-    const session = location(await startSession(ctx, signal));
+    let session = given;
+    given = undefined;
+    if (!session) {
+      const post =
+        ctx.learned.monolithicPost === true ||
+        (ctx.learned.monolithicPost === undefined && bytes.byteLength <= PROBE_POST_MAX);
+      if (post) {
+        const url = new URL('blobs/uploads/', ctx.base);
+        url.searchParams.set('digest', expected.digest);
+        const res = await ctx.client.send({
+          method: 'POST',
+          url,
+          headers: { 'content-type': octet, 'content-length': String(bytes.byteLength) },
+          body: bytes,
+          scopes: ctx.pushScopes,
+          expect: [201, 202],
+          idempotent: true, // the same bytes under their own digest
+          signal,
+        });
+        ctx.learned.monolithicPost = res.status === 201;
+        if (res.status === 201) return;
+        session = location(res);
+      } else session = location(await startSession(ctx, signal));
+    }
     try {
       await putUpload(ctx, session, expected.digest, bytes, signal);
       return;
@@ -250,6 +330,61 @@ async function monolithic(ctx: BlobContext, expected: Descriptor, bytes: Uint8Ar
       if (await blobExists(ctx, expected.digest, signal)) return;
       await sleep(backoffDelay(policy, attempt, (err as RegistryError).retryAfter) ?? 0, signal);
     }
+  }
+}
+
+/**
+ * One PUT whose body is the stream itself, `Content-Length` the expected size, hashed as it goes: no
+ * chunk is held, so memory stays flat however large the blob. The registry checks the digest it is
+ * given; a stream that runs long or short, or whose digest differs, fails the request here first,
+ * and the session is cancelled. A stream cannot be sent twice: a failure is final (the caller may
+ * push again).
+ */
+async function streamed(
+  ctx: BlobContext,
+  expected: Descriptor,
+  stream: Readable,
+  signal?: AbortSignal,
+  opened?: URL,
+) {
+  const session = opened ?? location(await startSession(ctx, signal));
+  const verifier = new VerifyingStream(expected, `blob ${expected.digest}`);
+  stream.on('error', (err) => verifier.destroy(err));
+  let used = false;
+  const body = () => {
+    if (used) throw new RegistryError({ method: 'PUT', url: redactUrl(session), status: undefined });
+    used = true;
+    return stream.pipe(verifier);
+  };
+  let committed = false;
+  try {
+    const url = new URL(session);
+    url.searchParams.set('digest', expected.digest);
+    await ctx.client.send({
+      method: 'PUT',
+      url,
+      headers: { 'content-type': octet, 'content-length': String(expected.size) },
+      body,
+      scopes: ctx.pushScopes,
+      expect: [201, 204],
+      idempotent: false,
+      signal,
+    });
+    committed = true;
+  } catch (err) {
+    // The verifier's own finding says more than the aborted request it caused.
+    const found = verifier.errored ?? (stream.errored as Error | null);
+    if (found && (found instanceof DigestMismatchError || found instanceof SizeMismatchError)) throw found;
+    if (signal?.aborted) throw signal.reason;
+    // A lost answer: the blob may be there.
+    if (await blobExists(ctx, expected.digest, signal).catch(() => false)) {
+      committed = true;
+      return;
+    }
+    throw found ?? err;
+  } finally {
+    if (!stream.destroyed) stream.destroy();
+    if (!committed) await cancel(ctx, session);
   }
 }
 
@@ -264,9 +399,15 @@ function restartable(err: unknown): boolean {
  * session) says arrived, which also recovers from 416. If the session itself is lost after the first
  * chunk, the bytes are gone from the stream and the upload fails with the registry's error.
  */
-async function chunked(ctx: BlobContext, expected: Descriptor, stream: Readable, signal?: AbortSignal) {
+async function chunked(
+  ctx: BlobContext,
+  expected: Descriptor,
+  stream: Readable,
+  signal?: AbortSignal,
+  opened?: URL,
+) {
   const digester = new Digester(parseDigest(expected.digest).algorithm);
-  let session = location(await startSession(ctx, signal));
+  let session = opened ?? location(await startSession(ctx, signal));
   let offset = 0;
   let committed = false;
   try {

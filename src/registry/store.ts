@@ -30,11 +30,12 @@ import { validateRepository, validateTag } from '../oci/reference.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type Credential, type CredentialProvider, staticCredentials } from './auth/credentials.js';
 import { catalogScope, repositoryScope } from './auth/scope.js';
-import { type BlobContext, openBlob, uploadBlob } from './blobs.js';
+import { type BlobContext, type LearnedUploads, mountOrStart, openBlob, uploadBlob } from './blobs.js';
 import { type ClientRequest, hasStatus, RegistryClient } from './client.js';
 import {
   MAX_ERROR_BODY,
   parseErrorBody,
+  RegistryAuthError,
   RegistryError,
   redactUrl,
   TagDeletionUnsupportedError,
@@ -66,9 +67,14 @@ export interface RegistryStoreOptions extends TransportOptions {
   readonly monolithicMaxSize?: number;
   /**
    * PATCH chunk size for larger streams. Two chunks are held in memory: the next is read while this
-   * one is sent. Default 8 MiB.
+   * one is sent. Default 8 MiB. Setting it selects chunked uploads (see `streamedPut`).
    */
   readonly chunkSize?: number;
+  /**
+   * Send streams larger than `monolithicMaxSize` in one streamed PUT (two requests, no chunk held in
+   * memory) instead of PATCH chunks. Default true, unless `chunkSize` is given.
+   */
+  readonly streamedPut?: boolean;
   /**
    * Check with HEAD, before pushing a manifest, that everything it names is present, so that no
    * manifest lands whose content is missing even on registries that do not check. Default true.
@@ -87,6 +93,8 @@ interface Shared {
   readonly origin: string;
   readonly monolithicMaxSize: number;
   readonly chunkSize: number;
+  readonly streamedPut: boolean;
+  readonly learned: LearnedUploads;
   readonly verifyManifestReferences: boolean;
   /** Learned on first use: whether the registry serves the referrers API. */
   referrersApi: boolean | undefined;
@@ -99,6 +107,11 @@ interface Shared {
    * Spares the repeated HEADs of a transfer (exists, push, manifest check). Bounded.
    */
   readonly present: Map<string, Set<string>>;
+  /**
+   * Digests a HEAD of this client found missing, per repository, so that the push that follows such
+   * an answer does not ask again. A stale entry costs at most an upload the registry did not need.
+   */
+  readonly absent: Map<string, Set<string>>;
 }
 
 /** Digests remembered per repository before the set is cleared and relearned. */
@@ -127,10 +140,13 @@ export class RegistryStore implements StoreProvider<RegistryRepository> {
       origin: `${plainHttp ? 'http' : 'https'}://${options.host}`,
       monolithicMaxSize: options.monolithicMaxSize ?? 16 * 1024 * 1024,
       chunkSize: options.chunkSize ?? 8 * 1024 * 1024,
+      streamedPut: options.streamedPut ?? options.chunkSize === undefined,
+      learned: { monolithicPost: undefined },
       verifyManifestReferences: options.verifyManifestReferences ?? true,
       referrersApi: undefined,
       tagDeleteRefused: false,
       present: new Map(),
+      absent: new Map(),
     };
   }
 
@@ -205,6 +221,8 @@ export class RegistryRepository
       pushScopes: this.#push,
       monolithicMaxSize: shared.monolithicMaxSize,
       chunkSize: shared.chunkSize,
+      streamedPut: shared.streamedPut,
+      learned: shared.learned,
     };
   }
 
@@ -227,17 +245,12 @@ export class RegistryRepository
     return this.#exists(target, this.#pull, options.signal);
   }
 
-  /** HEAD on a manifest or blob; a push asks with push scopes so one token serves the whole push. */
   #rememberPresent(digest: string): void {
-    let known = this.#shared.present.get(this.name);
-    if (!known) {
-      known = new Set();
-      this.#shared.present.set(this.name, known);
-    }
-    if (known.size >= MAX_REMEMBERED) known.clear();
-    known.add(digest);
+    remember(this.#shared.present, this.name, digest);
+    this.#shared.absent.get(this.name)?.delete(digest);
   }
 
+  /** HEAD on a manifest or blob; a push asks with push scopes so one token serves the whole push. */
   async #exists(target: Descriptor, scopes: readonly string[], signal?: AbortSignal): Promise<boolean> {
     if (this.#shared.present.get(this.name)?.has(target.digest)) return true;
     const kind = isManifestType(target.mediaType) ? 'manifests' : 'blobs';
@@ -251,7 +264,13 @@ export class RegistryRepository
       signal,
     });
     if (res.status === 200) this.#rememberPresent(target.digest);
+    else remember(this.#shared.absent, this.name, target.digest);
     return res.status === 200;
+  }
+
+  /** Whether a HEAD of this client found `digest` missing (and nothing has stored it since). */
+  #knownAbsent(digest: string): boolean {
+    return this.#shared.absent.get(this.name)?.has(digest) ?? false;
   }
 
   async push(expected: Descriptor, content: Content, options: OperationOptions = {}): Promise<void> {
@@ -262,12 +281,93 @@ export class RegistryRepository
       await this.#pushManifest(expected, content, signal);
       return;
     }
-    if (await this.#exists(expected, this.#push, signal)) {
+    if (!this.#knownAbsent(expected.digest) && (await this.#exists(expected, this.#push, signal))) {
       if (!(content instanceof Uint8Array)) content.destroy();
       return;
     }
     await uploadBlob(this.#blobs, expected, content, signal);
     this.#rememberPresent(expected.digest);
+  }
+
+  /**
+   * Pushes `expected` unless the registry has it, opening the content only when it must be sent.
+   * Resolves true when it uploaded, false when the content was there. A blob costs one request when
+   * present and two when not: a mount (from a repository of this registry where this client saw it,
+   * else from this repository itself) either links it (201) or opens the upload session (202) that
+   * the bytes then go to, where a HEAD, a POST and a PUT would be three. Blobs above
+   * `monolithicMaxSize` are checked with HEAD first, so that a registry that ignores mounts never
+   * receives a large blob twice. Manifests: `exists`, then `push`.
+   */
+  async pushIfAbsent(
+    expected: Descriptor,
+    open: () => Promise<Content>,
+    options: OperationOptions = {},
+  ): Promise<boolean> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    parseDigest(expected.digest);
+    if (this.#shared.present.get(this.name)?.has(expected.digest)) return false;
+    let session: URL | undefined;
+    if (isManifestType(expected.mediaType) || expected.size > this.#shared.monolithicMaxSize) {
+      if (!this.#knownAbsent(expected.digest) && (await this.#exists(expected, this.#push, signal)))
+        return false;
+      if (isManifestType(expected.mediaType)) {
+        await this.push(expected, await open(), options);
+        return true;
+      }
+    } else if (!this.#knownAbsent(expected.digest)) {
+      const from = this.#seenElsewhere(expected.digest);
+      let probe: Awaited<ReturnType<typeof mountOrStart>> | undefined;
+      if (from !== undefined) {
+        // Credentials may not reach the other repository: then it is asked of this one.
+        probe = await mountOrStart(
+          this.#blobs,
+          expected.digest,
+          from,
+          [repositoryScope(from, 'pull')],
+          signal,
+        ).catch((err: unknown) => {
+          if (err instanceof RegistryAuthError) return undefined;
+          throw err;
+        });
+      }
+      probe ??= await mountOrStart(this.#blobs, expected.digest, this.name, [], signal);
+      if (probe.mounted) {
+        this.#rememberPresent(expected.digest);
+        return false;
+      }
+      session = probe.session;
+    }
+    await uploadBlob(this.#blobs, expected, await open(), signal, session);
+    this.#rememberPresent(expected.digest);
+    return true;
+  }
+
+  /** Another repository of this registry where this client saw `digest`, to mount it from. */
+  #seenElsewhere(digest: string): string | undefined {
+    for (const [name, digests] of this.#shared.present)
+      if (name !== this.name && digests.has(digest)) return name;
+    return undefined;
+  }
+
+  /**
+   * Pushes a manifest straight to `reference` (a tag): one PUT, where `push` and `tag` would be two.
+   * The registry stores it by digest too. The same checks as `push` apply.
+   */
+  async pushReference(
+    expected: Descriptor,
+    content: Content,
+    reference: string,
+    options: OperationOptions = {},
+  ): Promise<void> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    parseDigest(expected.digest);
+    validateTag(reference);
+    if (!isManifestType(expected.mediaType)) {
+      throw new UnsupportedError(`${this.name}: only manifests are pushed by tag, not ${expected.mediaType}`);
+    }
+    await this.#pushManifest(expected, content, signal, reference);
   }
 
   async resolve(reference: string, options: OperationOptions = {}): Promise<Descriptor> {
@@ -411,6 +511,7 @@ export class RegistryRepository
       });
       this.#recent.delete(target.digest);
       this.#shared.present.get(this.name)?.delete(target.digest);
+      remember(this.#shared.absent, this.name, target.digest);
     } catch (err) {
       if (hasStatus(err, 404))
         throw new NotFoundError(`${this.name}: ${target.digest} not found`, { cause: err });
@@ -602,7 +703,12 @@ export class RegistryRepository
     return { descriptor: { mediaType, digest, size: bytes.byteLength } as Descriptor, bytes, mediaType };
   }
 
-  async #pushManifest(expected: Descriptor, content: Content, signal?: AbortSignal): Promise<void> {
+  async #pushManifest(
+    expected: Descriptor,
+    content: Content,
+    signal?: AbortSignal,
+    reference = expected.digest,
+  ): Promise<void> {
     const what = `manifest ${expected.digest}`;
     if (expected.size > MAX_MANIFEST_SIZE) throw new TooLargeError(what, MAX_MANIFEST_SIZE);
     let bytes: Uint8Array;
@@ -633,7 +739,7 @@ export class RegistryRepository
         );
       }
     }
-    await this.#putManifest(expected.digest, expected.mediaType, bytes, signal);
+    await this.#putManifest(reference, expected.mediaType, bytes, signal);
     this.#rememberPresent(expected.digest);
   }
 
@@ -683,6 +789,17 @@ export class RegistryRepository
     this.#recent.set(digest, { mediaType, bytes });
     if (this.#recent.size > MAX_CACHED_MANIFESTS) this.#recent.delete(this.#recent.keys().next().value!);
   }
+}
+
+/** Adds `digest` to the bounded set of `name` (cleared and relearned when full). */
+function remember(map: Map<string, Set<string>>, name: string, digest: string): void {
+  let known = map.get(name);
+  if (!known) {
+    known = new Set();
+    map.set(name, known);
+  }
+  if (known.size >= MAX_REMEMBERED) known.clear();
+  known.add(digest);
 }
 
 function contentType(res: HttpResponse): string | undefined {
