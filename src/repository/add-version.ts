@@ -9,6 +9,7 @@ import type { OperationOptions } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { isImageIndex, parseManifest } from '../oci/manifest.js';
 import { retagReplacedVersion } from './alias-ops.js';
+import { anchorManifests } from './anchors.js';
 import { atomically, type RepositoryContext, repositoryOf } from './context.js';
 import { ComponentVersionChangedError, InvalidComponentVersionError, VersionExistsError } from './errors.js';
 import { localBlobLayers } from './local-blobs.js';
@@ -128,6 +129,8 @@ export async function addComponentVersion(
       await store.push(config.descriptor, config.bytes, options);
       if (manifest !== inner) await store.push(inner.descriptor, inner.bytes, options);
       await store.push(manifest.descriptor, manifest.bytes, options);
+      // Tags on what the index lists, so registry garbage collection keeps it (anchors.ts).
+      if (manifest !== inner) await anchorManifests(store, [inner.descriptor, ...nested], options);
 
       if (!existing) {
         await store.tag(manifest.descriptor, tag, options);

@@ -7,6 +7,7 @@ import type { Descriptor } from '../oci/descriptor.js';
 import { parseDigest } from '../oci/digest.js';
 import { isImageIndex, parseManifest } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatype.js';
+import { anchorBelow } from './anchors.js';
 import { VersionExistsError } from './errors.js';
 import type { OcmRepository } from './repository.js';
 
@@ -102,6 +103,8 @@ export async function transferComponentVersion(
   const stats = { copied: 0, existing: 0, bytes: 0 };
   if (current?.digest === resolved.digest) status = 'unchanged';
   else await copyGraph(from, to, resolved.manifest, stats, options);
+  // Tags on what an index-form version lists, so registry garbage collection keeps it (anchors.ts).
+  if (status !== 'unchanged') await anchorBelow(to, resolved.manifest, options);
   if (status !== 'unchanged') await to.tag(resolved.manifest, tag, options);
 
   const aliases = options.copyAliases

@@ -51,6 +51,11 @@ export interface TestRegistry {
   skopeoArgs(side: 'src' | 'dest' | ''): string[];
   /** What the registry printed (access log lines included), for assertions and post-mortems. */
   output(): string;
+  /** The registry's configuration file, for `docker-registry garbage-collect` (test/support/registry-gc.ts). */
+  readonly configFile: string;
+  /** Stops the registry process and keeps its storage, port and configuration; `start()` serves them again. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -137,31 +142,35 @@ export async function startRegistry(
   writeFileSync(configFile, JSON.stringify(config, null, 2)); // JSON is YAML
 
   // The guard: the registry dies when our end of stdin closes (also when this process dies).
-  const child = spawn(
-    'sh',
-    [
-      '-c',
-      'docker-registry serve "$1" & p=$!; read _ignored; kill $p 2>/dev/null; wait $p',
-      'guard',
-      configFile,
-    ],
-    // Own process group, so a stuck registry can be killed with its guard.
-    { stdio: ['pipe', 'pipe', 'pipe'], detached: true },
-  );
+  const serve = () => {
+    const child = spawn(
+      'sh',
+      [
+        '-c',
+        'docker-registry serve "$1" & p=$!; read _ignored; kill $p 2>/dev/null; wait $p',
+        'guard',
+        configFile,
+      ],
+      // Own process group, so a stuck registry can be killed with its guard.
+      { stdio: ['pipe', 'pipe', 'pipe'], detached: true },
+    );
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    return { child, exited };
+  };
   let log = '';
   const collect = (c: Buffer) => {
     log += c.toString('utf8');
     if (log.length > 4_000_000) log = log.slice(-2_000_000);
   };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let running: ReturnType<typeof serve> | undefined = serve();
   const url = `${variant === 'tls' ? 'https' : 'http'}://${host}`;
 
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
+  const stop = async () => {
+    if (!running) return;
+    const { child, exited } = running;
+    running = undefined;
     child.stdin!.end();
     const timer = setTimeout(() => {
       try {
@@ -172,12 +181,23 @@ export async function startRegistry(
     }, 5000);
     await exited;
     clearTimeout(timer);
+  };
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await stop();
     await tokenServer?.close();
     rmSync(dir, { recursive: true, force: true });
   };
+  const start = async () => {
+    if (closed) throw new Error('the registry is closed');
+    running ??= serve();
+    await waitReady(url, caFile, () => log, running.exited);
+  };
 
   try {
-    await waitReady(url, caFile, () => log, exited);
+    await start();
   } catch (err) {
     await close();
     throw err;
@@ -211,6 +231,9 @@ export async function startRegistry(
       return args;
     },
     output: () => log,
+    configFile,
+    stop,
+    start,
     close,
   };
 }
