@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -89,6 +89,8 @@ describe('ocm binary against an anonymous registry', () => {
     );
     r = await ocm(['download', 'resource', `${target}//${C}:prod`, 'config', '-O', 'out.txt'], { cwd });
     assert.equal(r.code, 0, r.stderr);
+    // prod was moved to 1.1.0 above: the bytes are 1.1.0's config, whole.
+    assert.equal(await readFile(join(cwd, 'out.txt'), 'utf8'), 'config 1.1.0\n'.repeat(1000));
   });
 
   it('--copy-resources brings referenced images along by value; the signature still verifies', async () => {
