@@ -1,13 +1,23 @@
 import { Readable } from 'node:stream';
-import { canDelete, canFetchReference, canListReferrers, canMount, canUntag } from '../oci/content/guards.js';
+import {
+  canDelete,
+  canFetchReference,
+  canListReferrers,
+  canMount,
+  canPushIfAbsent,
+  canPushReference,
+  canUntag,
+} from '../oci/content/guards.js';
 import { readAll } from '../oci/content/read.js';
 import type {
+  ConditionalPusher,
   Content,
   Deleter,
   FetchedReference,
   Mounter,
   OperationOptions,
   ReferenceFetcher,
+  ReferencePusher,
   ReferrerLister,
   Store,
   StoreProvider,
@@ -19,24 +29,6 @@ import { isValidDigest, verifyBytes } from '../oci/digest.js';
 import { MAX_MANIFEST_SIZE } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatype.js';
 import type { ContentCache } from './disk.js';
-
-/** Optional abilities of a registry repository that the cache passes through unchanged. */
-interface PushIfAbsent {
-  pushIfAbsent(
-    expected: Descriptor,
-    open: () => Promise<Content>,
-    options?: OperationOptions,
-  ): Promise<boolean>;
-}
-interface PushReference {
-  pushReference(
-    expected: Descriptor,
-    content: Content,
-    reference: string,
-    options?: OperationOptions,
-  ): Promise<void>;
-}
-const has = (s: unknown, name: string) => typeof (s as Record<string, unknown> | null)?.[name] === 'function';
 
 /**
  * A `Store` that serves content by digest from a `ContentCache` and asks the store below for
@@ -53,8 +45,8 @@ export class CachingStore implements Store, ReferenceFetcher {
   delete?: Deleter['delete'];
   mount?: Mounter['mount'];
   referrers?: ReferrerLister['referrers'];
-  pushIfAbsent?: PushIfAbsent['pushIfAbsent'];
-  pushReference?: PushReference['pushReference'];
+  pushIfAbsent?: ConditionalPusher['pushIfAbsent'];
+  pushReference?: ReferencePusher['pushReference'];
 
   /** `key` names the repository in the cache's tag hints, e.g. `registry.example/acme/x`. */
   constructor(inner: Store, cache: ContentCache, key: string) {
@@ -65,12 +57,12 @@ export class CachingStore implements Store, ReferenceFetcher {
     if (canDelete(inner)) this.delete = (target, options) => inner.delete(target, options);
     if (canMount(inner)) this.mount = (target, from, options) => inner.mount(target, from, options);
     if (canListReferrers(inner)) this.referrers = (subject, options) => inner.referrers(subject, options);
-    if (has(inner, 'pushIfAbsent')) {
-      const p = inner as unknown as PushIfAbsent;
+    if (canPushIfAbsent(inner)) {
+      const p = inner;
       this.pushIfAbsent = (expected, open, options) => p.pushIfAbsent(expected, open, options);
     }
-    if (has(inner, 'pushReference')) {
-      const p = inner as unknown as PushReference;
+    if (canPushReference(inner)) {
+      const p = inner;
       this.pushReference = async (expected, content, reference, options) => {
         await p.pushReference(expected, content, reference, options);
         if (content instanceof Uint8Array) await this.#keep(expected, content);

@@ -1,15 +1,15 @@
 import { type Readable, Transform } from 'node:stream';
 import { ociImageAccess, versionToTag } from '../descriptor/index.js';
 import { mapLimit } from '../oci/concurrency.js';
+import { canPushIfAbsent, canPushReference } from '../oci/content/guards.js';
 import { fetchAll } from '../oci/content/read.js';
 import type { OperationOptions, Store } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
-import { type GraphNode, graphNodes, successors } from '../oci/graph.js';
+import { parseDigest } from '../oci/digest.js';
 import { isImageIndex, parseManifest } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatype.js';
 import { anchorBelow } from './anchors.js';
 import { VersionExistsError } from './errors.js';
-import { localBlobElement } from './local-blobs.js';
 import type { OcmRepository } from './repository.js';
 
 export interface TransferOptions extends OperationOptions {
@@ -102,11 +102,12 @@ export async function transferComponentVersion(
     status = 'replaced';
   }
   const stats = { copied: 0, existing: 0, bytes: 0 };
+  let tagged = false;
   if (current?.digest === resolved.digest) status = 'unchanged';
-  else await copyGraph(from, to, resolved.manifest, stats, options);
+  else tagged = await copyRoot(from, to, resolved.manifest, tag, stats, options);
   // Tags on what an index-form version lists, so registry garbage collection keeps it (anchors.ts).
   if (status !== 'unchanged') await anchorBelow(to, resolved.manifest, options);
-  if (status !== 'unchanged') await to.tag(resolved.manifest, tag, options);
+  if (status !== 'unchanged' && !tagged) await to.tag(resolved.manifest, tag, options);
 
   const aliases = options.copyAliases
     ? await copyAliases(source, target, component, resolved.version, resolved.digest, options)
@@ -163,7 +164,21 @@ async function transferByValue(
     const referenceName = image.imageReference
       .slice(image.imageReference.indexOf('/') + 1)
       .replace(/@.*$/, '');
-    resources.push(localBlobElement(r, { ...artifact.descriptor, referenceName }));
+    const { algorithm, encoded } = parseDigest(artifact.descriptor.digest);
+    resources.push({
+      ...r,
+      access: {
+        type: 'localBlob',
+        localReference: artifact.descriptor.digest,
+        mediaType: artifact.descriptor.mediaType,
+        referenceName,
+      },
+      digest: r.digest ?? {
+        hashAlgorithm: algorithm === 'sha512' ? 'SHA-512' : 'SHA-256',
+        normalisationAlgorithm: 'ociArtifactDigest/v1',
+        value: encoded,
+      },
+    });
   }
   const added = await target.addComponentVersion(
     { ...descriptor, component: { ...descriptor.component, resources } },
@@ -182,9 +197,35 @@ async function transferByValue(
 }
 
 /**
- * Copies a manifest or index and everything below it, children first (the walk of `oci/graph.ts`).
- * A manifest the target has already is not descended into: everything below it is there too.
+ * Copies a version's root manifest and everything below it. Where the target pushes by tag, an image
+ * manifest goes up by its version tag after its children: one PUT where a push and a tag are two,
+ * and no HEAD on the root (the tag was found absent or elsewhere). True when the tag is set.
  */
+async function copyRoot(
+  from: Store,
+  to: Store,
+  root: Descriptor,
+  tag: string,
+  stats: { copied: number; existing: number; bytes: number },
+  options: TransferOptions,
+): Promise<boolean> {
+  if (!canPushReference(to)) {
+    await copyGraph(from, to, root, stats, options);
+    return false;
+  }
+  const bytes = await fetchAll(from, root, options);
+  if (isImageIndex(parseManifest(bytes, root.mediaType))) {
+    await copyGraph(from, to, root, stats, options);
+    return false;
+  }
+  await copyChildren(from, to, root, stats, options, bytes);
+  await to.pushReference(root, bytes, tag, options);
+  stats.copied++;
+  stats.bytes += bytes.byteLength;
+  return true;
+}
+
+/** Copies a manifest or index and everything below it, children first. */
 async function copyGraph(
   from: Store,
   to: Store,
@@ -192,7 +233,15 @@ async function copyGraph(
   stats: { copied: number; existing: number; bytes: number },
   options: TransferOptions,
 ): Promise<void> {
-  await copyNodes(from, to, await walkForCopy(from, to, root, stats, options), stats, options);
+  if (await to.exists(root, options)) {
+    stats.existing++;
+    return;
+  }
+  const bytes = await fetchAll(from, root, options);
+  await copyChildren(from, to, root, stats, options, bytes);
+  await to.push(root, bytes, options);
+  stats.copied++;
+  stats.bytes += bytes.byteLength;
 }
 
 /** Copies what a manifest or index references (not the root itself); returns those descriptors. */
@@ -205,75 +254,22 @@ async function copyChildren(
   rootBytes?: Uint8Array,
   collectNested = false,
 ): Promise<Descriptor[]> {
-  const bytes = rootBytes ?? (await fetchAll(from, root, options));
-  const nodes = await walkForCopy(from, to, root, stats, options, bytes);
-  await copyNodes(from, to, nodes.slice(0, -1), stats, options);
-  const children = uniqueByDigest(successors(bytes, root.mediaType));
-  const below = [...children];
-  if (collectNested) {
-    // The layers of the descriptor manifest of an index-form version are local blobs the target names again.
-    const fetched = new Map(nodes.map((n) => [n.descriptor.digest, n.bytes]));
-    for (const child of children) {
-      if (!isManifestType(child.mediaType)) continue;
-      const nested = parseManifest(
-        fetched.get(child.digest) ?? (await fetchAll(from, child, options)),
-        child.mediaType,
-      );
+  const manifest = parseManifest(rootBytes ?? (await fetchAll(from, root, options)), root.mediaType);
+  const children = isImageIndex(manifest) ? [...manifest.manifests] : [manifest.config, ...manifest.layers];
+  const below: Descriptor[] = [];
+  for (const child of children) {
+    if (!isManifestType(child.mediaType)) continue;
+    await copyGraph(from, to, child, stats, options);
+    below.push(child);
+    if (collectNested) {
+      // The layers of the descriptor manifest of an index-form version are local blobs the target names again.
+      const nested = parseManifest(await fetchAll(from, child, options), child.mediaType);
       if (!isImageIndex(nested)) below.push(...nested.layers);
     }
   }
-  return below;
-}
-
-/**
- * The graph below `root` in copy order, `root` last; a manifest below the root that the target has
- * already is counted as existing and left out with everything below it.
- */
-function walkForCopy(
-  from: Store,
-  to: Store,
-  root: Descriptor,
-  stats: { existing: number },
-  options: TransferOptions,
-  rootBytes?: Uint8Array,
-): Promise<GraphNode[]> {
-  return graphNodes(
-    root,
-    (d, o) =>
-      rootBytes !== undefined && d.digest === root.digest
-        ? Promise.resolve(rootBytes)
-        : fetchAll(from, d, { ...options, ...o }),
-    {
-      ...(options.signal ? { signal: options.signal } : {}),
-      prune: async (d) => {
-        if (rootBytes !== undefined && d.digest === root.digest) return false;
-        if (!(await to.exists(d, options))) return false;
-        stats.existing++;
-        return true;
-      },
-    },
-  );
-}
-
-/**
- * Pushes walked nodes: the blobs first, `options.concurrency` at a time (a blob names nothing, so
- * none has to wait for another), then the manifests in walk order, so each follows what it names.
- */
-async function copyNodes(
-  from: Store,
-  to: Store,
-  nodes: readonly GraphNode[],
-  stats: { copied: number; existing: number; bytes: number },
-  options: TransferOptions,
-): Promise<void> {
-  const blobs = nodes.filter((n) => n.bytes === undefined).map((n) => n.descriptor);
+  const blobs = uniqueByDigest(children.filter((c) => !isManifestType(c.mediaType)));
   await mapLimit(blobs, options.concurrency ?? 4, (blob) => copyBlob(from, to, blob, stats, options));
-  for (const { descriptor, bytes } of nodes) {
-    if (bytes === undefined) continue;
-    await to.push(descriptor, bytes, options);
-    stats.copied++;
-    stats.bytes += bytes.byteLength;
-  }
+  return [...below, ...blobs];
 }
 
 async function copyBlob(
@@ -283,29 +279,38 @@ async function copyBlob(
   stats: { copied: number; existing: number; bytes: number },
   options: TransferOptions,
 ): Promise<void> {
-  if (await to.exists(blob, options)) {
+  const open = async (): Promise<Readable> => {
+    const fetched = await from.fetch(blob, options);
+    let content: Readable = fetched;
+    const report = options.onProgress;
+    if (report) {
+      // Count bytes as the target consumes them; a 'data' listener would start the flow too early.
+      let done = 0;
+      content = fetched.pipe(
+        new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            done += chunk.byteLength;
+            report({ digest: blob.digest, size: blob.size, done, skipped: false });
+            callback(null, chunk);
+          },
+        }),
+      );
+      fetched.on('error', (err) => content.destroy(err));
+    }
+    return content;
+  };
+  // A registry checks and starts the upload in one request (a mount), and the source is opened only when needed.
+  let pushed: boolean;
+  if (canPushIfAbsent(to)) pushed = await to.pushIfAbsent(blob, open, options);
+  else {
+    pushed = !(await to.exists(blob, options));
+    if (pushed) await to.push(blob, await open(), options);
+  }
+  if (!pushed) {
     stats.existing++;
     options.onProgress?.({ digest: blob.digest, size: blob.size, done: blob.size, skipped: true });
     return;
   }
-  const fetched = await from.fetch(blob, options);
-  let content: Readable = fetched;
-  const report = options.onProgress;
-  if (report) {
-    // Count bytes as the target consumes them; a 'data' listener would start the flow too early.
-    let done = 0;
-    content = fetched.pipe(
-      new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          done += chunk.byteLength;
-          report({ digest: blob.digest, size: blob.size, done, skipped: false });
-          callback(null, chunk);
-        },
-      }),
-    );
-    fetched.on('error', (err) => content.destroy(err));
-  }
-  await to.push(blob, content, options);
   stats.copied++;
   stats.bytes += blob.size;
 }

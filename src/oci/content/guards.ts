@@ -1,8 +1,10 @@
 import type {
   Batcher,
+  ConditionalPusher,
   Deleter,
   Mounter,
   ReferenceFetcher,
+  ReferencePusher,
   ReferrerLister,
   TagLister,
   Untagger,
@@ -26,3 +28,5 @@ export const canMount = (s: unknown): s is Mounter => hasMethod(s, 'mount');
 export const canListReferrers = (s: unknown): s is ReferrerLister => hasMethod(s, 'referrers');
 export const canBatch = (s: unknown): s is Batcher => hasMethod(s, 'batch');
 export const canWatch = (s: unknown): s is Watcher => hasMethod(s, 'watch');
+export const canPushIfAbsent = (s: unknown): s is ConditionalPusher => hasMethod(s, 'pushIfAbsent');
+export const canPushReference = (s: unknown): s is ReferencePusher => hasMethod(s, 'pushReference');

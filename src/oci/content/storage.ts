@@ -87,6 +87,28 @@ export interface Mounter {
   mount(target: Descriptor, from: string, options?: OperationOptions): Promise<void>;
 }
 
+export interface ConditionalPusher {
+  /**
+   * Pushes `expected` unless the store holds it, calling `open` only when the bytes must be sent.
+   * Resolves true when it pushed. A registry answers both in one request where it can (a mount).
+   */
+  pushIfAbsent(
+    expected: Descriptor,
+    open: () => Promise<Content>,
+    options?: OperationOptions,
+  ): Promise<boolean>;
+}
+
+export interface ReferencePusher {
+  /** Pushes a manifest and points `reference` (a tag) at it in one step: one request on a registry. */
+  pushReference(
+    expected: Descriptor,
+    content: Content,
+    reference: string,
+    options?: OperationOptions,
+  ): Promise<void>;
+}
+
 export interface ReferrerLister {
   /** Pages of manifests whose `subject` is `subject`, optionally filtered by artifact type. */
   referrers(
