@@ -5,11 +5,12 @@ import { canPushIfAbsent, canPushReference } from '../oci/content/guards.js';
 import { fetchAll } from '../oci/content/read.js';
 import type { OperationOptions, Store } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
-import { parseDigest } from '../oci/digest.js';
+import { type GraphNode, graphNodes, successors } from '../oci/graph.js';
 import { isImageIndex, parseManifest } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatype.js';
 import { anchorBelow } from './anchors.js';
 import { VersionExistsError } from './errors.js';
+import { localBlobElement } from './local-blobs.js';
 import type { OcmRepository } from './repository.js';
 
 export interface TransferOptions extends OperationOptions {
@@ -164,21 +165,7 @@ async function transferByValue(
     const referenceName = image.imageReference
       .slice(image.imageReference.indexOf('/') + 1)
       .replace(/@.*$/, '');
-    const { algorithm, encoded } = parseDigest(artifact.descriptor.digest);
-    resources.push({
-      ...r,
-      access: {
-        type: 'localBlob',
-        localReference: artifact.descriptor.digest,
-        mediaType: artifact.descriptor.mediaType,
-        referenceName,
-      },
-      digest: r.digest ?? {
-        hashAlgorithm: algorithm === 'sha512' ? 'SHA-512' : 'SHA-256',
-        normalisationAlgorithm: 'ociArtifactDigest/v1',
-        value: encoded,
-      },
-    });
+    resources.push(localBlobElement(r, { ...artifact.descriptor, referenceName }));
   }
   const added = await target.addComponentVersion(
     { ...descriptor, component: { ...descriptor.component, resources } },
@@ -225,7 +212,10 @@ async function copyRoot(
   return true;
 }
 
-/** Copies a manifest or index and everything below it, children first. */
+/**
+ * Copies a manifest or index and everything below it, children first (the walk of `oci/graph.ts`).
+ * A manifest the target has already is not descended into: everything below it is there too.
+ */
 async function copyGraph(
   from: Store,
   to: Store,
@@ -233,15 +223,7 @@ async function copyGraph(
   stats: { copied: number; existing: number; bytes: number },
   options: TransferOptions,
 ): Promise<void> {
-  if (await to.exists(root, options)) {
-    stats.existing++;
-    return;
-  }
-  const bytes = await fetchAll(from, root, options);
-  await copyChildren(from, to, root, stats, options, bytes);
-  await to.push(root, bytes, options);
-  stats.copied++;
-  stats.bytes += bytes.byteLength;
+  await copyNodes(from, to, await walkForCopy(from, to, root, stats, options), stats, options);
 }
 
 /** Copies what a manifest or index references (not the root itself); returns those descriptors. */
@@ -254,22 +236,75 @@ async function copyChildren(
   rootBytes?: Uint8Array,
   collectNested = false,
 ): Promise<Descriptor[]> {
-  const manifest = parseManifest(rootBytes ?? (await fetchAll(from, root, options)), root.mediaType);
-  const children = isImageIndex(manifest) ? [...manifest.manifests] : [manifest.config, ...manifest.layers];
-  const below: Descriptor[] = [];
-  for (const child of children) {
-    if (!isManifestType(child.mediaType)) continue;
-    await copyGraph(from, to, child, stats, options);
-    below.push(child);
-    if (collectNested) {
-      // The layers of the descriptor manifest of an index-form version are local blobs the target names again.
-      const nested = parseManifest(await fetchAll(from, child, options), child.mediaType);
+  const bytes = rootBytes ?? (await fetchAll(from, root, options));
+  const nodes = await walkForCopy(from, to, root, stats, options, bytes);
+  await copyNodes(from, to, nodes.slice(0, -1), stats, options);
+  const children = uniqueByDigest(successors(bytes, root.mediaType));
+  const below = [...children];
+  if (collectNested) {
+    // The layers of the descriptor manifest of an index-form version are local blobs the target names again.
+    const fetched = new Map(nodes.map((n) => [n.descriptor.digest, n.bytes]));
+    for (const child of children) {
+      if (!isManifestType(child.mediaType)) continue;
+      const nested = parseManifest(
+        fetched.get(child.digest) ?? (await fetchAll(from, child, options)),
+        child.mediaType,
+      );
       if (!isImageIndex(nested)) below.push(...nested.layers);
     }
   }
-  const blobs = uniqueByDigest(children.filter((c) => !isManifestType(c.mediaType)));
+  return below;
+}
+
+/**
+ * The graph below `root` in copy order, `root` last; a manifest below the root that the target has
+ * already is counted as existing and left out with everything below it.
+ */
+function walkForCopy(
+  from: Store,
+  to: Store,
+  root: Descriptor,
+  stats: { existing: number },
+  options: TransferOptions,
+  rootBytes?: Uint8Array,
+): Promise<GraphNode[]> {
+  return graphNodes(
+    root,
+    (d, o) =>
+      rootBytes !== undefined && d.digest === root.digest
+        ? Promise.resolve(rootBytes)
+        : fetchAll(from, d, { ...options, ...o }),
+    {
+      ...(options.signal ? { signal: options.signal } : {}),
+      prune: async (d) => {
+        if (rootBytes !== undefined && d.digest === root.digest) return false;
+        if (!(await to.exists(d, options))) return false;
+        stats.existing++;
+        return true;
+      },
+    },
+  );
+}
+
+/**
+ * Pushes walked nodes: the blobs first, `options.concurrency` at a time (a blob names nothing, so
+ * none has to wait for another), then the manifests in walk order, so each follows what it names.
+ */
+async function copyNodes(
+  from: Store,
+  to: Store,
+  nodes: readonly GraphNode[],
+  stats: { copied: number; existing: number; bytes: number },
+  options: TransferOptions,
+): Promise<void> {
+  const blobs = nodes.filter((n) => n.bytes === undefined).map((n) => n.descriptor);
   await mapLimit(blobs, options.concurrency ?? 4, (blob) => copyBlob(from, to, blob, stats, options));
-  return [...below, ...blobs];
+  for (const { descriptor, bytes } of nodes) {
+    if (bytes === undefined) continue;
+    await to.push(descriptor, bytes, options);
+    stats.copied++;
+    stats.bytes += bytes.byteLength;
+  }
 }
 
 async function copyBlob(
