@@ -22,6 +22,7 @@ const nouns: Readonly<Record<string, string>> = Object.fromEntries([
   ].map((n) => [n, 'cv']),
   ...['aliases', 'alias'].map((n) => [n, 'aliases']),
   ...['resource', 'resources', 'res', 'r'].map((n) => [n, 'resource']),
+  ...['stages', 'stage'].map((n) => [n, 'stages']),
 ]);
 
 const globalHelp = `Global flags:
@@ -61,7 +62,8 @@ function find(argv: readonly string[]): { command: Command; rest: string[] } | u
 }
 
 /**
- * Runs one `ocm` invocation and returns its exit code: 0 success, 1 failure, 2 usage error.
+ * Runs one `ocm` invocation and returns its exit code: 0 success, 1 failure, 2 usage error, 3 a
+ * stage policy refused (DESIGN 5).
  * Everything it touches comes through `io`; it never exits the process itself.
  */
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
@@ -132,6 +134,8 @@ function failure(io: CliIO, err: unknown, debug: boolean): number {
   const hint = cliHint(error) ?? (error instanceof OcmError ? error.hint : undefined) ?? hintFor(error);
   if (hint) io.stderr.write(`Hint: ${hint}\n`);
   if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
+  // A refused promotion gate, or a plain move onto a gated stage (stages/policy PolicyError).
+  if (error instanceof OcmError && error.code === 'POLICY_REFUSED') return 3;
   return 1;
 }
 

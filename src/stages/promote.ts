@@ -5,6 +5,7 @@
  * results in the history. A refused gate is a `PolicyError` and nothing changes; a plan that went
  * stale (someone moved the target meanwhile) fails the move with `AliasConflictError`.
  */
+import { compareVersions } from '../descriptor/index.js';
 import { NotFoundError, OcmError } from '../errors.js';
 import type { OperationOptions } from '../oci/content/storage.js';
 import { ComponentVersionChangedError } from '../repository/errors.js';
@@ -12,6 +13,7 @@ import type { AliasChange, OcmRepository } from '../repository/repository.js';
 import { verifyComponentVersion } from '../repository/signing.js';
 import type { KeyInput } from '../signing/index.js';
 import { evaluateGates, type SignatureCheck, type StagePoint } from './gates.js';
+import { aliasHeldSince } from './history/index.js';
 import { findStage, type StageRule } from './policy/document.js';
 import { type GateResult, PolicyError } from './policy/errors.js';
 import { getStagePolicy } from './policy/store.js';
@@ -150,7 +152,7 @@ export async function planPromotion(
 
   const since =
     stage.soak !== undefined && ruleSourcePoint !== undefined
-      ? await (options.sinceLookup ?? noHistory)(repository, component, ruleSource!, ruleSourcePoint, op)
+      ? await (options.sinceLookup ?? historySince)(repository, component, ruleSource!, ruleSourcePoint, op)
       : {};
   const signatures = await checkSignatures(repository, component, stage, candidate, options);
   const gates = evaluateGates({
@@ -213,12 +215,26 @@ export async function promote(
         `${component}:${plan.candidate.version} is ${now.digest} now, not the ${plan.candidate.digest} the gates were evaluated for`,
       );
     }
-    return repo.addComponentVersionAlias(component, plan.candidate.version, plan.stage, {
+    return repo.addComponentVersionAlias(component, plan.candidate.digest, plan.stage, {
       expect: plan.current?.digest ?? 'absent',
+      operation: 'promote',
+      details: promotionDetails(plan),
+      ...(options.message === undefined ? {} : { message: options.message }),
+      ...(options.actor === undefined ? {} : { actor: options.actor }),
       ...op,
     });
   }, op);
   return { plan, status: 'promoted', change };
+}
+
+/** What the history keeps with a `promote` event: the gates as evaluated, and the rules they came from. */
+function promotionDetails(plan: PromotionPlan): Record<string, unknown> {
+  return {
+    ...(plan.source === undefined ? {} : { source: plan.source }),
+    gates: plan.gates.map((g) => ({ ...g })),
+    policy: plan.policy,
+    evaluated: plan.time,
+  };
 }
 
 /** One sentence naming the refused gates. */
@@ -229,7 +245,23 @@ function refusal(component: string, stage: string, refused: readonly GateResult[
   return `${component}: promotion to ${stage} refused (${what})`;
 }
 
-const noHistory: SinceLookup = async () => ({ note: 'no history' });
+/**
+ * The history's answer (`aliasHeldSince`): the time of the event that gave the stage its current
+ * digest. After an untracked move (the stage moved around ocm-ts) there is no such time: the clock
+ * restarts, and the soak cannot pass until the stage is moved through ocm-ts.
+ */
+export const historySince: SinceLookup = async (repository, component, stage, current, options) => {
+  const held = await aliasHeldSince(repository, component, stage, options);
+  if (held.target?.digest !== current.digest) return { note: `${stage} moved while the plan was made` };
+  if (held.since === null) {
+    return {
+      note: held.untracked
+        ? `${stage} was moved around ocm-ts (an untracked move), which restarts the clock`
+        : 'the history has no event for it',
+    };
+  }
+  return { since: new Date(held.since) };
+};
 
 async function aliasPoint(
   repository: OcmRepository,
@@ -304,4 +336,122 @@ function isTransient(err: OcmError): boolean {
 
 function signalOnly(options: OperationOptions): OperationOptions {
   return options.signal ? { signal: options.signal } : {};
+}
+
+export interface PromoteAllOptions extends Omit<PromoteOptions, 'plan' | 'version'> {
+  /** Plan only. Default false. */
+  readonly dryRun?: boolean;
+  readonly sinceLookup?: SinceLookup;
+  /** Components to consider. Default: every component of the repository (`listComponents`). */
+  readonly components?: readonly string[];
+}
+
+/**
+ * What happened to one component of `promoteAll`:
+ * - `promoted` (or `planned` on a dry run): every gate passed;
+ * - `refused`: a gate refused, nothing changed;
+ * - `up to date`: the stage holds what its source holds, or is ahead of it;
+ * - `skipped`: no stages document, no such stage, no source stage or nothing in it;
+ * - `failed`: an error other than a gate's (a concurrent move, the registry), in `error`.
+ */
+export interface PromotionOutcome {
+  readonly component: string;
+  readonly stage: string;
+  readonly outcome: 'promoted' | 'planned' | 'refused' | 'up to date' | 'skipped' | 'failed';
+  readonly detail: string;
+  readonly plan?: PromotionPlan;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/**
+ * Promotes `options.to` on every component whose source stage is ahead of it, each on its own:
+ * one component's refusal or failure never stops the others. Outcomes in component order.
+ */
+export async function promoteAll(
+  repository: OcmRepository,
+  options: PromoteAllOptions,
+): Promise<PromotionOutcome[]> {
+  const op = signalOnly(options);
+  const components = options.components ?? (await repository.listComponents(op));
+  const outcomes: PromotionOutcome[] = [];
+  for (const component of components) {
+    const base = { component, stage: options.to };
+    let plan: PromotionPlan;
+    try {
+      const doc = await getStagePolicy(repository, component, op);
+      const stage = doc && findStage(doc.policy, options.to);
+      if (!doc || !stage) {
+        outcomes.push({
+          ...base,
+          outcome: 'skipped',
+          detail: doc ? `no stage ${options.to}` : 'no stages document',
+        });
+        continue;
+      }
+      if ((options.from ?? stage.from) === undefined) {
+        outcomes.push({ ...base, outcome: 'skipped', detail: `${options.to} has no from stage` });
+        continue;
+      }
+      plan = await planPromotion(repository, component, options);
+    } catch (err) {
+      if (err instanceof PolicyError && err.refused.some((g) => g.gate === 'from')) {
+        outcomes.push({ ...base, outcome: 'skipped', detail: err.refused[0]!.detail });
+      } else outcomes.push(failed(base, err));
+      continue;
+    }
+    if (plan.status === 'unchanged') {
+      outcomes.push({
+        ...base,
+        outcome: 'up to date',
+        detail: `${plan.stage} holds ${plan.candidate.version}`,
+        plan,
+      });
+      continue;
+    }
+    if (plan.current !== undefined && compareVersions(plan.candidate.version, plan.current.version) < 0) {
+      outcomes.push({
+        ...base,
+        outcome: 'up to date',
+        detail: `${plan.stage} (${plan.current.version}) is ahead of ${plan.source} (${plan.candidate.version})`,
+        plan,
+      });
+      continue;
+    }
+    const refused = plan.gates.filter((g) => g.result === 'refused');
+    if (plan.status === 'refused') {
+      outcomes.push({
+        ...base,
+        outcome: 'refused',
+        detail: refused.map((g) => `${g.gate}: ${g.detail}`).join('; '),
+        plan,
+      });
+      continue;
+    }
+    if (options.dryRun) {
+      outcomes.push({
+        ...base,
+        outcome: 'planned',
+        detail: `${plan.stage} -> ${plan.candidate.version}`,
+        plan,
+      });
+      continue;
+    }
+    try {
+      const result = await promote(repository, component, { ...options, plan });
+      outcomes.push({
+        ...base,
+        outcome: 'promoted',
+        detail: `${plan.stage} ${plan.current?.version ?? '(new)'} -> ${result.plan.candidate.version}`,
+        plan,
+      });
+    } catch (err) {
+      outcomes.push({ ...failed(base, err), plan });
+    }
+  }
+  return outcomes;
+}
+
+function failed(base: { component: string; stage: string }, err: unknown): PromotionOutcome {
+  if (!(err instanceof OcmError)) throw err;
+  return { ...base, outcome: 'failed', detail: err.message, error: { code: err.code, message: err.message } };
 }

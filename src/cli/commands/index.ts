@@ -87,8 +87,10 @@ export const commands: readonly Command[] = [
   copies where it points, it does not link). Nothing is uploaded; digests and signatures stay.
 
       --expect X   move only if the alias still points at version or digest X, or,
-                   with "absent", only if it does not exist yet (fails otherwise, changing nothing)`,
-    options: { expect: { type: 'string' } },
+                   with "absent", only if it does not exist yet (fails otherwise, changing nothing)
+      --force      move a stage that has promotion gates (refused otherwise, exit 3: use ocm promote);
+                   the history records the move as forced`,
+    options: { expect: { type: 'string' }, force: { type: 'boolean' } },
     load: () => import('./tag.js').then((m) => m.runTagCv),
   },
   {
@@ -239,5 +241,78 @@ export const commands: readonly Command[] = [
       output: { type: 'string', short: 'o' },
     },
     load: () => import('./sign.js').then((m) => m.runVerifyCv),
+  },
+  {
+    name: 'set stages',
+    summary: 'store the stages document of a component (its stages and their promotion gates)',
+    usage: `set stages REPOSITORY//COMPONENT --file stages.yaml [-m MESSAGE] [--by ACTOR]
+       set stages REPOSITORY --all --file stages.yaml
+
+  Checks the document (unknown keys, a cycle in from, stage names that are versions or reserved,
+  durations, keys, freeze windows: every problem named by its path, nothing written), stores it in
+  the component's repository under the reserved tag _ocm.stages, and records a policy event with
+  the document's digest in the history.
+
+  -f, --file FILE        the stages document (YAML or JSON)
+      --all              every component of the CTF or registry prefix
+  -m, --message TEXT     why, kept in the history
+      --by ACTOR         who, kept in the history (self-declared; default $OCM_ACTOR)
+  -o, --output FORMAT    table (default) or json`,
+    options: {
+      file: { type: 'string', short: 'f' },
+      all: { type: 'boolean' },
+      message: { type: 'string', short: 'm' },
+      by: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+    },
+    load: () => import('./stages.js').then((m) => m.runSetStages),
+  },
+  {
+    name: 'get stages',
+    summary: 'show the stages document of a component',
+    usage: `get stages REPOSITORY//COMPONENT [-o table|yaml|json]
+
+  -o, --output FORMAT   table (default), yaml (the document as written) or json`,
+    options: { output: { type: 'string', short: 'o' } },
+    load: () => import('./stages.js').then((m) => m.runGetStages),
+  },
+  {
+    name: 'promote',
+    summary: 'move a stage to its candidate through the gates of the stages document',
+    usage: `promote cv REPOSITORY//COMPONENT --to STAGE [--from STAGE | --version V] [--dry-run]
+         [--allow-downgrade] [--public-key NAME=FILE...] [-m MESSAGE] [--by ACTOR] [-o table|json]
+       promote REPOSITORY --to STAGE --all [--dry-run]
+
+  The candidate is what the stage's from holds now (or --version). Every gate of the stage is
+  evaluated: from (the candidate is what the source stage holds), soak (how long the source has
+  held it, from the history), signatures (verified with the document's keys or those given),
+  forwardOnly, freeze. The plan is printed (GATE, RESULT, DETAIL). When all pass, the stage moves
+  with expect = where it is now, and the history records promote with the gates' results.
+  Exit codes: 0 promoted (or already there), 3 a gate refused (nothing changed), 1 other failures
+  (e.g. someone moved the stage meanwhile), 2 usage errors.
+
+      --to STAGE             the stage to move
+      --from STAGE           take the candidate from this stage (default: the stage's from)
+      --version V            take this version as the candidate
+      --dry-run              print the plan, change nothing
+      --allow-downgrade      let a forwardOnly stage go back to a lower version
+      --public-key NAME=FILE a key for signature NAME (repeatable); wins over the document's
+      --all                  every component of the repository whose source stage is ahead
+  -m, --message TEXT         why, kept in the history
+      --by ACTOR             who, kept in the history (self-declared; default $OCM_ACTOR)
+  -o, --output FORMAT        table (default) or json`,
+    options: {
+      to: { type: 'string' },
+      from: { type: 'string' },
+      version: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'allow-downgrade': { type: 'boolean' },
+      'public-key': { type: 'string', multiple: true },
+      all: { type: 'boolean' },
+      message: { type: 'string', short: 'm' },
+      by: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+    },
+    load: () => import('./promote.js').then((m) => m.runPromote),
   },
 ];

@@ -1,5 +1,5 @@
 import type { Parsed } from '../args.js';
-import { str } from '../args.js';
+import { flag, str } from '../args.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
@@ -13,9 +13,17 @@ export async function runTagCv(ctx: Context, { values, positionals }: Parsed): P
   const ref = parseComponentRef(positionals[0]!, { requireVersion: true });
   const expect = str(values, 'expect');
   const { repository } = await ctx.open(ref.repository);
+  // Stages with promotion gates move only through `ocm promote`, or with --force (recorded as forced).
+  const { checkPlainMoves } = await import('../../stages/policy/guard.js');
+  const forced = await checkPlainMoves(repository, ref.component, positionals.slice(1), {
+    force: flag(values, 'force'),
+    ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+  });
   for (const alias of positionals.slice(1)) {
+    const details = forced.get(alias);
     const change = await repository.addComponentVersionAlias(ref.component, ref.version!, alias, {
       ...(expect === undefined ? {} : { expect }),
+      ...(details === undefined ? {} : { details }),
       ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
     });
     const was = change.previous

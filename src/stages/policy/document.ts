@@ -48,6 +48,8 @@ export interface StagePolicy {
 /** A parsed document with the bytes it came from; `digest` is the SHA-256 of those bytes. */
 export interface StagesDocument {
   readonly policy: StagePolicy;
+  /** The document as JSON, in its wire form (for `-o json`). */
+  readonly document: unknown;
   readonly bytes: Uint8Array;
   readonly digest: string;
 }
@@ -87,7 +89,7 @@ export function parseStagesDocument(input: Uint8Array | string): StagesDocument 
   if (issues.length > 0) throw new InvalidStagePolicyError(issues);
   const policy = toPolicy(value as WireDocument, issues);
   if (issues.length > 0) throw new InvalidStagePolicyError(issues);
-  return { policy, bytes, digest: digestOf(bytes) };
+  return { policy, document: value, bytes, digest: digestOf(bytes) };
 }
 
 interface WireStage {

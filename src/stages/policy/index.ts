@@ -18,6 +18,7 @@ export {
   PolicyError,
   type StagePolicyIssue,
 } from './errors.js';
+export { checkPlainMoves, type PlainMoveOptions } from './guard.js';
 export { stagesSchema } from './schema.js';
 export {
   getStagePolicy,

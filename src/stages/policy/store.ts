@@ -192,6 +192,15 @@ export async function setStagePolicy(
       };
     }
     const manifest = await writeStagesDocument(store, doc, op);
+    await repo.recordPolicyChange(
+      component,
+      { document: doc.digest, ...(previous === undefined ? {} : { details: { previous: previous.digest } }) },
+      {
+        ...op,
+        ...(options.message === undefined ? {} : { message: options.message }),
+        ...(options.actor === undefined ? {} : { actor: options.actor }),
+      },
+    );
     return {
       component,
       digest: doc.digest,
