@@ -93,11 +93,17 @@ describe('building arbitrary values', () => {
   it('utf8 json/yaml inputs and label values: stored content reads back as the value, or a typed error', async () => {
     await workspace(async (ws) => {
       let run = 0;
+      let built = 0;
       await withRepo(ws.ctf, async (repo) => {
         await fc.assert(
           fc.asyncProperty(
             fc.jsonValue({ maxDepth: 3 }),
-            fc.jsonValue({ maxDepth: 2 }),
+            // Label values must be a string or a mapping; other JSON is in the mix to be refused.
+            fc.oneof(
+              fc.string(),
+              fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })),
+              fc.jsonValue({ maxDepth: 2 }),
+            ),
             async (value, label) => {
               const version = `1.0.${run++}`;
               const text = JSON.stringify({
@@ -121,6 +127,7 @@ describe('building arbitrary values', () => {
                 );
                 return;
               }
+              built++;
               const read = async (name: string) =>
                 Buffer.from(
                   await readAll((await repo.getLocalResource(COMPONENT, version, { name })).content, 1 << 20),
@@ -134,6 +141,8 @@ describe('building arbitrary values', () => {
           { numRuns: 40 },
         );
       });
+      // The read-back check must have run, not only the typed refusals.
+      assert.ok(built >= 15, `only ${built} of ${run} generated constructors were built`);
     });
   });
 });
