@@ -22,6 +22,7 @@ import {
   type RetryOptions,
 } from './registry/index.js';
 import { type ArtifactFetcher, OcmRepository, type OcmRepositoryOptions } from './repository/index.js';
+import { HistoryJournal, type HistoryJournalOptions } from './stages/history/index.js';
 
 /** The content cache, for the CLI's `cache` command. */
 export { type CacheInfo, ContentCache } from './cache/index.js';
@@ -131,6 +132,12 @@ export interface OpenRepositoryOptions
   readonly cache?: OpenCacheOptions;
   /** Resolves relative CTF paths. Default the process's working directory. */
   readonly cwd?: string;
+  /**
+   * The alias history (docs/history.md): every alias change is recorded under `_ocm.history`.
+   * Options set the default actor (else `unknown`), the clock and the tool name; `false` records
+   * nothing. Default: recorded, with the defaults.
+   */
+  readonly history?: HistoryJournalOptions | false;
 }
 
 export interface OpenCacheOptions {
@@ -167,6 +174,7 @@ export async function openRepository(
     ...(options.creator === undefined ? {} : { creator: options.creator }),
     ...(options.descriptorEncoding === undefined ? {} : { descriptorEncoding: options.descriptorEncoding }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.history === false ? {} : { journal: new HistoryJournal(options.history ?? {}) }),
   };
   if (spec.type === 'ctf') {
     const ctf = await Ctf.open(spec.path, {

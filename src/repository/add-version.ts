@@ -12,6 +12,7 @@ import { retagReplacedVersion } from './alias-ops.js';
 import { anchorManifests } from './anchors.js';
 import { atomically, type RepositoryContext, repositoryOf } from './context.js';
 import { ComponentVersionChangedError, InvalidComponentVersionError, VersionExistsError } from './errors.js';
+import type { JournalOptions } from './journal.js';
 import { localBlobLayers } from './local-blobs.js';
 import {
   type DescriptorEncoding,
@@ -26,7 +27,9 @@ import { loadManifest } from './resolve.js';
 
 export type ConflictPolicy = 'abort' | 'replace' | 'skip';
 
-export interface AddComponentVersionOptions extends OperationOptions {
+export interface AddComponentVersionOptions extends OperationOptions, JournalOptions {
+  /** What the history records the alias moves of `moveAliases` as: `replace` (default) or `sign`. */
+  readonly aliasOperation?: 'replace' | 'sign';
   /** What to do when the version exists: fail (default), overwrite it, or keep the stored one. */
   readonly conflict?: ConflictPolicy;
   /** On replace, move the aliases that pointed at the old content to the new one. Default false. */
@@ -75,6 +78,7 @@ export async function addComponentVersion(
   const tag = versionToTag(version);
   const repositoryName = repositoryOf(ctx, component);
   for (const d of options.blobs ?? []) ctx.pendingBlobs.set(d.digest, d);
+  ctx.journal?.check?.(options);
 
   return atomically(
     ctx,
@@ -145,6 +149,8 @@ export async function addComponentVersion(
           manifest: manifest.descriptor,
           previousDigest: existing.descriptor.digest,
           moveAliases: options.moveAliases === true,
+          version,
+          ...(options.aliasOperation === undefined ? {} : { operation: options.aliasOperation }),
         },
         options,
       );

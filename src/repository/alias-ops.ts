@@ -12,13 +12,14 @@ import type { Descriptor } from '../oci/descriptor.js';
 import { isValidDigest } from '../oci/digest.js';
 import { isValidTag } from '../oci/reference.js';
 import { isAliasTag, validateAlias } from './aliases.js';
-import { atomically, isLocked, type RepositoryContext, repositoryOf } from './context.js';
+import { atomically, isLocked, type RepositoryContext, recordMoves, repositoryOf } from './context.js';
 import {
   AliasConflictError,
   InvalidComponentVersionError,
   NotAnAliasError,
   VersionTagConflictError,
 } from './errors.js';
+import type { AliasOperation, JournalOptions } from './journal.js';
 import { expectComponentVersion } from './mapping.js';
 import { listTags, loadManifest, resolveName } from './resolve.js';
 
@@ -28,8 +29,15 @@ import { listTags, loadManifest, resolveName } from './resolve.js';
  */
 export type AliasExpectation = string;
 
-export interface AliasOptions extends OperationOptions {
+export interface AliasOptions extends OperationOptions, JournalOptions {
   readonly expect?: AliasExpectation;
+  /**
+   * What the history records this change as: `tag` (default when setting) or `untag` (default when
+   * removing); `promote`, `rollback` and `transfer` for the callers that do those.
+   */
+  readonly operation?: Extract<AliasOperation, 'tag' | 'untag' | 'promote' | 'rollback' | 'transfer'>;
+  /** Extra data kept with the history event (a promotion's gate results, `forced`, a transfer's source). */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 export interface AliasChange {
@@ -67,6 +75,7 @@ export async function addAlias(
   options: AliasOptions,
 ): Promise<AliasChange> {
   validateAlias(alias);
+  ctx.journal?.check?.(options);
   const repositoryName = repositoryOf(ctx, component);
   return atomically(
     ctx,
@@ -91,6 +100,23 @@ export async function addAlias(
         if (after.digest !== target.digest) {
           throw new AliasConflictError(component, alias, target.digest, after.digest);
         }
+      }
+      if (current?.digest !== target.digest) {
+        await recordMoves(
+          ctx,
+          store,
+          component,
+          [
+            {
+              alias,
+              from: current ? { version: current.version, digest: current.digest } : null,
+              to: { version: target.version, digest: target.digest },
+              operation: options.operation ?? 'tag',
+              ...(options.details === undefined ? {} : { details: options.details }),
+            },
+          ],
+          options,
+        );
       }
       return {
         component,
@@ -117,6 +143,7 @@ export async function removeAlias(
     );
   }
   validateAlias(alias);
+  ctx.journal?.check?.(options);
   const repositoryName = repositoryOf(ctx, component);
   return atomically(
     ctx,
@@ -127,6 +154,21 @@ export async function removeAlias(
       checkExpectation(component, alias, options.expect, current);
       if (!canUntag(store)) throw new UnsupportedError(`${repositoryName}: the store cannot remove tags`);
       await store.untag(alias, options);
+      await recordMoves(
+        ctx,
+        store,
+        component,
+        [
+          {
+            alias,
+            from: { version: current.version, digest: current.digest },
+            to: null,
+            operation: options.operation ?? 'untag',
+            ...(options.details === undefined ? {} : { details: options.details }),
+          },
+        ],
+        options,
+      );
       return { component, alias, version: current.version, digest: current.digest, previous: current };
     },
     options,
@@ -147,8 +189,11 @@ export async function retagReplacedVersion(
     readonly manifest: Descriptor;
     readonly previousDigest: string;
     readonly moveAliases: boolean;
+    /** What the history records the alias moves as: `replace` (default) or `sign`. */
+    readonly operation?: 'replace' | 'sign';
+    readonly version: string;
   },
-  options: OperationOptions,
+  options: OperationOptions & JournalOptions,
 ): Promise<{ alias: string; moved: boolean }[]> {
   const stale = (
     await listAliases(ctx, store, change.component, await listTags(store, options), options)
@@ -158,6 +203,16 @@ export async function retagReplacedVersion(
   for (const a of stale) {
     if (change.moveAliases) await store.tag(change.manifest, a.alias, options);
     aliases.push({ alias: a.alias, moved: change.moveAliases });
+  }
+  if (change.moveAliases) {
+    const to = { version: change.version, digest: change.manifest.digest };
+    const moves = stale.map((a) => ({
+      alias: a.alias,
+      from: { version: a.version ?? change.version, digest: change.previousDigest },
+      to,
+      operation: change.operation ?? ('replace' as const),
+    }));
+    await recordMoves(ctx, store, change.component, moves, options);
   }
   return aliases;
 }

@@ -2,6 +2,12 @@ import { validateComponentName } from '../descriptor/index.js';
 import { canBatch } from '../oci/content/guards.js';
 import type { OperationOptions, Store, StoreProvider } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
+import {
+  type AliasJournal,
+  AliasMovedWithoutEventError,
+  type JournalEntry,
+  type JournalOptions,
+} from './journal.js';
 import { componentRepository } from './mapping.js';
 
 /**
@@ -17,6 +23,10 @@ export interface RepositoryContext {
   readonly concurrency: number;
   /** Local blobs pushed through this repository object, by digest: their descriptors name layers later. */
   readonly pendingBlobs: Map<string, Descriptor>;
+  /** Records alias changes (the history); none when absent. */
+  readonly journal?: AliasJournal;
+  /** True for the repository a `batch` hands out: its writes already form one unit. */
+  readonly inBatch?: boolean;
 }
 
 /** The OCI repository (within the store) that holds `component`; `InvalidComponentNameError` if malformed. */
@@ -39,5 +49,32 @@ export function atomically<T>(
 
 /** Whether writes are serialised by a lock (a CTF), so a compare-and-swap needs no read-back. */
 export function isLocked(ctx: RepositoryContext): boolean {
-  return canBatch(ctx.provider);
+  return ctx.inBatch === true || canBatch(ctx.provider);
+}
+
+/**
+ * Hands alias changes to the journal, with the store they were made in. Call it inside the unit of
+ * `atomically`, after the moves: on a CTF a failure then undoes the moves too; elsewhere the moves
+ * stand and `AliasMovedWithoutEventError` says so.
+ */
+export async function recordMoves(
+  ctx: RepositoryContext,
+  store: Store,
+  component: string,
+  moves: readonly JournalEntry[],
+  options: OperationOptions & JournalOptions,
+): Promise<void> {
+  if (!ctx.journal || moves.length === 0) return;
+  const atomic = isLocked(ctx);
+  try {
+    await ctx.journal.record(store, component, moves, {
+      atomic,
+      ...(options.message === undefined ? {} : { message: options.message }),
+      ...(options.actor === undefined ? {} : { actor: options.actor }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  } catch (err) {
+    if (atomic) throw err;
+    throw new AliasMovedWithoutEventError(component, moves, err);
+  }
 }

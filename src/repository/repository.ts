@@ -16,7 +16,15 @@ import {
   listAliases,
   removeAlias,
 } from './alias-ops.js';
-import { type RepositoryContext, repositoryOf, storeOf } from './context.js';
+import {
+  atomically,
+  isLocked,
+  type RepositoryContext,
+  recordMoves,
+  repositoryOf,
+  storeOf,
+} from './context.js';
+import type { AliasJournal, JournalOptions } from './journal.js';
 import { addLocalBlob, getLocalBlob, type LocalBlob, type LocalBlobInput } from './local-blobs.js';
 import { CREATOR, type DescriptorEncoding } from './mapping.js';
 import {
@@ -46,6 +54,11 @@ export interface OcmRepositoryOptions {
   readonly descriptorEncoding?: DescriptorEncoding;
   /** Parallel requests when one call needs many (listing aliases, verifying versions). Default 8. */
   readonly concurrency?: number;
+  /**
+   * Records every alias change this repository makes (the alias history, `stages/history`).
+   * Default none: alias changes are not recorded. `openRepository` sets one.
+   */
+  readonly journal?: AliasJournal;
 }
 
 export interface ComponentVersion {
@@ -72,7 +85,7 @@ export interface ComponentVersionsAndAliases {
  * listing versions one per page of tags, computed `latest` that plus 1 (plus 1 to get it).
  */
 export class OcmRepository {
-  readonly #ctx: RepositoryContext;
+  #ctx: RepositoryContext;
   readonly #settings: WriteSettings;
   readonly #options: OcmRepositoryOptions;
 
@@ -83,6 +96,7 @@ export class OcmRepository {
       prefix: options.prefix ?? '',
       concurrency: Math.max(1, options.concurrency ?? 8),
       pendingBlobs: new Map<string, Descriptor>(),
+      ...(options.journal === undefined ? {} : { journal: options.journal }),
     };
     this.#settings = {
       creator: options.creator ?? CREATOR,
@@ -103,6 +117,7 @@ export class OcmRepository {
 
   #withProvider(provider: StoreProvider): OcmRepository {
     const child = new OcmRepository(provider, this.#options);
+    child.#ctx = { ...child.#ctx, inBatch: true };
     for (const [digest, d] of this.#ctx.pendingBlobs) child.#ctx.pendingBlobs.set(digest, d);
     return child;
   }
@@ -268,5 +283,68 @@ export class OcmRepository {
   async listComponentVersionAliases(component: string, options: OperationOptions = {}): Promise<AliasInfo[]> {
     const store = storeOf(this.#ctx, component);
     return listAliases(this.#ctx, store, component, await listTags(store, options), options);
+  }
+
+  // ---------------------------------------------------------------- history plumbing
+
+  /** The journal that records this repository's alias changes, if any. */
+  get journal(): AliasJournal | undefined {
+    return this.#ctx.journal;
+  }
+
+  /**
+   * Records, in the journal, that the component's stages document changed (a `policy` event with the
+   * document's digest in `details.document`). Call it inside `batch` with the write of the document,
+   * so that on a CTF both land in one index write. Without a journal it does nothing.
+   */
+  async recordPolicyChange(
+    component: string,
+    change: { readonly document: string; readonly details?: Readonly<Record<string, unknown>> },
+    options: OperationOptions & JournalOptions = {},
+  ): Promise<void> {
+    const repositoryName = repositoryOf(this.#ctx, component);
+    await atomically(
+      this.#ctx,
+      (provider) =>
+        recordMoves(
+          this.#ctx,
+          provider.repository(repositoryName),
+          component,
+          [
+            {
+              alias: null,
+              from: null,
+              to: null,
+              operation: 'policy',
+              details: { ...(change.details ?? {}), document: change.document },
+            },
+          ],
+          options,
+        ),
+      options,
+    );
+  }
+
+  /**
+   * Copies the alias history of `component` from `source` when this repository has none (transfer).
+   * True when it copied one. Without a journal, or one that cannot copy, it does nothing.
+   */
+  async copyAliasHistoryFrom(
+    source: OcmRepository,
+    component: string,
+    options: OperationOptions = {},
+  ): Promise<boolean> {
+    const journal = this.#ctx.journal;
+    if (!journal?.copy) return false;
+    const repositoryName = repositoryOf(this.#ctx, component);
+    return atomically(
+      this.#ctx,
+      (provider) =>
+        journal.copy!(source.ociStore(component), provider.repository(repositoryName), {
+          atomic: isLocked(this.#ctx),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        }),
+      options,
+    );
   }
 }

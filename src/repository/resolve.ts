@@ -144,6 +144,17 @@ export async function resolveName(
     }
     return { resolution: resolution(component, name, name, 'version', loaded.descriptor), loaded };
   }
+  if (isValidDigest(name)) {
+    // A manifest digest names one exact content of a version (what the history records; rollback).
+    const loaded = await loadManifest(store, name, options);
+    if (!loaded) throw new NotFoundError(`${component}: no manifest ${name}`);
+    const id = expectComponentVersion(loaded.manifest, component, `${component}@${name}`);
+    if (id.version === undefined)
+      throw new InvalidComponentVersionError(`${component}@${name} carries no version annotation`);
+    return { resolution: resolution(component, name, id.version, 'version', loaded.descriptor), loaded };
+  }
+  // Reserved tags (`_ocm.history`, `_ocm.stages`, ...) hold repository data, never a version.
+  if (/^_ocm/.test(name)) throw new NotFoundError(`${component}: no version or alias ${name}`);
   if (!isValidTag(name)) {
     throw new InvalidAliasError(name, 'it is neither a version nor a valid tag');
   }

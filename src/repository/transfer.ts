@@ -10,12 +10,19 @@ import { isImageIndex, parseManifest } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatype.js';
 import { anchorBelow } from './anchors.js';
 import { VersionExistsError } from './errors.js';
+import type { JournalOptions } from './journal.js';
 import { localBlobElement } from './local-blobs.js';
 import type { OcmRepository } from './repository.js';
 
-export interface TransferOptions extends OperationOptions {
-  /** Also set, in the target, the aliases that point at the transferred version in the source. */
+export interface TransferOptions extends OperationOptions, JournalOptions {
+  /**
+   * Also set, in the target, the aliases that point at the transferred version in the source; the
+   * alias history is copied first when the target has none, then each alias set is recorded as a
+   * `transfer` event.
+   */
   readonly copyAliases?: boolean;
+  /** How the source repository is named in the target's `transfer` events (`details.source`). */
+  readonly sourceName?: string;
   /**
    * When the target holds the version with other content: `abort` (default) fails with
    * `VersionExistsError`, `skip` leaves it, `replace` overwrites it.
@@ -123,12 +130,21 @@ async function copyAliases(
   component: string,
   version: string,
   digest: string,
-  options: OperationOptions,
+  options: TransferOptions,
 ): Promise<string[]> {
+  const signal = options.signal === undefined ? {} : { signal: options.signal };
+  // The history travels with the aliases when the target has none yet; then the target records its own.
+  await target.copyAliasHistoryFrom(source, component, signal);
   const aliases: string[] = [];
-  for (const a of await source.listComponentVersionAliases(component, options)) {
+  for (const a of await source.listComponentVersionAliases(component, signal)) {
     if (a.digest !== digest) continue;
-    await target.addComponentVersionAlias(component, version, a.alias, options);
+    await target.addComponentVersionAlias(component, version, a.alias, {
+      ...signal,
+      operation: 'transfer',
+      details: options.sourceName === undefined ? {} : { source: options.sourceName },
+      ...(options.message === undefined ? {} : { message: options.message }),
+      ...(options.actor === undefined ? {} : { actor: options.actor }),
+    });
     aliases.push(a.alias);
   }
   return aliases;

@@ -1,0 +1,104 @@
+import { OcmError } from '../errors.js';
+import type { OperationOptions, Store } from '../oci/content/storage.js';
+
+/** Where an alias points: a version and the manifest digest that stored it at the time. */
+export interface AliasTarget {
+  readonly version: string;
+  readonly digest: string;
+}
+
+/**
+ * What caused an alias change (docs/history.md). `promote` and `policy` are written by the stages
+ * layer; the repository itself writes `tag`, `untag`, `replace`, `sign`, `transfer` and `rollback`.
+ */
+export type AliasOperation =
+  | 'tag'
+  | 'untag'
+  | 'promote'
+  | 'rollback'
+  | 'sign'
+  | 'replace'
+  | 'transfer'
+  | 'policy';
+
+/** One alias change, as the repository hands it to the journal. */
+export interface AliasMove {
+  readonly alias: string;
+  readonly from: AliasTarget | null;
+  readonly to: AliasTarget | null;
+  readonly operation: AliasOperation;
+  /** Extra data kept with the event (gate results of a promotion, `forced`, a transfer's source). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** A change of the component's stages document (`_ocm.stages`): recorded without an alias. */
+export interface PolicyChange {
+  readonly alias: null;
+  readonly from: null;
+  readonly to: null;
+  readonly operation: 'policy';
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export type JournalEntry = AliasMove | PolicyChange;
+
+/** Who made a change and why, as the caller declares it (self-declared, not authenticated). */
+export interface AliasMoveContext extends OperationOptions {
+  readonly message?: string;
+  readonly actor?: string;
+  /**
+   * True when the moves and the journal's writes land in one atomic store write (a CTF batch): the
+   * journal may then also drop what it supersedes, in the same write.
+   */
+  readonly atomic: boolean;
+}
+
+/**
+ * Records alias changes. The repository calls `record` after it moved the aliases, with the store
+ * it moved them in: inside the same batch on a CTF (so the move and its record are one index write,
+ * or neither happens), right after the move elsewhere. `copy` brings a history from another
+ * repository's store when this one has none (transfer). Implemented in `stages/history`.
+ */
+export interface AliasJournal {
+  record(
+    store: Store,
+    component: string,
+    moves: readonly JournalEntry[],
+    context: AliasMoveContext,
+  ): Promise<void>;
+  copy?(from: Store, to: Store, context: AliasMoveContext): Promise<boolean>;
+  /** Throws when a message, actor or details could not be recorded; called before anything moves. */
+  check?(input: JournalOptions & { readonly details?: unknown }): void;
+}
+
+/** Options every alias-changing call accepts, for the journal. */
+export interface JournalOptions {
+  /** Why (`-m`), kept with the history event. */
+  readonly message?: string;
+  /** Who (`--by`); self-declared. Default: the journal's (`unknown` unless configured). */
+  readonly actor?: string;
+}
+
+/**
+ * On a store without atomic batches (a registry) the alias moved but its history event could not be
+ * written: the move stands, and reading the history will show it as an untracked move.
+ */
+export class AliasMovedWithoutEventError extends OcmError {
+  readonly moves: readonly JournalEntry[];
+  constructor(component: string, moves: readonly JournalEntry[], cause: unknown) {
+    const what = moves
+      .map((m) =>
+        m.alias === null ? 'stages document' : `${m.alias} -> ${m.to ? m.to.version : '(removed)'}`,
+      )
+      .join(', ');
+    super(
+      'HISTORY_NOT_RECORDED',
+      `${component}: the alias moved (${what}) but its history event was not recorded: ${(cause as Error)?.message ?? cause}`,
+      {
+        cause,
+        hint: 'the move stands; `ocm get history` shows it as an untracked move',
+      },
+    );
+    this.moves = moves;
+  }
+}

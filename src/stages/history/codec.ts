@@ -1,0 +1,203 @@
+/**
+ * The stored shape of an alias history (docs/history.md): an OCI image manifest under the reserved
+ * tag `_ocm.history` in the component's own repository.
+ *
+ * - config: a constant blob of media type `application/vnd.ocm.software.alias-history.config.v1+json`,
+ *   which is what identifies the manifest as a history;
+ * - annotation `software.ocm.history.recent`: the newest events (64 to 128 of them, JSON lines, oldest
+ *   first), so the newest events cost one manifest GET and an append rewrites no blob;
+ * - layers: sealed chunks of older events (JSON lines, oldest first within a chunk), newest chunk
+ *   first; every chunk is a layer of the tagged manifest, so registry garbage collection keeps it;
+ * - annotations `events` (the count), `head` (hash of the newest event) and `aliases` (each alias's
+ *   newest recorded target and time, for reconciliation and "since when" without reading chunks).
+ */
+import { canonicalJson, isPlainObject } from '../../descriptor/normalisation/index.js';
+import type { Descriptor } from '../../oci/descriptor.js';
+import { digestOf, isValidDigest } from '../../oci/digest.js';
+import { type ImageManifest, isImageIndex, type Manifest } from '../../oci/manifest.js';
+import type { AliasTarget } from '../../repository/journal.js';
+import { MalformedHistoryError } from './errors.js';
+import { type HistoryEvent, toEvent } from './model.js';
+
+export const HISTORY_TAG = '_ocm.history';
+export const HISTORY_CONFIG_MEDIA_TYPE = 'application/vnd.ocm.software.alias-history.config.v1+json';
+export const HISTORY_CHUNK_MEDIA_TYPE = 'application/vnd.ocm.software.alias-history.events.v1+jsonl';
+const MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
+
+export const Annotation = {
+  events: 'software.ocm.history.events',
+  head: 'software.ocm.history.head',
+  recent: 'software.ocm.history.recent',
+  aliases: 'software.ocm.history.aliases',
+  /** On a chunk layer: the hash of its newest event. */
+  last: 'software.ocm.history.last',
+} as const;
+
+/** Events kept in the manifest: when an append takes them past `RECENT_MAX`, all but `RECENT_KEEP` are sealed. */
+export const RECENT_KEEP = 64;
+export const RECENT_MAX = 128;
+/** A sealed chunk grows (is rewritten with the newly sealed events) until it reaches this size. */
+export const CHUNK_TARGET_BYTES = 4 * 1024 * 1024;
+/** Largest chunk a reader accepts. */
+export const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
+
+const configBytes = new TextEncoder().encode('{"format":"ocm.software/alias-history","version":1}');
+export const historyConfig = {
+  descriptor: {
+    mediaType: HISTORY_CONFIG_MEDIA_TYPE,
+    digest: digestOf(configBytes),
+    size: configBytes.byteLength,
+  },
+  bytes: configBytes,
+} as const;
+
+/** An alias's newest recorded target and when it was set. */
+export interface AliasState {
+  readonly to: AliasTarget | null;
+  readonly time: string;
+}
+
+export interface ChunkRef {
+  readonly descriptor: Descriptor;
+  readonly count: number;
+  /** Hash of the chunk's newest event. */
+  readonly last: string;
+}
+
+/** The decoded history manifest. */
+export interface HistoryHead {
+  readonly descriptor: Descriptor;
+  readonly count: number;
+  /** Hash of the newest event. */
+  readonly head: string;
+  /** Newest events, oldest first. */
+  readonly recent: readonly HistoryEvent[];
+  /** Sealed chunks, newest first. */
+  readonly chunks: readonly ChunkRef[];
+  readonly aliases: Readonly<Record<string, AliasState>>;
+}
+
+export function encodeEvents(events: readonly HistoryEvent[]): string {
+  return events.map((e) => canonicalJson(e)).join('\n');
+}
+
+/** Decodes JSON lines (oldest first); `where` names the source in errors. */
+export function decodeEvents(text: string, where: string): HistoryEvent[] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.map((line, i) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (cause) {
+      throw new MalformedHistoryError(`${where}, line ${i + 1}: not JSON`, { cause });
+    }
+    return toEvent(value, `${where}, line ${i + 1}`);
+  });
+}
+
+export function encodeChunk(
+  events: readonly HistoryEvent[],
+  last: string,
+): { descriptor: Descriptor; bytes: Uint8Array } {
+  const bytes = new TextEncoder().encode(`${encodeEvents(events)}\n`);
+  return {
+    bytes,
+    descriptor: {
+      mediaType: HISTORY_CHUNK_MEDIA_TYPE,
+      digest: digestOf(bytes),
+      size: bytes.byteLength,
+      annotations: { [Annotation.events]: String(events.length), [Annotation.last]: last },
+    },
+  };
+}
+
+export function encodeHead(input: {
+  count: number;
+  head: string;
+  recent: readonly HistoryEvent[];
+  chunks: readonly ChunkRef[];
+  aliases: Readonly<Record<string, AliasState>>;
+}): { descriptor: Descriptor; bytes: Uint8Array } {
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: MANIFEST_MEDIA_TYPE,
+    config: historyConfig.descriptor,
+    layers: input.chunks.map((c) => c.descriptor),
+    annotations: {
+      [Annotation.events]: String(input.count),
+      [Annotation.head]: input.head,
+      [Annotation.aliases]: canonicalJson(input.aliases),
+      [Annotation.recent]: encodeEvents(input.recent),
+    },
+  };
+  const bytes = new TextEncoder().encode(JSON.stringify(manifest));
+  return {
+    bytes,
+    descriptor: { mediaType: MANIFEST_MEDIA_TYPE, digest: digestOf(bytes), size: bytes.byteLength },
+  };
+}
+
+function count(text: string | undefined, where: string): number {
+  if (text === undefined || !/^(0|[1-9]\d{0,9})$/.test(text))
+    throw new MalformedHistoryError(`${where}: missing or bad event count`);
+  return Number(text);
+}
+
+function hash(text: string | undefined, where: string): string {
+  if (text === undefined || !isValidDigest(text))
+    throw new MalformedHistoryError(`${where}: missing or bad hash`);
+  return text;
+}
+
+/** Decodes a manifest read from `_ocm.history`; anything that is not a history is `MalformedHistoryError`. */
+export function decodeHead(component: string, descriptor: Descriptor, manifest: Manifest): HistoryHead {
+  const where = `${component}: alias history ${descriptor.digest}`;
+  if (isImageIndex(manifest)) throw new MalformedHistoryError(`${where}: an index, not a history manifest`);
+  if (manifest.config.mediaType !== HISTORY_CONFIG_MEDIA_TYPE)
+    throw new MalformedHistoryError(
+      `${where}: config media type ${manifest.config.mediaType}, not ${HISTORY_CONFIG_MEDIA_TYPE}`,
+    );
+  const a = manifest.annotations ?? {};
+  const chunks = manifest.layers.map((layer, i): ChunkRef => {
+    const w = `${where}, chunk ${i + 1}`;
+    if (layer.mediaType !== HISTORY_CHUNK_MEDIA_TYPE)
+      throw new MalformedHistoryError(`${w}: media type ${layer.mediaType}`);
+    if (layer.size > MAX_CHUNK_BYTES)
+      throw new MalformedHistoryError(`${w}: larger than ${MAX_CHUNK_BYTES} bytes`);
+    const n = count(layer.annotations?.[Annotation.events], w);
+    if (n === 0) throw new MalformedHistoryError(`${w}: empty chunk`);
+    return { descriptor: layer, count: n, last: hash(layer.annotations?.[Annotation.last], w) };
+  });
+  const recentText = a[Annotation.recent];
+  if (recentText === undefined) throw new MalformedHistoryError(`${where}: no recent events`);
+  const recent = recentText === '' ? [] : decodeEvents(recentText, `${where}, recent events`);
+  let aliases: unknown;
+  try {
+    aliases = JSON.parse(a[Annotation.aliases] ?? '');
+  } catch (cause) {
+    throw new MalformedHistoryError(`${where}: bad aliases annotation`, { cause });
+  }
+  if (!isPlainObject(aliases)) throw new MalformedHistoryError(`${where}: bad aliases annotation`);
+  for (const [name, state] of Object.entries(aliases)) {
+    const ok =
+      isPlainObject(state) &&
+      typeof state.time === 'string' &&
+      (state.to === null ||
+        (isPlainObject(state.to) &&
+          typeof state.to.version === 'string' &&
+          typeof state.to.digest === 'string'));
+    if (!ok) throw new MalformedHistoryError(`${where}: bad state of alias ${JSON.stringify(name)}`);
+  }
+  const total = count(a[Annotation.events], where);
+  if (recent.length === 0 && (total > 0 || chunks.length > 0))
+    throw new MalformedHistoryError(`${where}: events are counted but none is recent`);
+  return {
+    descriptor,
+    count: total,
+    head: total === 0 ? '' : hash(a[Annotation.head], where),
+    recent,
+    chunks,
+    aliases: aliases as Record<string, AliasState>,
+  };
+}

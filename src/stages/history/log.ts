@@ -1,0 +1,349 @@
+/**
+ * Reading and appending the history of one component on its OCI store (shape: codec.ts). Knows no
+ * backend: on a CTF the caller runs `appendEvents` inside the batch that moves the alias (one index
+ * write under the lock); elsewhere it appends after the move, reads the tag back, and retries when a
+ * concurrent writer won the race.
+ */
+import { canonicalJson } from '../../descriptor/normalisation/index.js';
+import { NotFoundError } from '../../errors.js';
+import { canDelete, canFetchReference } from '../../oci/content/guards.js';
+import { fetchAll, readAll } from '../../oci/content/read.js';
+import type { OperationOptions, Store } from '../../oci/content/storage.js';
+import type { Descriptor } from '../../oci/descriptor.js';
+import { digestOf } from '../../oci/digest.js';
+import { MAX_MANIFEST_SIZE, parseManifest } from '../../oci/manifest.js';
+import type { JournalEntry } from '../../repository/journal.js';
+import {
+  type AliasState,
+  CHUNK_TARGET_BYTES,
+  type ChunkRef,
+  decodeEvents,
+  decodeHead,
+  encodeChunk,
+  encodeHead,
+  HISTORY_TAG,
+  type HistoryHead,
+  historyConfig,
+  MAX_CHUNK_BYTES,
+  RECENT_KEEP,
+  RECENT_MAX,
+} from './codec.js';
+import { HistoryIntegrityError, HistoryTooLargeError, MalformedHistoryError } from './errors.js';
+import { eventHash, type HistoryEvent } from './model.js';
+
+/** Bytes a full read holds at most, manifest and chunks together. Default 64 MiB. */
+export const DEFAULT_MAX_HISTORY_BYTES = 64 * 1024 * 1024;
+
+export interface ReadHistoryOptions extends OperationOptions {
+  readonly maxBytes?: number;
+}
+
+/** The history manifest of a component's store, or undefined when it has none. One request. */
+export async function readHead(
+  store: Store,
+  component: string,
+  options: OperationOptions = {},
+): Promise<HistoryHead | undefined> {
+  let descriptor: Descriptor;
+  let bytes: Uint8Array;
+  try {
+    if (canFetchReference(store)) {
+      const got = await store.fetchReference(HISTORY_TAG, options);
+      descriptor = got.descriptor;
+      bytes = await readAll(got.content, MAX_MANIFEST_SIZE, options.signal);
+    } else {
+      descriptor = await store.resolve(HISTORY_TAG, options);
+      bytes = await fetchAll(store, descriptor, options);
+    }
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+  if (digestOf(bytes) !== descriptor.digest)
+    throw new MalformedHistoryError(`${component}: the history manifest does not match its digest`);
+  let manifest: ReturnType<typeof parseManifest>;
+  try {
+    manifest = parseManifest(bytes, descriptor.mediaType);
+  } catch (cause) {
+    throw new MalformedHistoryError(`${component}: the history manifest is not a manifest`, { cause });
+  }
+  return decodeHead(component, { ...descriptor, size: bytes.byteLength }, manifest);
+}
+
+/** Reads and decodes one sealed chunk, checking its count and newest hash against the manifest. */
+async function readChunk(store: Store, component: string, ref: ChunkRef, options: OperationOptions) {
+  const bytes = await fetchAll(store, ref.descriptor, { ...options, maxSize: MAX_CHUNK_BYTES });
+  const events = decodeEvents(
+    Buffer.from(bytes).toString('utf8'),
+    `${component}: history chunk ${ref.descriptor.digest}`,
+  );
+  if (events.length !== ref.count)
+    throw new MalformedHistoryError(
+      `${component}: history chunk ${ref.descriptor.digest} holds ${events.length} events, the manifest says ${ref.count}`,
+    );
+  return events;
+}
+
+export interface PositionedEvent {
+  readonly event: HistoryEvent;
+  /** 1 for the oldest event. */
+  readonly position: number;
+}
+
+/**
+ * Walks the events newest first, reading chunks only when the walk reaches them, and checks the hash
+ * chain on the way: each event must hash to what the event after it (or the manifest) records as
+ * `previous`, and the oldest must have none. Stop early by breaking out of the loop.
+ */
+export async function* walkNewestFirst(
+  store: Store,
+  component: string,
+  head: HistoryHead,
+  options: ReadHistoryOptions = {},
+): AsyncGenerator<PositionedEvent> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_HISTORY_BYTES;
+  let bytes = head.descriptor.size;
+  if (bytes > maxBytes) throw new HistoryTooLargeError(component, maxBytes);
+  let expected: string | null = head.count === 0 ? null : head.head;
+  let position = head.count;
+  const segments: (() => Promise<readonly HistoryEvent[]>)[] = [async () => head.recent];
+  for (const ref of head.chunks) {
+    segments.push(async () => {
+      bytes += ref.descriptor.size;
+      if (bytes > maxBytes) throw new HistoryTooLargeError(component, maxBytes);
+      if (expected !== ref.last)
+        throw new HistoryIntegrityError(
+          component,
+          position,
+          'the chunk that holds it is not the one the newer events name',
+        );
+      return readChunk(store, component, ref, options);
+    });
+  }
+  for (const load of segments) {
+    const events = await load();
+    for (let i = events.length - 1; i >= 0; i--) {
+      const event = events[i]!;
+      if (position < 1)
+        throw new HistoryIntegrityError(component, 1, 'more events are stored than the manifest counts');
+      if (expected === null || eventHash(event) !== expected) {
+        throw new HistoryIntegrityError(
+          component,
+          position,
+          expected === null
+            ? 'the oldest event names a previous one: earlier events were removed'
+            : `it does not hash to what ${position === head.count ? 'the manifest' : `event ${position + 1}`} records (edited, removed or reordered)`,
+        );
+      }
+      yield { event, position };
+      expected = event.previous;
+      position--;
+    }
+  }
+  if (position !== 0)
+    throw new HistoryIntegrityError(component, position, 'the manifest counts more events than are stored');
+  if (expected !== null)
+    throw new HistoryIntegrityError(
+      component,
+      1,
+      'the oldest event names a previous one: earlier events were removed',
+    );
+}
+
+/** Every event, newest first, with the whole chain and the alias summary verified. */
+export async function readWholeHistory(
+  store: Store,
+  component: string,
+  options: ReadHistoryOptions = {},
+): Promise<{ head: HistoryHead | undefined; events: HistoryEvent[] }> {
+  const head = await readHead(store, component, options);
+  if (!head) return { head, events: [] };
+  const events: HistoryEvent[] = [];
+  for await (const { event } of walkNewestFirst(store, component, head, options)) events.push(event);
+  const state = aliasStates([], [...events].reverse());
+  if (canonicalJson(state) !== canonicalJson(head.aliases))
+    throw new HistoryIntegrityError(
+      component,
+      head.count,
+      'the alias summary in the manifest disagrees with the events',
+    );
+  return { head, events };
+}
+
+/** Folds events (oldest first) into each alias's newest target. */
+export function aliasStates(
+  base: Readonly<Record<string, AliasState>> | readonly [],
+  eventsOldestFirst: readonly HistoryEvent[],
+): Record<string, AliasState> {
+  const out: Record<string, AliasState> = Array.isArray(base)
+    ? {}
+    : { ...(base as Record<string, AliasState>) };
+  for (const e of eventsOldestFirst) {
+    if (e.alias === null) continue;
+    out[e.alias] = { to: e.to, time: e.time };
+  }
+  return out;
+}
+
+type Move = JournalEntry;
+
+export interface AppendOptions extends OperationOptions {
+  /** The events and the moves they record land in one atomic write (a CTF batch). */
+  readonly atomic: boolean;
+  readonly now: () => Date;
+  readonly actor: string;
+  readonly message: string | undefined;
+  readonly tool: string;
+  /** Attempts on a store without atomic writes, when a concurrent append wins the race. Default 6. */
+  readonly attempts?: number;
+}
+
+function build(previous: string | null, moves: readonly Move[], options: AppendOptions): HistoryEvent[] {
+  const time = options.now().toISOString();
+  const out: HistoryEvent[] = [];
+  let prev = previous;
+  for (const m of moves) {
+    const event: HistoryEvent = {
+      alias: m.alias,
+      from: m.from,
+      to: m.to,
+      operation: m.operation,
+      time,
+      actor: options.actor,
+      message: options.message ?? null,
+      tool: options.tool,
+      previous: prev,
+      ...(m.details === undefined ? {} : { details: m.details as HistoryEvent['details'] }),
+    };
+    out.push(event);
+    prev = eventHash(event);
+  }
+  return out;
+}
+
+/** Checks the recent events (in the manifest) against the manifest's head hash: no chunk is read. */
+function checkRecent(component: string, head: HistoryHead): void {
+  let expected: string | null = head.head;
+  let position = head.count;
+  for (let i = head.recent.length - 1; i >= 0; i--, position--) {
+    const event = head.recent[i]!;
+    if (eventHash(event) !== expected)
+      throw new HistoryIntegrityError(
+        component,
+        position,
+        'it does not hash to what the newer event records',
+      );
+    expected = event.previous;
+  }
+  const older = head.chunks[0];
+  if (older ? expected !== older.last : expected !== null)
+    throw new HistoryIntegrityError(component, position + 1, 'it does not follow the newest sealed chunk');
+}
+
+/**
+ * Appends events for `moves` (one per move, in order) and returns them. Rewrites only the manifest,
+ * plus, once every 64 events, the newest sealed chunk. An existing history whose recent part does
+ * not verify is not extended (`HistoryIntegrityError`): appending would hide the break.
+ */
+export async function appendEvents(
+  store: Store,
+  component: string,
+  moves: readonly Move[],
+  options: AppendOptions,
+): Promise<HistoryEvent[]> {
+  const attempts = options.atomic ? 1 : Math.max(1, options.attempts ?? 6);
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const head = await readHead(store, component, options);
+    if (head) checkRecent(component, head);
+    const events = build(head && head.count > 0 ? head.head : null, moves, options);
+    const written = await write(store, component, head, events, options);
+    if (options.atomic) return events;
+    // No lock: read the tag back. Another writer may have won (our events are lost: retry on top of
+    // theirs) or appended on top of ours (they are kept: done).
+    const now = await store.resolve(HISTORY_TAG, options);
+    if (now.digest === written.digest) return events;
+    const after = await readHead(store, component, options);
+    const mine = eventHash(events.at(-1)!);
+    if (after?.recent.some((e) => eventHash(e) === mine)) return events;
+    lastError = new Error(`a concurrent append replaced ours (attempt ${attempt})`);
+  }
+  throw new MalformedHistoryError(`${component}: the history kept changing under this append`, {
+    cause: lastError,
+  });
+}
+
+async function write(
+  store: Store,
+  component: string,
+  head: HistoryHead | undefined,
+  events: readonly HistoryEvent[],
+  options: AppendOptions,
+): Promise<Descriptor> {
+  let recent = [...(head?.recent ?? []), ...events];
+  let chunks = [...(head?.chunks ?? [])];
+  if (recent.length > RECENT_MAX) {
+    const sealed = recent.slice(0, recent.length - RECENT_KEEP);
+    recent = recent.slice(recent.length - RECENT_KEEP);
+    const last = eventHash(sealed.at(-1)!);
+    const newest = chunks[0];
+    let chunk: ReturnType<typeof encodeChunk>;
+    let count = sealed.length;
+    if (newest && newest.descriptor.size < CHUNK_TARGET_BYTES) {
+      const older = await readChunk(store, component, newest, options);
+      chunk = encodeChunk([...older, ...sealed], last);
+      count += older.length;
+      chunks = chunks.slice(1);
+    } else {
+      chunk = encodeChunk(sealed, last);
+    }
+    await store.push(chunk.descriptor, chunk.bytes, options);
+    chunks = [{ descriptor: chunk.descriptor, count, last }, ...chunks];
+  }
+  const manifest = encodeHead({
+    count: (head?.count ?? 0) + events.length,
+    head: eventHash(events.at(-1)!),
+    recent,
+    chunks,
+    aliases: aliasStates(head?.aliases ?? [], events),
+  });
+  if (!head) await store.push(historyConfig.descriptor, historyConfig.bytes, options);
+  await store.push(manifest.descriptor, manifest.bytes, options);
+  await store.tag(manifest.descriptor, HISTORY_TAG, options);
+  // Under a batch, drop the superseded manifest in the same write so that a CTF index does not grow
+  // by one untagged entry per append; elsewhere it is garbage the registry collects.
+  if (options.atomic && head && canDelete(store) && head.descriptor.digest !== manifest.descriptor.digest) {
+    try {
+      await store.delete(head.descriptor, options);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+  return manifest.descriptor;
+}
+
+/** Copies a whole history, verified, into a store that has none. False when `to` has one already. */
+export async function copyHistory(
+  from: Store,
+  to: Store,
+  component: string,
+  options: OperationOptions,
+): Promise<boolean> {
+  if (await readHead(to, component, options)) return false;
+  const head = await readHead(from, component, options);
+  if (!head) return false;
+  // Verify before spreading: a broken chain is reported here, not copied.
+  for await (const _ of walkNewestFirst(from, component, head, options)) void _;
+  await to.push(historyConfig.descriptor, historyConfig.bytes, options);
+  for (const ref of head.chunks) {
+    await to.push(
+      ref.descriptor,
+      await fetchAll(from, ref.descriptor, { ...options, maxSize: MAX_CHUNK_BYTES }),
+      options,
+    );
+  }
+  const bytes = await fetchAll(from, head.descriptor, options);
+  await to.push(head.descriptor, bytes, options);
+  await to.tag(head.descriptor, HISTORY_TAG, options);
+  return true;
+}

@@ -1,0 +1,183 @@
+import { canonicalJson, isPlainObject, type JsonValue } from '../../descriptor/normalisation/index.js';
+import { digestOf, isValidDigest } from '../../oci/digest.js';
+import type { AliasOperation, AliasTarget } from '../../repository/journal.js';
+import { InvalidHistoryInputError, InvalidTimeError, MalformedHistoryError } from './errors.js';
+
+export type { AliasOperation, AliasTarget } from '../../repository/journal.js';
+
+/**
+ * One recorded alias change (docs/history.md). Field names are the wire format: they appear as they
+ * are in the stored chunks and in `ocm get history -o json`. `previous` is the SHA-256 of the
+ * canonical JSON (RFC 8785) of the event before, null for the first: the history is a hash chain.
+ * `alias` is null only for `policy` events, which concern the component's stages document.
+ */
+export interface HistoryEvent {
+  readonly alias: string | null;
+  readonly from: AliasTarget | null;
+  readonly to: AliasTarget | null;
+  readonly operation: AliasOperation;
+  /** RFC 3339, UTC. */
+  readonly time: string;
+  /** Self-declared: `--by`, `OCM_ACTOR`, the CI's user and run, or `user@host`; `unknown` by default. */
+  readonly actor: string;
+  readonly message: string | null;
+  /** The writing tool and its version, e.g. `ocm-ts/0.1.0`. */
+  readonly tool: string;
+  readonly previous: string | null;
+  /** Operation-specific data: a promotion's gate results, `forced`, a transfer's `source`, a policy `document`. */
+  readonly details?: Readonly<Record<string, JsonValue>>;
+}
+
+/**
+ * A move the history does not explain: the alias's current digest differs from what its newest event
+ * says (another tool moved it, or an append was lost). Shown newest, with no time.
+ */
+export interface UntrackedMove {
+  readonly alias: string;
+  readonly from: AliasTarget | null;
+  readonly to: AliasTarget | null;
+  readonly operation: 'untracked';
+  readonly time: null;
+  readonly actor: null;
+  readonly message: null;
+  readonly tool: null;
+  readonly previous: null;
+}
+
+export type HistoryEntry = HistoryEvent | UntrackedMove;
+
+export const OPERATIONS: readonly AliasOperation[] = [
+  'tag',
+  'untag',
+  'promote',
+  'rollback',
+  'sign',
+  'replace',
+  'transfer',
+  'policy',
+];
+
+/** Limits of what one event may carry, so that a chunk of them stays small. */
+export const MAX_MESSAGE_LENGTH = 4096;
+export const MAX_ACTOR_LENGTH = 256;
+export const MAX_DETAILS_BYTES = 16 * 1024;
+
+/** The hash that the next event's `previous` names. */
+export function eventHash(event: HistoryEvent): string {
+  return digestOf(canonicalJson(event));
+}
+
+/** Checks a message, actor and details before anything is written. */
+export function checkInput(input: {
+  message?: string | undefined;
+  actor?: string | undefined;
+  details?: unknown;
+}): void {
+  if (input.message !== undefined) {
+    if (typeof input.message !== 'string' || input.message.length > MAX_MESSAGE_LENGTH)
+      throw new InvalidHistoryInputError(
+        `a history message is a string of at most ${MAX_MESSAGE_LENGTH} characters`,
+      );
+  }
+  if (input.actor !== undefined) {
+    if (typeof input.actor !== 'string' || input.actor.length === 0 || input.actor.length > MAX_ACTOR_LENGTH)
+      throw new InvalidHistoryInputError(
+        `an actor is a non-empty string of at most ${MAX_ACTOR_LENGTH} characters`,
+      );
+  }
+  if (input.details !== undefined) {
+    if (!isPlainObject(input.details))
+      throw new InvalidHistoryInputError('history details must be a JSON object');
+    let text: string;
+    try {
+      text = canonicalJson(input.details);
+    } catch (cause) {
+      throw new InvalidHistoryInputError('history details must be plain JSON', { cause });
+    }
+    if (Buffer.byteLength(text) > MAX_DETAILS_BYTES)
+      throw new InvalidHistoryInputError(`history details exceed ${MAX_DETAILS_BYTES} bytes`);
+  }
+}
+
+const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+const dateOnly = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Parses `--since`/`--at`: RFC 3339 (any offset), or a date, read as its first instant in UTC.
+ * Anything else, and impossible dates (2026-02-30), fail with `InvalidTimeError`.
+ */
+export function parseTime(text: string): Date {
+  const t = typeof text === 'string' ? text.trim() : '';
+  if (!rfc3339.test(t) && !dateOnly.test(t)) throw new InvalidTimeError(String(text));
+  const date = new Date(dateOnly.test(t) ? `${t}T00:00:00Z` : t);
+  if (Number.isNaN(date.getTime())) throw new InvalidTimeError(t);
+  // Date accepts 2026-02-30 and rolls it over; the calendar part must survive the round trip.
+  const [y, m, d] = t.slice(0, 10).split('-').map(Number);
+  const probe = new Date(Date.UTC(y!, m! - 1, d!));
+  if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== m! - 1 || probe.getUTCDate() !== d)
+    throw new InvalidTimeError(t);
+  return date;
+}
+
+function target(value: unknown, where: string): AliasTarget | null {
+  if (value === null) return null;
+  if (
+    !isPlainObject(value) ||
+    Object.keys(value).length !== 2 ||
+    typeof value.version !== 'string' ||
+    value.version === '' ||
+    typeof value.digest !== 'string' ||
+    !isValidDigest(value.digest)
+  ) {
+    throw new MalformedHistoryError(`${where}: from/to must be null or {"version", "digest"}`);
+  }
+  return { version: value.version, digest: value.digest };
+}
+
+const FIELDS = new Set([
+  'alias',
+  'from',
+  'to',
+  'operation',
+  'time',
+  'actor',
+  'message',
+  'tool',
+  'previous',
+  'details',
+]);
+
+/** Validates one decoded event; `where` names it in errors. */
+export function toEvent(value: unknown, where: string): HistoryEvent {
+  if (!isPlainObject(value)) throw new MalformedHistoryError(`${where}: not a JSON object`);
+  for (const key of Object.keys(value))
+    if (!FIELDS.has(key)) throw new MalformedHistoryError(`${where}: unknown field ${JSON.stringify(key)}`);
+  const { alias, operation, time, actor, message, tool, previous, details } = value;
+  if (!(alias === null || typeof alias === 'string')) throw new MalformedHistoryError(`${where}: bad alias`);
+  if (typeof operation !== 'string' || !(OPERATIONS as readonly string[]).includes(operation))
+    throw new MalformedHistoryError(`${where}: unknown operation ${JSON.stringify(operation)}`);
+  if (alias === null && operation !== 'policy')
+    throw new MalformedHistoryError(`${where}: only policy events have no alias`);
+  if (typeof time !== 'string' || !rfc3339.test(time) || Number.isNaN(Date.parse(time)))
+    throw new MalformedHistoryError(`${where}: time is not RFC 3339`);
+  if (typeof actor !== 'string') throw new MalformedHistoryError(`${where}: bad actor`);
+  if (!(message === null || typeof message === 'string'))
+    throw new MalformedHistoryError(`${where}: bad message`);
+  if (typeof tool !== 'string') throw new MalformedHistoryError(`${where}: bad tool`);
+  if (!(previous === null || (typeof previous === 'string' && isValidDigest(previous))))
+    throw new MalformedHistoryError(`${where}: previous is not a digest`);
+  if (details !== undefined && !isPlainObject(details))
+    throw new MalformedHistoryError(`${where}: bad details`);
+  return {
+    alias,
+    from: target(value.from, where),
+    to: target(value.to, where),
+    operation: operation as AliasOperation,
+    time,
+    actor,
+    message,
+    tool,
+    previous,
+    ...(details === undefined ? {} : { details: details as Record<string, JsonValue> }),
+  };
+}
