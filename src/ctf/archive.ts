@@ -13,7 +13,7 @@ import { blobFileName, digestFromBlobFileName } from './blob-names.js';
 import { InvalidArchiveError } from './errors.js';
 
 /**
- * The three physical forms of a CTF (spec 3.4): a directory, a tar of that directory, or a
+ * The three physical forms of a CTF (docs/formats.md, CTF): a directory, a tar of that directory, or a
  * gzip-compressed tar. The form is chosen by the path's extension (as ocm2 does) and confirmed by
  * the content (as ocm1 does), so a `.tgz` that is not gzip, or a `.tar` that is not a tar, is refused.
  */

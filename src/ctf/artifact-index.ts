@@ -14,7 +14,8 @@ import { InvalidIndexError } from './errors.js';
  * reader refuses unknown keys, so only `schemaVersion` and the four entry keys are ever written,
  * `mediaType` on every entry and `tag` only when set.
  *
- * Update rules are upstream's (ocm2 PR #2136) plus our hygiene (DESIGN 4.9), which together keep
+ * Update rules are upstream's (ocm2's `bindings/go/ctf/index/v1`) plus our hygiene (docs/formats.md, CTF),
+ * which together keep
  * this invariant after every mutation:
  *  - a (repository, tag) pair appears at most once;
  *  - a digest has an untagged entry in a repository only while no tagged entry there holds it.
@@ -156,7 +157,7 @@ export class ArtifactIndex {
 
   /**
    * Records a manifest without a tag (the push path). A digest that already has an entry in the
-   * repository needs no untagged one (S31, hygiene).
+   * repository needs no untagged one (hygiene).
    */
   addUntagged(repository: string, digest: string, mediaType: string): void {
     if (this.#entries.some((e) => e.repository === repository && e.digest === digest)) return;
@@ -165,9 +166,8 @@ export class ArtifactIndex {
   }
 
   /**
-   * Points `tag` at `digest`: a no-op when it already does (S31); otherwise the entry holding the
-   * tag loses it (S33), then an untagged entry of the digest takes the tag in place (S34), else a
-   * new entry is appended (S32).
+   * Points `tag` at `digest`: a no-op when it already does; otherwise the entry holding the tag loses
+   * it, then an untagged entry of the digest takes the tag in place, else a new entry is appended.
    */
   tag(repository: string, tag: string, digest: string, mediaType: string): void {
     const current = this.#entries.findIndex((e) => e.repository === repository && e.tag === tag);

@@ -65,7 +65,7 @@ export interface GcReport {
 }
 
 /**
- * A Common Transport Format archive: a directory, `.tar` or `.tgz` (spec section 3).
+ * A Common Transport Format archive: a directory, `.tar` or `.tgz` (docs/formats.md, CTF).
  *
  * Writers (in any process) are serialised by a lock file beside the archive. A directory CTF is
  * written in place: blobs first, then the index by atomic rename. A tar or tgz CTF is extracted to

@@ -22,7 +22,7 @@ export interface BlobFile {
 }
 
 /**
- * The on-disk layout of a CTF (spec 3.1): `artifact-index.json` and a flat `blobs/` folder whose
+ * The on-disk layout of a CTF (docs/formats.md, CTF): `artifact-index.json` and a flat `blobs/` folder whose
  * files are named after their digests. Blob files are written once, verified, through a temporary
  * file in the root (never inside `blobs/`, whose every name a Go reader parses as a digest) and a
  * rename; they never change afterwards. The index is replaced atomically.

@@ -33,7 +33,7 @@ import { watchFile } from './watch.js';
 
 /**
  * The CTF as a store provider: one `Store` per repository of the archive, all sharing the flat
- * blob folder (spec 3.3). Each write is its own transaction unless it runs inside `batch`, which
+ * blob folder (docs/formats.md, CTF). Each write is its own transaction unless it runs inside `batch`, which
  * commits once: use it for archives, where every commit rebuilds the tar.
  */
 export class CtfStore implements StoreProvider<CtfRepository> {
