@@ -15,8 +15,7 @@ import { InvalidIndexError } from './errors.js';
  * `mediaType` on every entry and `tag` only when set.
  *
  * Update rules are upstream's (ocm2's `bindings/go/ctf/index/v1`) plus our hygiene (docs/formats.md, CTF),
- * which together keep
- * this invariant after every mutation:
+ * which together keep this invariant after every mutation:
  *  - a (repository, tag) pair appears at most once;
  *  - a digest has an untagged entry in a repository only while no tagged entry there holds it.
  * So moving a tag drops the entry it leaves when another entry still holds that digest, and the
