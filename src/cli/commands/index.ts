@@ -131,8 +131,11 @@ export const commands: readonly Command[] = [
     name: 'transfer cv',
     summary: 'copy component versions between CTFs and registries, digests unchanged',
     usage: `transfer cv SOURCE_REPOSITORY//COMPONENT[:VERSION|:ALIAS] TARGET_REPOSITORY [--copy-aliases]
+       transfer cv SOURCE_REPOSITORY TARGET_REPOSITORY [--jobs N] [--copy-aliases]
 
   Every version when none is named. Content the target has already is not copied again.
+  Without //COMPONENT: every version of every component of the CTF or registry prefix, --jobs
+  versions at once, then a summary; a rerun skips what the target holds (one request a version).
   With --recursive: the named version and every version it references, transitively, each once,
   leaves first (a version never lands before what it references); every reference is found before
   anything is written; --copy-aliases then applies to the root only.
@@ -144,6 +147,7 @@ export const commands: readonly Command[] = [
       --conflict POLICY      when the target holds a version with other content: abort (default),
                              skip or replace
       --concurrency N        blobs copied at once (default 4)
+      --jobs N               whole repository: versions copied at once (default 4)
   -r, --recursive            also copy the component versions it references
       --lookup REPOSITORY    with -r: where to look for referenced versions the source does not hold
                              (repeatable, in order)`,
@@ -154,6 +158,7 @@ export const commands: readonly Command[] = [
       'copy-resources': { type: 'boolean' },
       conflict: { type: 'string' },
       concurrency: { type: 'string' },
+      jobs: { type: 'string' },
     },
     load: () => import('./transfer.js').then((m) => m.runTransferCv),
   },

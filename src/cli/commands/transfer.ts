@@ -8,6 +8,8 @@ import { formatBytes } from '../render.js';
 export async function runTransferCv(ctx: Context, { values, positionals }: Parsed): Promise<number> {
   if (positionals.length !== 2)
     throw new UsageError('transfer cv takes a source reference and a target repository');
+  if (!isComponentRef(positionals[0]!)) return runTransferRepository(ctx, { values, positionals });
+  if (values.jobs !== undefined) throw new UsageError('--jobs goes with a whole repository as the source');
   const ref = parseComponentRef(positionals[0]!);
   const { transferComponentVersion } = await import('../../repository/transfer.js');
   const conflict = oneOf(values, 'conflict', ['abort', 'skip', 'replace'] as const, 'abort');
@@ -60,4 +62,107 @@ export async function runTransferCv(ctx: Context, { values, positionals }: Parse
     signal ? { signal } : {},
   );
   return 0;
+}
+
+/** Whether `text` names a component (`REPOSITORY//COMPONENT...`) rather than a whole repository. */
+function isComponentRef(text: string): boolean {
+  const scheme = /^(?:[A-Za-z]+::)?(?:(?:https?|oci|file):\/\/)?/.exec(text)?.[0] ?? '';
+  return text.indexOf('//', scheme.length) >= 0;
+}
+
+/**
+ * `transfer cv SOURCE_REPOSITORY TARGET_REPOSITORY`: every version of every component of a CTF or
+ * registry prefix, `--jobs` versions at once. A version the target holds already costs one request
+ * and is reported `unchanged`, so a rerun after an interruption copies only what is missing. A
+ * version that fails is reported and the others go on; the exit code is 1 when any failed.
+ */
+async function runTransferRepository(ctx: Context, { values, positionals }: Parsed): Promise<number> {
+  if (flag(values, 'recursive')) throw new UsageError('--recursive takes a component reference');
+  const conflict = oneOf(values, 'conflict', ['abort', 'skip', 'replace'] as const, 'abort');
+  const concurrency = wholeNumber(values, 'concurrency', 4);
+  const jobs = wholeNumber(values, 'jobs', 4);
+  const { transferComponentVersion } = await import('../../repository/transfer.js');
+  const source = await ctx.open(positionals[0]!, { readOnly: true });
+  const target = await ctx.open(positionals[1]!, { create: true });
+  const signal = ctx.io.signal;
+  const op = signal ? { signal } : {};
+  const copyResources = flag(values, 'copy-resources')
+    ? { fetchArtifact: (await ctx.artifactSource()).fetchArtifact }
+    : undefined;
+  const components = await source.repository.listComponents(op);
+  if (components.length === 0) throw new UsageError(`${positionals[0]} holds no components`);
+  const tasks: { component: string; version: string; aliased: boolean }[] = [];
+  for (const component of components) {
+    const aliased = flag(values, 'copy-aliases')
+      ? new Set((await source.repository.listComponentVersionAliases(component, op)).map((a) => a.version))
+      : new Set<string | undefined>();
+    for (const version of await source.repository.listComponentVersions(component, op))
+      tasks.push({ component, version, aliased: aliased.has(version) });
+  }
+  const progress = ctx.progress();
+  const counts = { copied: 0, unchanged: 0, skipped: 0, replaced: 0, failed: 0 };
+  let bytes = 0;
+  let done = 0;
+  const started = performance.now();
+  const show = () =>
+    progress.update(
+      `transferring ${done}/${tasks.length} versions of ${components.length} components  ${formatBytes(bytes)}`,
+    );
+  await target.repository.batch(async (into) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < tasks.length) {
+        const task = tasks[next++]!;
+        try {
+          const result = await transferComponentVersion(
+            source.repository,
+            into,
+            task.component,
+            task.version,
+            {
+              conflict,
+              concurrency,
+              copyAliases: task.aliased,
+              ...(copyResources ? { copyResources } : {}),
+              ...op,
+              onProgress: show,
+            },
+          );
+          counts[result.status]++;
+          bytes += result.bytes;
+          if (result.status !== 'unchanged') {
+            progress.done();
+            const aliases = result.aliases.length > 0 ? `, aliases ${result.aliases.join(', ')}` : '';
+            ctx.out(
+              `${task.component}:${result.version} ${result.status} (${result.copied} copied, ${result.existing} present, ${formatBytes(result.bytes)}${aliases})\n`,
+            );
+          }
+        } catch (err) {
+          if (signal?.aborted) throw err;
+          counts.failed++;
+          progress.done();
+          ctx.io.stderr.write(`${task.component}:${task.version} failed: ${(err as Error).message}\n`);
+        }
+        done++;
+        show();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+  }, op);
+  progress.done();
+  const seconds = (performance.now() - started) / 1000;
+  const parts = Object.entries(counts)
+    .filter(([k, n]) => n > 0 || k === 'copied')
+    .map(([k, n]) => `${n} ${k}`);
+  ctx.out(
+    `${components.length} components, ${tasks.length} versions: ${parts.join(', ')}; ${formatBytes(bytes)} in ${seconds.toFixed(1)} s\n`,
+  );
+  return counts.failed > 0 ? 1 : 0;
+}
+
+function wholeNumber(values: Parsed['values'], name: string, fallback: number): number {
+  const n = Number(str(values, name) ?? fallback);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new UsageError(`--${name} takes a whole number from 1 to 64`);
+  return n;
 }
