@@ -242,7 +242,7 @@ async function prepare(
 
 /**
  * The v2 descriptor's provider is a string; with labels, ocm1 stores the JSON document
- * `{"name":..,"labels":[..]}` in it (spec 1.3), which `parseProvider` reads back.
+ * `{"name":..,"labels":[..]}` in it (docs/formats.md, provider), which `parseProvider` reads back.
  */
 function providerString(name: string, labels: Label[] | undefined): string {
   return labels !== undefined && labels.length > 0 ? JSON.stringify({ name, labels }) : name;

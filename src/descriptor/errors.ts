@@ -40,7 +40,7 @@ export function formatIssue(issue: DescriptorIssue): string {
   return issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`;
 }
 
-/** A component name that does not follow the OCM component name grammar (spec 1.3). */
+/** A component name that does not follow the OCM component name grammar (docs/formats.md). */
 export class InvalidComponentNameError extends OcmError {
   readonly value: string;
   constructor(value: string, reason = 'not a valid component name', options: OcmErrorOptions = {}) {

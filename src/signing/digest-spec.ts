@@ -19,7 +19,7 @@ import {
 } from './hash.js';
 
 /**
- * A digest spec as descriptors store it (spec section 1.7): `value` is lower-case hex without an
+ * A digest spec as descriptors store it (docs/formats.md, Signing): `value` is lower-case hex without an
  * algorithm prefix; `normalisationAlgorithm` names how the hashed bytes were obtained.
  */
 export interface DigestSpec {
@@ -171,7 +171,7 @@ export function descriptorDigest(descriptor: unknown, options: DescriptorDigestO
 
 /**
  * Recomputes a descriptor digest the way `stored` says it was made and reports whether it matches.
- * For jsonNormalisation/v1 both historical variants are tried (spec section 7.6). `result` is the
+ * For jsonNormalisation/v1 both historical variants are tried (docs/formats.md, Normalisation). `result` is the
  * matching computation, or the current variant's when none matches.
  */
 export function recomputeDescriptorDigest(

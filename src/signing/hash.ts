@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UnsupportedAlgorithmError } from './errors.js';
 
-/** Hash algorithm names as OCM writes them (spec section 4.1). */
+/** Hash algorithm names as OCM writes them (docs/formats.md, Signing). */
 export const SHA256 = 'SHA-256';
 export const SHA512 = 'SHA-512';
 export type HashAlgorithm = typeof SHA256 | typeof SHA512;

@@ -24,7 +24,7 @@ import {
 
 /*
  * RSA signatures over a digest that was computed elsewhere ("pre-hashed"), which is what OCM signs
- * (spec section 4.4 step 4). node:crypto only signs messages it hashes itself, so the encodings
+ * (docs/formats.md, Signing). node:crypto only signs messages it hashes itself, so the encodings
  * of RFC 8017 are applied here and only the raw RSA operation is left to OpenSSL:
  * EMSA-PKCS1-v1_5 (section 9.2) and EMSA-PSS with MGF1 over the same hash (section 9.1).
  * The results are interchangeable with `signMessage`/`verifyMessage` over the hashed bytes.

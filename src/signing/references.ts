@@ -33,7 +33,7 @@ interface Settings {
 }
 
 /**
- * The digest of a referenced component version (spec section 4.4 step 1): its descriptor with the
+ * The digest of a referenced component version (docs/formats.md, Signing): its descriptor with the
  * digests of its own references recomputed recursively (stored ones are never trusted), then
  * normalised and hashed with the given settings. Throws `ReferenceCycleError` for cyclic references.
  */

@@ -24,7 +24,7 @@ export const MEDIA_TYPE_PEM = 'application/x-pem-file';
 const PEM_BLOCK = 'SIGNATURE';
 const PEM_ALGORITHM_HEADER = 'Signature Algorithm';
 
-/** The `signature` member of a descriptor signature (spec section 1.7). */
+/** The `signature` member of a descriptor signature (docs/formats.md, Signing). */
 export interface SignatureSpec {
   readonly algorithm: string;
   readonly value: string;
@@ -94,7 +94,7 @@ export interface SignMessageOptions {
 /**
  * Signs `message` with RSA. The signature covers hash(`message`): since OCM signs the descriptor
  * digest as a pre-hashed message, signing the normalised bytes yields exactly the signature over
- * the digest (spec section 4.5). PSS signs with the maximum salt length (key bytes - hash length -
+ * the digest (docs/formats.md, Signing). PSS signs with the maximum salt length (key bytes - hash length -
  * 2), as both Go generations do; PKCS#1 v1.5 is deterministic.
  */
 export function signMessage(

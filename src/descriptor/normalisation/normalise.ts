@@ -19,7 +19,7 @@ export const JSON_NORMALISATION_V2 = 'jsonNormalisation/v2';
 export const JSON_NORMALISATION_V3 = 'jsonNormalisation/v3';
 export const JSON_NORMALISATION_V4ALPHA1 = 'jsonNormalisation/v4alpha1';
 
-/** The wire names of the component-descriptor normalisations (spec section 4.3). */
+/** The wire names of the component-descriptor normalisations (docs/formats.md, Normalisation). */
 export const NORMALISATION_ALGORITHMS = [
   JSON_NORMALISATION_V4ALPHA1,
   JSON_NORMALISATION_V3,
@@ -28,7 +28,7 @@ export const NORMALISATION_ALGORITHMS = [
 ] as const;
 export type NormalisationAlgorithm = (typeof NORMALISATION_ALGORITHMS)[number];
 
-/** The algorithm new signatures use (DESIGN.md section 3; ocm2's default). */
+/** The algorithm new signatures use (ocm2's default; docs/formats.md, Normalisation). */
 export const DEFAULT_NORMALISATION: NormalisationAlgorithm = JSON_NORMALISATION_V4ALPHA1;
 
 export function isNormalisationAlgorithm(name: string): name is NormalisationAlgorithm {
@@ -39,7 +39,7 @@ export interface NormaliseOptions {
   /**
    * jsonNormalisation/v1 only: write `extraIdentity: null` into resources and component references
    * that have none, as current ocm1 does. Signatures made by older ocm1 versions only verify without
-   * it (spec section 7.6), so verifiers try both. Default `true`.
+   * it (docs/formats.md, Normalisation), so verifiers try both. Default `true`.
    */
   readonly v1ExtraIdentityNull?: boolean;
 }
