@@ -9,8 +9,8 @@ import type {
 } from './types.js';
 
 /**
- * Element identities (docs/formats.md, element identity): `name` plus every `extraIdentity` pair; when that is not unique among
- * the elements of the same kind, `version` joins the identity. This is ocm1's `GetIdentity`: the
+ * Element identities (docs/formats.md, element identity): `name` plus every `extraIdentity` pair;
+ * when that is not unique among the elements of the same kind, `version` joins the identity. This is ocm1's `GetIdentity`: the
  * `name` attribute always comes from the element's name, an implicit `version` overrides an
  * `extraIdentity.version`.
  */

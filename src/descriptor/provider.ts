@@ -7,8 +7,8 @@ export interface Provider {
 
 /**
  * The provider of a v2 descriptor. It is a string; ocm1 stores a JSON document
- * `{"name": ..., "labels": [...]}` in that string when the provider has labels (docs/formats.md, provider). Anything
- * that is not such a document is the provider's name as written.
+ * `{"name": ..., "labels": [...]}` in that string when the provider has labels (docs/formats.md,
+ * provider). Anything that is not such a document is the provider's name as written.
  */
 export function parseProvider(provider: string): Provider {
   if (provider.startsWith('{')) {

@@ -6,7 +6,8 @@ import type { ElementMeta, Identity } from './types.js';
 /**
  * The rules of the v2 descriptor that its JSON schema cannot express. They run on any value and
  * skip what is not shaped as expected (the schema reports that):
- * - within each element kind, identities are unique (docs/formats.md, element identity: the implicit-version rule);
+ * - within each element kind, identities are unique (the implicit-version rule of docs/formats.md,
+ *   element identity);
  * - `extraIdentity` never holds `name`, and its values (and `srcRefs[].identitySelector` values) are
  *   strings, as the Go types (`map[string]string`) require;
  * - label names are unique within each label list, signature names within `signatures` (ocm1 validation).

@@ -4,9 +4,9 @@ import { InvalidVersionError } from './errors.js';
 import { isValidVersion, validateVersion, versionPattern } from './grammar.js';
 
 /**
- * Component versions as OCI tags (docs/formats.md, Tags: versions, aliases, reserved): version -> tag replaces the first `+`
- * by `.build-` (a relaxed semver holds at most one `+`); tag -> version replaces the last `.build-`
- * by `+` (as ocm1 reads tags). OCI tags cannot hold `+`.
+ * Component versions as OCI tags (docs/formats.md, Tags): version -> tag replaces the first `+` by
+ * `.build-` (a relaxed semver holds at most one `+`); tag -> version replaces the last `.build-` by
+ * `+` (as ocm1 reads tags). OCI tags cannot hold `+`.
  */
 const BUILD_MARKER = '.build-';
 

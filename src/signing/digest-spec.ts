@@ -171,8 +171,8 @@ export function descriptorDigest(descriptor: unknown, options: DescriptorDigestO
 
 /**
  * Recomputes a descriptor digest the way `stored` says it was made and reports whether it matches.
- * For jsonNormalisation/v1 both historical variants are tried (docs/formats.md, Normalisation). `result` is the
- * matching computation, or the current variant's when none matches.
+ * For jsonNormalisation/v1 both historical variants are tried (docs/formats.md, Normalisation).
+ * `result` is the matching computation, or the current variant's when none matches.
  */
 export function recomputeDescriptorDigest(
   descriptor: unknown,
