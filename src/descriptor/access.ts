@@ -3,8 +3,9 @@ import type { AccessSpec } from './types.js';
 
 /**
  * Access specification types (docs/formats.md, access types). A type string is `Name[/version]`;
- * a missing version means `v1`. The spec renamed the types to UpperCamelCase; the old spellings stay valid and are what
- * ocm1 writes (`localBlob`, `ociArtifact`), so matching goes through `normaliseAccessType`.
+ * a missing version means `v1`. The spec renamed the types to UpperCamelCase; the old spellings stay
+ * valid and are what ocm1 writes (`localBlob`, `ociArtifact`), so matching goes through
+ * `normaliseAccessType`.
  */
 export const AccessType = {
   LocalBlob: 'LocalBlob/v1',

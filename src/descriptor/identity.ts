@@ -10,9 +10,9 @@ import type {
 
 /**
  * Element identities (docs/formats.md, element identity): `name` plus every `extraIdentity` pair;
- * when that is not unique among the elements of the same kind, `version` joins the identity. This is ocm1's `GetIdentity`: the
- * `name` attribute always comes from the element's name, an implicit `version` overrides an
- * `extraIdentity.version`.
+ * when that is not unique among the elements of the same kind, `version` joins the identity. This is
+ * ocm1's `GetIdentity`: the `name` attribute always comes from the element's name, an implicit
+ * `version` overrides an `extraIdentity.version`.
  */
 export function elementIdentity(element: ElementMeta, siblings?: readonly ElementMeta[]): Identity {
   const identity = baseIdentity(element);
