@@ -63,7 +63,7 @@ function find(argv: readonly string[]): { command: Command; rest: string[] } | u
 
 /**
  * Runs one `ocm` invocation and returns its exit code: 0 success, 1 failure, 2 usage error, 3 a
- * stage policy refused (DESIGN 5).
+ * stage policy refused.
  * Everything it touches comes through `io`; it never exits the process itself.
  */
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {

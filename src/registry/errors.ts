@@ -82,7 +82,7 @@ export class RegistryAuthError extends RegistryError {
 
 /**
  * The registry can remove a tag neither by `DELETE` on the tag nor by the throw-away manifest
- * fallback (DESIGN 4.5). The tag is left as it was.
+ * fallback (docs/aliases.md, Removing an alias). The tag is left as it was.
  */
 export class TagDeletionUnsupportedError extends UnsupportedError {
   override readonly code = 'TAG_DELETION_UNSUPPORTED';

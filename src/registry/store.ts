@@ -417,7 +417,7 @@ export class RegistryRepository
   }
 
   /**
-   * Removes one tag and nothing else (DESIGN 4.5). First `DELETE` on the tag; where the registry
+   * Removes one tag and nothing else (docs/aliases.md, Removing an alias). First `DELETE` on the tag; where the registry
    * refuses that (Distribution 2.x: 400, others 405), a throw-away manifest, unique to this call, is
    * pushed to the tag and then deleted by its own digest, which takes the tag with it and leaves the
    * manifest the tag pointed at, and its other tags, untouched. If the registry refuses deletes by

@@ -121,7 +121,7 @@ export async function addComponentVersion(
         layers,
         settings.creator,
       );
-      // Index form only when a local blob is itself an OCI artifact (DESIGN 3).
+      // Index form only when a local blob is itself an OCI artifact (docs/formats.md, index form).
       const manifest =
         nested.length > 0
           ? encodeComponentIndex(component, version, inner.descriptor, nested, settings.creator)

@@ -1,5 +1,5 @@
 /**
- * Alias operations (DESIGN 4.2-4.5): pointing, moving and removing aliases, listing them, and the
+ * Alias operations (docs/aliases.md): pointing, moving and removing aliases, listing them, and the
  * `expect` compare-and-swap. Every operation that moves or removes an alias tag is in this file;
  * the name rules are in `aliases.ts`.
  */
@@ -24,7 +24,7 @@ import { expectComponentVersion } from './mapping.js';
 import { listTags, loadManifest, resolveName } from './resolve.js';
 
 /**
- * `expect` of an alias change (DESIGN 4.4): the version or digest the alias must point at now, or
+ * `expect` of an alias change (docs/aliases.md, `--expect`): the version or digest the alias must point at now, or
  * `absent` when it must not exist yet.
  */
 export type AliasExpectation = string;
@@ -178,7 +178,7 @@ export async function removeAlias(
 /**
  * Tags `manifest` as a replaced version (`tag` named `previousDigest` until now). The aliases that
  * pointed at the previous content are listed before the version tag moves (aliases name digests, not
- * versions: DESIGN 4.2); with `moveAliases` they follow the version, otherwise they stay where they are.
+ * versions: docs/aliases.md); with `moveAliases` they follow the version, otherwise they stay where they are.
  */
 export async function retagReplacedVersion(
   ctx: RepositoryContext,

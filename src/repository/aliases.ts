@@ -2,7 +2,7 @@ import { isVersionLikeTag } from '../descriptor/index.js';
 import { isValidTag } from '../oci/reference.js';
 import { InvalidAliasError } from './errors.js';
 
-/** Names computed from the versions when no alias of that name is stored (spec S50, DESIGN 4.8). */
+/** Names computed from the versions when no alias of that name is stored (docs/aliases.md, Resolution). */
 export const COMPUTED_ALIASES = ['latest', 'stable'] as const;
 export type ComputedAlias = (typeof COMPUTED_ALIASES)[number];
 
@@ -13,7 +13,7 @@ export function isComputedAlias(name: string): name is ComputedAlias {
 /** Tags of the OCI referrers tag schema (`sha256-<hex>`), which clients maintain themselves. */
 const referrerTag = /^sha(?:256|384|512)-[0-9a-f]{64}$/;
 
-/** Why `name` cannot be an alias, or undefined when it can (DESIGN 4.1). */
+/** Why `name` cannot be an alias, or undefined when it can (docs/aliases.md). */
 export function aliasProblem(name: string): string | undefined {
   if (typeof name !== 'string' || !isValidTag(name))
     return 'an alias is an OCI tag: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}';

@@ -21,7 +21,7 @@ export class VersionExistsError extends OcmError {
   }
 }
 
-/** An alias name breaks the alias grammar (DESIGN 4.1). */
+/** An alias name breaks the alias grammar (docs/aliases.md). */
 export class InvalidAliasError extends OcmError {
   readonly alias: string;
   constructor(alias: string, reason: string, options?: OcmErrorOptions) {
@@ -30,7 +30,7 @@ export class InvalidAliasError extends OcmError {
   }
 }
 
-/** An alias would overwrite the tag of a real version (DESIGN 4.3). */
+/** An alias would overwrite the tag of a real version (docs/aliases.md). */
 export class VersionTagConflictError extends OcmError {
   constructor(component: string, tag: string, version: string, options?: OcmErrorOptions) {
     super(

@@ -1,5 +1,5 @@
 /**
- * How a component version is stored as OCI content (spec section 2, DESIGN section 3): one
+ * How a component version is stored as OCI content (docs/formats.md, OCI mapping): one
  * repository per component, one image manifest per version whose config points at the descriptor
  * layer, local blobs as further layers, the version in the manifest annotations.
  */
@@ -30,7 +30,7 @@ export const OcmMediaType = {
   DescriptorYaml: 'application/vnd.ocm.software.component-descriptor.v2+yaml',
 } as const;
 
-/** Every descriptor layer media type a reader must accept (spec 2.4), with its encoding. */
+/** Every descriptor layer media type a reader must accept (docs/formats.md), with its encoding. */
 const descriptorLayerTypes: Readonly<Record<string, 'tar' | 'json' | 'yaml'>> = {
   [OcmMediaType.DescriptorYamlTar]: 'tar',
   [OcmMediaType.DescriptorJson]: 'json',
@@ -281,7 +281,7 @@ export function encodeComponentManifest(
 }
 
 /**
- * The index form of a component version (spec 2.5): `manifests[0]` is the descriptor manifest,
+ * The index form of a component version (docs/formats.md, index form): `manifests[0]` is the descriptor manifest,
  * the rest are the nested OCI artifacts; the annotations mirror the manifest's.
  */
 export function encodeComponentIndex(

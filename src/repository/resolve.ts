@@ -1,5 +1,5 @@
 /**
- * Resolution and reading (DESIGN 4.8): a name is a version tag, a stored alias, or a computed
+ * Resolution and reading (docs/aliases.md, Resolution): a name is a version tag, a stored alias, or a computed
  * `latest`/`stable`; the manifest is read by tag or digest and verified, the descriptor is read from
  * its layer. Versions are read from tag names only.
  */
@@ -39,7 +39,7 @@ import {
   MAX_DESCRIPTOR_SIZE,
 } from './mapping.js';
 
-/** How a name was resolved (DESIGN 4.8): a version tag, a stored alias, or computed from the versions. */
+/** How a name was resolved (docs/aliases.md, Resolution): a version tag, a stored alias, or computed from the versions. */
 export type ResolutionKind = 'version' | 'alias' | 'computed';
 
 export interface ResolvedComponentVersion {
@@ -125,7 +125,7 @@ export async function versionsFromTags(
   return sortVersionsDescending(list);
 }
 
-/** Resolves a version or alias to its manifest, in the order of DESIGN 4.8. */
+/** Resolves a version or alias to its manifest, in the order of docs/aliases.md (Resolution). */
 export async function resolveName(
   ctx: RepositoryContext,
   store: Store,

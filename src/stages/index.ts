@@ -1,2 +1,2 @@
-/** The stages layer (DESIGN 8): what aliases are for. A list of re-exports only. */
+/** The stages layer: what aliases are for. A list of re-exports only. */
 export * from './history/index.js';

@@ -68,7 +68,7 @@ export interface WatchAliasOptions {
 }
 
 /**
- * Watches one alias of a component and yields each move (DESIGN 8.3), for deployers and the board.
+ * Watches one alias of a component and yields each move, for deployers and the board.
  *
  * Cost per look on a registry: one `HEAD` of the alias's manifest. Its `Docker-Content-Digest`
  * header is compared with the last digest seen; only when it differs is the manifest fetched (one

@@ -9,7 +9,7 @@ import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
 import { json, table } from '../render.js';
 
-/** Exit code of a refused gate (DESIGN 5). */
+/** Exit code of a refused gate. */
 export const EXIT_REFUSED = 3;
 
 /** `-m` and `--by` as the history takes them. */

@@ -47,7 +47,7 @@ export type GateName = (typeof GATES)[number];
 
 /**
  * A stage policy refused a move: a promotion whose gates did not all pass, or a plain alias move
- * onto a stage that has gates. Nothing was changed. The CLI exits 3 on this error (DESIGN 5).
+ * onto a stage that has gates. Nothing was changed. The CLI exits 3 on this error.
  */
 export class PolicyError extends OcmError {
   readonly component: string;
