@@ -24,8 +24,8 @@ import { expectComponentVersion } from './mapping.js';
 import { listTags, loadManifest, resolveName } from './resolve.js';
 
 /**
- * `expect` of an alias change (docs/aliases.md, `--expect`): the version or digest the alias must point at now, or
- * `absent` when it must not exist yet.
+ * `expect` of an alias change (docs/aliases.md, `--expect`): the version or digest the alias must
+ * point at now, or `absent` when it must not exist yet.
  */
 export type AliasExpectation = string;
 

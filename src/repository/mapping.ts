@@ -281,8 +281,8 @@ export function encodeComponentManifest(
 }
 
 /**
- * The index form of a component version (docs/formats.md, index form): `manifests[0]` is the descriptor manifest,
- * the rest are the nested OCI artifacts; the annotations mirror the manifest's.
+ * The index form of a component version (docs/formats.md, index form): `manifests[0]` is the
+ * descriptor manifest, the rest are the nested OCI artifacts; the annotations mirror the manifest's.
  */
 export function encodeComponentIndex(
   component: string,

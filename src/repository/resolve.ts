@@ -1,7 +1,7 @@
 /**
- * Resolution and reading (docs/aliases.md, Resolution): a name is a version tag, a stored alias, or a computed
- * `latest`/`stable`; the manifest is read by tag or digest and verified, the descriptor is read from
- * its layer. Versions are read from tag names only.
+ * Resolution and reading (docs/aliases.md, Resolution): a name is a version tag, a stored alias, or
+ * a computed `latest`/`stable`; the manifest is read by tag or digest and verified, the descriptor is
+ * read from its layer. Versions are read from tag names only.
  */
 import {
   type DescriptorV2,
@@ -39,7 +39,7 @@ import {
   MAX_DESCRIPTOR_SIZE,
 } from './mapping.js';
 
-/** How a name was resolved (docs/aliases.md, Resolution): a version tag, a stored alias, or computed from the versions. */
+/** How a name was resolved (docs/aliases.md, Resolution): a version, a stored alias, or computed. */
 export type ResolutionKind = 'version' | 'alias' | 'computed';
 
 export interface ResolvedComponentVersion {
