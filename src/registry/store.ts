@@ -421,9 +421,9 @@ export class RegistryRepository
    * tag; where the registry refuses that (Distribution 2.x: 400, others 405), a throw-away manifest,
    * unique to this call, is pushed to the tag and then deleted by its own digest, which takes the tag
    * with it and leaves the manifest the tag pointed at, and its other tags, untouched. If the registry
-   * refuses deletes by digest too, the tag is put back where it was and `TagDeletionUnsupportedError` is thrown.
-   * Once a registry has refused a tag DELETE, this store skips it: a removal then costs three
-   * requests (HEAD on the tag, PUT of the throw-away manifest, DELETE by its digest).
+   * refuses deletes by digest too, the tag is put back where it was and `TagDeletionUnsupportedError`
+   * is thrown. Once a registry has refused a tag DELETE, this store skips it: a removal then costs
+   * three requests (HEAD on the tag, PUT of the throw-away manifest, DELETE by its digest).
    */
   async untag(tag: string, options: OperationOptions = {}): Promise<void> {
     const { signal } = options;
