@@ -1,8 +1,8 @@
 /**
- * The one place that turns a repository reference into a store (DESIGN section 2): a CTF path or a
+ * The one place that turns a repository reference into a store (docs/architecture.md): a CTF path or a
  * registry URL becomes an `OcmRepository` over the matching backend.
  *
- * Grammar (DESIGN section 5, after ocm2's `compref.guessType`): `ctf::PATH` and `oci::HOST[/PREFIX]`
+ * Grammar (after ocm2's `compref.guessType`): `ctf::PATH` and `oci::HOST[/PREFIX]`
  * force the type; otherwise `http(s)://` and `oci://` URLs, `localhost[:port]`, `host:port` and a
  * first segment that looks like a domain (`ghcr.io/org`) are registries, and everything else (`./x`,
  * `/x`, `*.tar`, `*.tgz`, a bare word) is a CTF path.

@@ -137,7 +137,7 @@ export class OcmRepository {
 
   // ---------------------------------------------------------------- resolution and reading
 
-  /** Resolves a version or alias without fetching the descriptor (DESIGN 4.8 order). */
+  /** Resolves a version or alias without fetching the descriptor (docs/aliases.md, Resolution). */
   async resolveComponentVersion(
     component: string,
     versionOrAlias: string,
@@ -249,8 +249,8 @@ export class OcmRepository {
   // ---------------------------------------------------------------- aliases
 
   /**
-   * Points `alias` at the version `versionOrAlias` resolves to now (a snapshot, not a link; DESIGN
-   * 4.2), moving it if it exists. Refuses names that are not aliases (`InvalidAliasError`), never
+   * Points `alias` at the version `versionOrAlias` resolves to now (a snapshot, not a link;
+   * docs/aliases.md), moving it if it exists. Refuses names that are not aliases (`InvalidAliasError`), never
    * overwrites a version's tag (`VersionTagConflictError`) or a tag that is not a version of this
    * component (`NotAnAliasError`), and with `expect` moves only if the alias still points there
    * (`AliasConflictError`): exactly under the CTF lock, check-put-read-back on a registry.
@@ -265,8 +265,8 @@ export class OcmRepository {
   }
 
   /**
-   * Removes an alias and nothing else: the version and its other tags stay (DESIGN 4.5). A version
-   * name is refused (`NotAnAliasError`); a missing alias is `NotFoundError`.
+   * Removes an alias and nothing else: the version and its other tags stay (docs/aliases.md). A
+   * version name is refused (`NotAnAliasError`); a missing alias is `NotFoundError`.
    */
   async removeComponentVersionAlias(
     component: string,

@@ -460,7 +460,7 @@ async function checkResources(
 ): Promise<{ descriptor: DescriptorV2; checks: ResourceCheck[] }> {
   const copy = structuredClone(descriptor);
   const resources = copy.component.resources ?? [];
-  // With `version` where names clash (spec 1.4): the identity that finds the blob and names it in errors.
+  // With `version` where names clash (docs/formats.md, element identity): finds the blob, names it in errors.
   const identities = elementIdentities(copy, 'resources');
   const checks: ResourceCheck[] = [];
   for (const [i, resource] of resources.entries()) {
@@ -539,7 +539,7 @@ const MAX_ARTIFACT_SET_SIZE = 256 * 1024 * 1024;
  *   to the end, so the store verifies the bytes);
  * - an OCI layout tar (artifact set): `ociArtifactDigest/v1`, the digest of its main manifest, which
  *   must be in the tar and hash to its name; a stored `genericBlobDigest/v1` matches either the
- *   tar's bytes or, ocm2's form (spec 4.2), the main manifest digest;
+ *   tar's bytes or, ocm2's form (docs/formats.md, Signing), the main manifest digest;
  * - any other blob: `genericBlobDigest/v1` of its bytes, streamed. `ociArtifactDigest/v1` stored for
  *   such a blob is `UnsupportedAlgorithmError`.
  */
