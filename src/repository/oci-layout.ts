@@ -1,8 +1,8 @@
 /**
- * OCI image layouts as local blobs (docs/formats.md, index form; ocm2's ADR 0013): a resource whose content is an OCI
- * layout tar (`application/vnd.ocm.software.oci.layout.v1+tar[+gzip]`) is not stored as one opaque
- * layer but unpacked into the component's repository, its manifest becoming a nested manifest of the
- * component version's image index. Reading it back re-materialises a layout tar.
+ * OCI image layouts as local blobs (docs/formats.md, index form; ocm2's ADR 0013): a resource whose
+ * content is an OCI layout tar (`application/vnd.ocm.software.oci.layout.v1+tar[+gzip]`) is not
+ * stored as one opaque layer but unpacked into the component's repository, its manifest becoming a
+ * nested manifest of the component version's image index. Reading it back re-materialises a layout tar.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
