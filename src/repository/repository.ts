@@ -1,4 +1,10 @@
-import type { DescriptorV2, Identity, Resource, Source } from '../descriptor/index.js';
+import {
+  type DescriptorV2,
+  type Identity,
+  isValidComponentName,
+  type Resource,
+  type Source,
+} from '../descriptor/index.js';
 import { canBatch } from '../oci/content/guards.js';
 import type { OperationOptions, Store, StoreProvider } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
@@ -26,7 +32,7 @@ import {
 } from './context.js';
 import type { AliasJournal, JournalOptions } from './journal.js';
 import { addLocalBlob, getLocalBlob, type LocalBlob, type LocalBlobInput } from './local-blobs.js';
-import { CREATOR, type DescriptorEncoding } from './mapping.js';
+import { CREATOR, componentRepository, type DescriptorEncoding } from './mapping.js';
 import {
   type ListVersionsOptions,
   listTags,
@@ -283,6 +289,21 @@ export class OcmRepository {
   async listComponentVersionAliases(component: string, options: OperationOptions = {}): Promise<AliasInfo[]> {
     const store = storeOf(this.#ctx, component);
     return listAliases(this.#ctx, store, component, await listTags(store, options), options);
+  }
+
+  /**
+   * Names of the components this repository holds (the repositories under
+   * `[prefix/]component-descriptors/`), sorted. On a registry this reads the catalog, which some
+   * registries refuse (`RegistryAuthError`).
+   */
+  async listComponents(options: OperationOptions = {}): Promise<string[]> {
+    const base = componentRepository('x.y/z', this.#ctx.prefix).slice(0, -'x.y/z'.length);
+    const names = new Set<string>();
+    for await (const name of this.#ctx.provider.repositories(options)) {
+      if (name.startsWith(base) && isValidComponentName(name.slice(base.length)))
+        names.add(name.slice(base.length));
+    }
+    return [...names].sort();
   }
 
   // ---------------------------------------------------------------- history plumbing

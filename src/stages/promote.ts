@@ -13,7 +13,7 @@ import type { AliasChange, OcmRepository } from '../repository/repository.js';
 import { verifyComponentVersion } from '../repository/signing.js';
 import type { KeyInput } from '../signing/index.js';
 import { evaluateGates, type SignatureCheck, type StagePoint } from './gates.js';
-import { aliasHeldSince } from './history/index.js';
+import { aliasHeldSince, getAliasHistory } from './history/index.js';
 import { findStage, type StageRule } from './policy/document.js';
 import { type GateResult, PolicyError } from './policy/errors.js';
 import { getStagePolicy } from './policy/store.js';
@@ -260,7 +260,17 @@ export const historySince: SinceLookup = async (repository, component, stage, cu
         : 'the history has no event for it',
     };
   }
-  return { since: new Date(held.since) };
+  if (held.event?.operation !== 'sign') return { since: new Date(held.since) };
+  // Signing gives the version a new manifest digest and moves the stage along: the version has been
+  // in the stage since the move that brought it, not since it was signed.
+  const events = await getAliasHistory(repository, component, { alias: stage, limit: 64, reconcile: false, ...options });
+  let since = held.since;
+  for (const e of events) {
+    if (e.operation === 'untracked' || e.to?.version !== current.version) break;
+    since = e.time;
+    if (e.operation !== 'sign' || e.from?.version !== current.version) break;
+  }
+  return { since: new Date(since), note: 'signed while there: the clock counts from the move that brought it' };
 };
 
 async function aliasPoint(
