@@ -263,14 +263,22 @@ export const historySince: SinceLookup = async (repository, component, stage, cu
   if (held.event?.operation !== 'sign') return { since: new Date(held.since) };
   // Signing gives the version a new manifest digest and moves the stage along: the version has been
   // in the stage since the move that brought it, not since it was signed.
-  const events = await getAliasHistory(repository, component, { alias: stage, limit: 64, reconcile: false, ...options });
+  const events = await getAliasHistory(repository, component, {
+    alias: stage,
+    limit: 64,
+    reconcile: false,
+    ...options,
+  });
   let since = held.since;
   for (const e of events) {
     if (e.operation === 'untracked' || e.to?.version !== current.version) break;
     since = e.time;
     if (e.operation !== 'sign' || e.from?.version !== current.version) break;
   }
-  return { since: new Date(since), note: 'signed while there: the clock counts from the move that brought it' };
+  return {
+    since: new Date(since),
+    note: 'signed while there: the clock counts from the move that brought it',
+  };
 };
 
 async function aliasPoint(
