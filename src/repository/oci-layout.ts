@@ -5,15 +5,16 @@
  * nested manifest of the component version's image index. Reading it back re-materialises a layout tar.
  */
 import { PassThrough, type Readable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
-import { readAll } from '../oci/content/read.js';
+import { fetchAll, readAll } from '../oci/content/read.js';
 import type { OperationOptions, Store } from '../oci/content/storage.js';
-import { type Descriptor, isPlainObject, validateDescriptor } from '../oci/descriptor.js';
+import { type Descriptor, isPlainObject } from '../oci/descriptor.js';
 import { digestOf, verifyBytes } from '../oci/digest.js';
-import { InvalidManifestError, TooLargeError } from '../oci/errors.js';
+import { InvalidManifestError } from '../oci/errors.js';
+import { walkGraph } from '../oci/graph.js';
 import { isImageIndex, parseManifest } from '../oci/manifest.js';
-import { isManifestType, MediaType } from '../oci/mediatype.js';
+import { MediaType } from '../oci/mediatype.js';
+import { readLayoutTar } from './layout-tar.js';
 
 export const OciLayoutMediaType = {
   Tar: 'application/vnd.ocm.software.oci.layout.v1+tar',
@@ -37,40 +38,37 @@ export async function pushOciLayout(
   content: Readable | Uint8Array,
   options: OperationOptions = {},
 ): Promise<Descriptor> {
-  let bytes =
+  const bytes =
     content instanceof Uint8Array ? content : await readAll(content, MAX_LAYOUT_SIZE, options.signal);
-  if (bytes.byteLength > MAX_LAYOUT_SIZE) throw new TooLargeError('OCI layout', MAX_LAYOUT_SIZE);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzip(bytes);
-  const files = await untar(bytes);
-  const layout = files.get('oci-layout');
-  if (!layout || !isPlainObject(parseJson(layout, 'oci-layout')))
+  const layout = await readLayoutTar(bytes, { what: 'OCI layout', maxSize: MAX_LAYOUT_SIZE });
+  const marker = layout.files.get('oci-layout');
+  if (!marker || !isPlainObject(parseJson(marker, 'oci-layout')))
     throw new InvalidManifestError('OCI layout: no oci-layout file');
-  const indexBytes = files.get('index.json');
+  const indexBytes = layout.files.get('index.json');
   if (!indexBytes) throw new InvalidManifestError('OCI layout: no index.json');
   const index = parseManifest(indexBytes, MediaType.ImageIndex);
   if (!isImageIndex(index) || index.manifests.length === 0)
     throw new InvalidManifestError('OCI layout: index.json lists no manifest');
 
   const blobOf = (d: Descriptor): Uint8Array => {
-    const [algorithm, hex] = d.digest.split(':');
-    const found = files.get(`blobs/${algorithm}/${hex}`);
+    const found = layout.blob(d.digest);
     if (!found) throw new InvalidManifestError(`OCI layout: blob ${d.digest} is missing`);
     verifyBytes(found, d, `OCI layout blob ${d.digest}`);
     return found;
   };
+  // Children first (oci/graph.ts), each digest once across the manifests index.json lists.
   const pushed = new Set<string>();
-  const push = async (d: Descriptor): Promise<void> => {
-    if (pushed.has(d.digest)) return;
-    const data = blobOf(d);
-    if (isManifestType(d.mediaType)) {
-      const m = parseManifest(data, d.mediaType);
-      for (const child of isImageIndex(m) ? m.manifests : [m.config, ...m.layers])
-        await push(validateDescriptor(child));
+  for (const m of index.manifests) {
+    const walk = walkGraph(m, async (d) => blobOf(d), {
+      ...(options.signal ? { signal: options.signal } : {}),
+      prune: (d) => pushed.has(d.digest),
+    });
+    for await (const { descriptor: d, bytes: data } of walk) {
+      if (pushed.has(d.digest)) continue;
+      if (!(await store.exists(d, options))) await store.push(d, data ?? blobOf(d), options);
+      pushed.add(d.digest);
     }
-    if (!(await store.exists(d, options))) await store.push(d, data, options);
-    pushed.add(d.digest);
-  };
-  for (const m of index.manifests) await push(m);
+  }
   if (index.manifests.length === 1) {
     const root = index.manifests[0]!;
     return { mediaType: root.mediaType, digest: root.digest, size: root.size };
@@ -112,17 +110,15 @@ export function layoutTarStream(
       'index.json',
       Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ImageIndex, manifests: [top] })),
     );
-    const seen = new Set<string>();
-    const walk = async (d: Descriptor): Promise<void> => {
-      if (seen.has(d.digest)) return;
-      seen.add(d.digest);
+    // Children first (oci/graph.ts): every blob is in the tar before the manifest that names it.
+    const walk = walkGraph(root, (d, o) => fetchAll(store, d, { ...options, ...o }), {
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    for await (const { descriptor: d, bytes } of walk) {
       const name = `blobs/${d.digest.replace(':', '/')}`;
-      if (isManifestType(d.mediaType)) {
-        const data = await readAll(await store.fetch(d, options), d.size + 1, options.signal);
-        const m = parseManifest(data, d.mediaType);
-        for (const child of isImageIndex(m) ? m.manifests : [m.config, ...m.layers]) await walk(child);
-        await addBuffer(name, data);
-        return;
+      if (bytes) {
+        await addBuffer(name, bytes);
+        continue;
       }
       const source = await store.fetch(d, options);
       await new Promise<void>((resolve, reject) => {
@@ -135,53 +131,13 @@ export function layoutTarStream(
         });
         source.pipe(entry);
       });
-    };
-    await walk(root);
+    }
     pack.finalize();
   })().catch((err: unknown) => {
     out.destroy(err as Error);
     pack.destroy();
   });
   return out;
-}
-
-/** zlib failures (corrupt or truncated gzip, output over the limit) as typed errors. */
-function gunzip(bytes: Uint8Array): Uint8Array {
-  try {
-    return gunzipSync(bytes, { maxOutputLength: MAX_LAYOUT_SIZE });
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
-      throw new TooLargeError('OCI layout (uncompressed)', MAX_LAYOUT_SIZE, { cause });
-    throw new InvalidManifestError(`OCI layout: not readable gzip: ${(cause as Error).message}`, { cause });
-  }
-}
-
-async function untar(bytes: Uint8Array): Promise<Map<string, Uint8Array>> {
-  const files = new Map<string, Uint8Array>();
-  const extract = tar.extract();
-  const done = (async () => {
-    for await (const entry of extract) {
-      const name = entry.header.name.replace(/^\.\//, '');
-      if (
-        (entry.header.type ?? 'file') !== 'file' ||
-        name.split('/').includes('..') ||
-        name.startsWith('/')
-      ) {
-        entry.resume();
-        continue;
-      }
-      const chunks: Buffer[] = [];
-      for await (const c of entry) chunks.push(c as Buffer);
-      files.set(name, Buffer.concat(chunks));
-    }
-  })();
-  extract.end(Buffer.from(bytes));
-  try {
-    await done;
-  } catch (cause) {
-    throw new InvalidManifestError(`OCI layout: not a readable tar: ${(cause as Error).message}`, { cause });
-  }
-  return files;
 }
 
 function parseJson(bytes: Uint8Array, what: string): unknown {

@@ -11,8 +11,6 @@
  */
 
 import type { Readable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
-import tar from 'tar-stream';
 import {
   AccessType,
   type ComponentReference,
@@ -59,6 +57,7 @@ import {
   verifyReferenceDigests,
 } from '../signing/index.js';
 import { ComponentVersionChangedError } from './errors.js';
+import { readLayoutTar } from './layout-tar.js';
 import type { OcmRepository, ResolutionKind, ResolvedComponentVersion } from './repository.js';
 
 export { ComponentVersionChangedError };
@@ -563,12 +562,12 @@ async function contentDigest(
     if (wanted === GENERIC_BLOB_DIGEST_V1) {
       const plain = await genericBlobDigest(bytes, { hash: stored!.hashAlgorithm });
       if (sameDigest(plain, stored!)) return plain;
-      const main = ociArtifactDigest(await mainArtifact(bytes, blob.mediaType));
+      const main = ociArtifactDigest(await mainArtifact(bytes));
       return sameDigest({ ...main, normalisationAlgorithm: GENERIC_BLOB_DIGEST_V1 }, stored!)
         ? stored!
         : plain;
     }
-    return ociArtifactDigest(await mainArtifact(bytes, blob.mediaType));
+    return ociArtifactDigest(await mainArtifact(bytes));
   }
   if (wanted === OCI_ARTIFACT_DIGEST_V1) {
     throw new UnsupportedAlgorithmError(
@@ -585,51 +584,25 @@ async function contentDigest(
  * else its only manifest. Every `blobs/` entry must hash to its name, and the main manifest must be
  * among them; `InvalidManifestError` otherwise.
  */
-async function mainArtifact(bytes: Uint8Array, mediaType: string): Promise<string> {
-  let tarBytes: Uint8Array;
-  try {
-    tarBytes = mediaType.endsWith('+gzip')
-      ? gunzipSync(bytes, { maxOutputLength: MAX_ARTIFACT_SET_SIZE })
-      : bytes;
-  } catch (cause) {
-    throw new InvalidManifestError(`artifact set is not gzip: ${(cause as Error).message}`, { cause });
+async function mainArtifact(bytes: Uint8Array): Promise<string> {
+  const layout = await readLayoutTar(bytes, { what: 'artifact set', maxSize: MAX_ARTIFACT_SET_SIZE });
+  const present = new Set<string>();
+  for (const entry of layout.blobEntries()) {
+    const actual = digestOf(entry.bytes, parseDigest(entry.digest).algorithm);
+    if (actual !== entry.digest)
+      throw new InvalidManifestError(`artifact set entry ${entry.name} hashes to ${actual}`);
+    present.add(entry.digest);
   }
-  const extract = tar.extract();
-  const reading = (async () => {
-    let index: unknown;
-    const present = new Set<string>();
-    for await (const entry of extract) {
-      const name = entry.header.name.replace(/^(\.\/|\/)+/, '');
-      const chunks: Buffer[] = [];
-      for await (const chunk of entry) chunks.push(chunk as Buffer);
-      const data = Buffer.concat(chunks);
-      if ((entry.header.type ?? 'file') !== 'file') continue;
-      if (name === 'index.json') {
-        index = JSON.parse(data.toString('utf8'));
-      } else if (/^blobs\/[a-z0-9]+[./][0-9a-f]+$/.test(name)) {
-        const digest = name.slice('blobs/'.length).replace(/[./]/, ':');
-        const actual = digestOf(data, parseDigest(digest).algorithm);
-        if (actual !== digest)
-          throw new InvalidManifestError(`artifact set entry ${name} hashes to ${actual}`);
-        present.add(digest);
-      }
-    }
-    return { index, present };
-  })();
-  extract.end(Buffer.from(tarBytes));
-  let read: Awaited<typeof reading>;
+  const indexBytes = layout.files.get('index.json');
+  if (!indexBytes) throw new InvalidManifestError('artifact set has no index.json');
+  let index: { manifests?: { digest?: unknown }[]; annotations?: Record<string, unknown> } | undefined;
   try {
-    read = await reading;
+    index = JSON.parse(Buffer.from(indexBytes).toString('utf8'));
   } catch (cause) {
-    if (cause instanceof InvalidManifestError) throw cause;
-    throw new InvalidManifestError(`artifact set is not a readable tar: ${(cause as Error).message}`, {
-      cause,
-    });
+    throw new InvalidManifestError('artifact set: index.json is not JSON', { cause });
   }
-  const index = read.index as
-    | { manifests?: { digest?: unknown }[]; annotations?: Record<string, unknown> }
-    | undefined;
-  if (!index) throw new InvalidManifestError('artifact set has no index.json');
+  if (typeof index !== 'object' || index === null)
+    throw new InvalidManifestError('artifact set: index.json is not an object');
   const manifests = Array.isArray(index.manifests) ? index.manifests : [];
   const main =
     index.annotations?.[MAIN_ARTIFACT] ?? (manifests.length === 1 ? manifests[0]?.digest : undefined);
@@ -637,7 +610,7 @@ async function mainArtifact(bytes: Uint8Array, mediaType: string): Promise<strin
     throw new InvalidManifestError(
       `artifact set names no main artifact (${MAIN_ARTIFACT}) among ${manifests.length} manifests`,
     );
-  if (!read.present.has(main)) throw new InvalidManifestError(`artifact set lacks its main manifest ${main}`);
+  if (!present.has(main)) throw new InvalidManifestError(`artifact set lacks its main manifest ${main}`);
   return main;
 }
 
