@@ -21,7 +21,12 @@ import {
   type RequestEvent,
   type RetryOptions,
 } from './registry/index.js';
-import { type ArtifactFetcher, OcmRepository, type OcmRepositoryOptions } from './repository/index.js';
+import {
+  type ArtifactFetcher,
+  componentRepository,
+  OcmRepository,
+  type OcmRepositoryOptions,
+} from './repository/index.js';
 import { HistoryJournal, type HistoryJournalOptions } from './stages/history/index.js';
 
 /** The content cache, for the CLI's `cache` command. */
@@ -160,8 +165,26 @@ export interface OpenedRepository {
   readonly spec: RepositorySpec;
   /** CTF only: garbage collection (see `Ctf.gc`); registries collect their own garbage. */
   readonly collectGarbage?: (options?: { dryRun?: boolean; signal?: AbortSignal }) => Promise<GarbageReport>;
+  /**
+   * Names of the components the repository holds, sorted: a CTF lists its repositories, a registry
+   * its `/v2/_catalog` (under the prefix; a registry may refuse the catalog: `RegistryAuthError`).
+   */
+  listComponents(options?: { signal?: AbortSignal }): Promise<string[]>;
   /** Releases files, connections and working copies. */
   close(): Promise<void>;
+}
+
+/** The components under `prefix` in a store: repositories named `PREFIX/component-descriptors/NAME`. */
+async function componentNames(
+  provider: { repositories(options?: { signal?: AbortSignal }): AsyncIterable<string> },
+  prefix: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<string[]> {
+  const head = componentRepository('', prefix);
+  const names = new Set<string>();
+  for await (const name of provider.repositories(options.signal ? { signal: options.signal } : {}))
+    if (name.startsWith(head) && name.length > head.length) names.add(name.slice(head.length));
+  return [...names].sort();
 }
 
 /** Opens an OCM repository on a CTF or a registry. */
@@ -190,6 +213,7 @@ export async function openRepository(
         const r = await store.gc(o);
         return { entries: r.entries.length, blobs: r.blobs.length, bytes: r.bytes, tempFiles: r.tempFiles };
       },
+      listComponents: (o) => componentNames(store, '', o),
       close: () => store.close(),
     };
   }
@@ -215,6 +239,7 @@ export async function openRepository(
   return {
     repository: new OcmRepository(provider, { ...repoOptions, prefix: spec.prefix }),
     spec,
+    listComponents: (o) => componentNames(store, spec.prefix, o),
     close: async () => {
       await store.close();
       await dispatcher?.close();

@@ -189,6 +189,32 @@ export const commands: readonly Command[] = [
     load: () => import('./cache.js').then((m) => m.runCachePrune),
   },
   {
+    name: 'board',
+    summary: 'serve the stage board: a local web page of every component and its stages, live',
+    usage: `board REPOSITORY [REPOSITORY...] [--port P] [--host H] [--write] [--open] [--interval 30s]
+
+  One row per component, one column per stage (policy order, else dev, qa, test, staging, prod,
+  then the rest): version, time in the stage, signature and lag marks; a page per component with
+  its history, versions and the difference between two versions. Moves appear without a reload.
+  Runs until interrupted (Ctrl-C).
+
+      --port P       listen on port P (default: a free port)
+      --host H       listen on H (default 127.0.0.1; any other address is reachable from elsewhere)
+      --write        allow promotion and rollback from the page, through the same gates as the CLI;
+                     the printed URL carries the per-run token
+      --open         open the board in the desktop's browser
+      --interval D   time between looks at each stage on a registry (default 30s; a CTF is
+                     watched through the file system)`,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      write: { type: 'boolean' },
+      open: { type: 'boolean' },
+      interval: { type: 'string' },
+    },
+    load: () => import('./board.js').then((m) => m.runBoard),
+  },
+  {
     name: 'version',
     summary: 'print the version of ocm-ts',
     usage: 'version',

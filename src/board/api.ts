@@ -1,0 +1,98 @@
+/**
+ * The shapes of the board's JSON API (`/api/...`), shared by the server and the page. Types only,
+ * with no imports, so that the page (built for browsers) can use them without the Node code.
+ * `GET /api/board` follows DESIGN 8.4: `components[].name` and `stages.<alias>.{version,digest,since}`.
+ */
+
+/** One cell: what a stage (alias) of a component points at. */
+export interface StageCell {
+  readonly version: string;
+  readonly digest: string;
+  /** Since when the stage holds this digest (RFC 3339), from the history; null when unknown. */
+  readonly since: string | null;
+  /** Names of the signatures the version's descriptor carries; null when not read. */
+  readonly signatures: readonly string[] | null;
+  /**
+   * Whether the signatures the stage's policy requires verify: true, false, or null when nothing
+   * requires any (or they were not checked).
+   */
+  readonly verified: boolean | null;
+  /** The stage before this one (policy `from`, else the previous column) when this one trails it. */
+  readonly lagsBehind: string | null;
+}
+
+export interface BoardComponent {
+  readonly name: string;
+  /** Index of the repository in the board's list (a board may show several). */
+  readonly repository: number;
+  readonly stages: Readonly<Record<string, StageCell>>;
+  /** Stage order from the component's stages policy, when it has one. */
+  readonly policy?: readonly string[];
+  /** Aliases that could not be read, with the reason; shown, not fatal. */
+  readonly problems?: readonly { readonly alias: string; readonly problem: string }[];
+}
+
+export interface BoardRepository {
+  readonly index: number;
+  /** The reference as given on the command line (no credentials: references refuse them). */
+  readonly label: string;
+  readonly writable: boolean;
+}
+
+/** What `GET /api/board` returns (DESIGN 8.4 fixes `components[].name` and `stages.<alias>.{version,digest,since}`). */
+export interface Board {
+  readonly repositories: readonly BoardRepository[];
+  /** Column order. */
+  readonly stages: readonly string[];
+  readonly components: readonly BoardComponent[];
+  /** When the board was read (RFC 3339). */
+  readonly time: string;
+  /** Whether this server accepts promotions (`--write`). */
+  readonly write: boolean;
+}
+
+export type ElementChangeKind = 'added' | 'removed' | 'changed';
+
+/** One resource or source that differs between two versions. */
+export interface ElementChange {
+  readonly kind: 'resource' | 'source';
+  readonly change: ElementChangeKind;
+  /** `name` plus extra identity (and `version` where the name repeats), as `key=value` pairs. */
+  readonly identity: Readonly<Record<string, string>>;
+  /** For `changed`: what changed (`digest`, `labels`, `version`, `access`, `type`). */
+  readonly fields: readonly string[];
+  readonly before?: ElementSummary;
+  readonly after?: ElementSummary;
+}
+
+export interface ElementSummary {
+  readonly version: string;
+  readonly type: string;
+  /** The content digest (`digest.value`), when the descriptor carries one. */
+  readonly digest: string | null;
+  readonly labels: readonly { readonly name: string; readonly value: string }[];
+}
+
+export interface VersionDiff {
+  readonly component: string;
+  readonly from: string;
+  readonly to: string;
+  readonly changes: readonly ElementChange[];
+  /** Component labels that differ. */
+  readonly labels: readonly {
+    readonly name: string;
+    readonly before: string | null;
+    readonly after: string | null;
+  }[];
+}
+
+export interface ComponentPage {
+  readonly name: string;
+  readonly repository: number;
+  readonly row: BoardComponent;
+  /** Newest first, with the aliases on each. */
+  readonly versions: readonly { readonly version: string; readonly aliases: readonly string[] }[];
+  /** Newest first; empty without the stages layer. */
+  readonly history: readonly unknown[];
+  readonly historyProblem?: string;
+}

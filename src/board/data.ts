@@ -1,0 +1,307 @@
+import type { DescriptorV2 } from '../descriptor/index.js';
+import { NotFoundError } from '../errors.js';
+import { mapLimit } from '../oci/concurrency.js';
+import type { OperationOptions } from '../oci/content/storage.js';
+import type { AliasInfo, OcmRepository } from '../repository/index.js';
+import type { Board, BoardComponent, BoardRepository, ComponentPage, StageCell, VersionDiff } from './api.js';
+import { diffVersions } from './diff.js';
+import { feedingStages, lagOf, orderStages } from './model.js';
+
+export type { ComponentPage } from './api.js';
+
+/** One repository shown on the board. */
+export interface BoardSource {
+  /** The reference as the user gave it. */
+  readonly label: string;
+  readonly repository: OcmRepository;
+  /** Names of the components the repository holds. */
+  listComponents(options: OperationOptions): Promise<string[]>;
+}
+
+/** What the stages layer tells the board about one component (history, policy). */
+export interface StagesView {
+  /** Since when each alias holds its current digest (RFC 3339), null where the history does not tell. */
+  readonly since: Readonly<Record<string, string | null>>;
+  /** Stage order and feeders from the component's stages policy. */
+  readonly policy?: { readonly order: readonly string[]; readonly from: Readonly<Record<string, string>> };
+  /** Per stage: whether the signatures its policy requires verify on the version it holds. */
+  readonly verified?: Readonly<Record<string, boolean>>;
+}
+
+/**
+ * The seam to the stages layer (history, policies, promotion), so the board reads and moves stages
+ * through the same code as the CLI. Without it the board shows no ages, history or policy and
+ * offers no promotion.
+ */
+export interface BoardStages {
+  view(
+    repository: OcmRepository,
+    component: string,
+    aliases: readonly AliasInfo[],
+    options: OperationOptions,
+  ): Promise<StagesView>;
+  history(repository: OcmRepository, component: string, options: OperationOptions): Promise<unknown[]>;
+  plan(
+    repository: OcmRepository,
+    component: string,
+    request: MoveRequest,
+    options: OperationOptions,
+  ): Promise<unknown>;
+  promote(
+    repository: OcmRepository,
+    component: string,
+    request: MoveRequest,
+    options: OperationOptions,
+  ): Promise<unknown>;
+  rollback(
+    repository: OcmRepository,
+    component: string,
+    request: MoveRequest,
+    options: OperationOptions,
+  ): Promise<unknown>;
+}
+
+/** A promotion or rollback asked for by the page. */
+export interface MoveRequest {
+  readonly stage: string;
+  /** Promote this version instead of what the stage's `from` holds. */
+  readonly version?: string;
+  /** Where the stage must point now (version or digest, or `absent`): a stale page is refused. */
+  readonly expect: string;
+  readonly message?: string;
+  readonly actor?: string;
+}
+
+export interface BoardReaderOptions {
+  readonly sources: readonly BoardSource[];
+  readonly stages?: BoardStages;
+  /** Components read at once. Default 8. */
+  readonly concurrency?: number;
+  readonly now?: () => Date;
+  /** Whether promotion is allowed (`--write`): reported to the page. */
+  readonly write?: boolean;
+}
+
+/**
+ * Reads the board from its repositories and keeps what it read: rows until a move invalidates them
+ * (`invalidate`), descriptors forever (a digest names immutable content).
+ */
+export class BoardReader {
+  readonly #options: BoardReaderOptions;
+  readonly #concurrency: number;
+  readonly #rows = new Map<string, Promise<BoardComponent>>();
+  readonly #components = new Map<number, Promise<string[]>>();
+  readonly #descriptors = new Map<string, Promise<DescriptorV2>>();
+
+  constructor(options: BoardReaderOptions) {
+    this.#options = options;
+    this.#concurrency = Math.max(1, options.concurrency ?? 8);
+  }
+
+  /** The stages layer, when the board has one (promotion, history). */
+  get stagesLayer(): BoardStages | undefined {
+    return this.#options.stages;
+  }
+
+  get sources(): readonly BoardSource[] {
+    return this.#options.sources;
+  }
+
+  repositories(): BoardRepository[] {
+    return this.#options.sources.map((s, index) => ({
+      index,
+      label: s.label,
+      writable: this.#options.write === true,
+    }));
+  }
+
+  source(index: number): BoardSource {
+    const s = this.#options.sources[index];
+    if (!s) throw new NotFoundError(`no repository ${index} on this board`);
+    return s;
+  }
+
+  /** Forgets a component's row (after a move), or everything. */
+  invalidate(repository?: number, component?: string): void {
+    if (repository === undefined) {
+      this.#rows.clear();
+      this.#components.clear();
+      return;
+    }
+    if (component === undefined) {
+      this.#components.delete(repository);
+      for (const k of this.#rows.keys()) if (k.startsWith(`${repository}\n`)) this.#rows.delete(k);
+      return;
+    }
+    this.#rows.delete(`${repository}\n${component}`);
+  }
+
+  async components(repository: number, options: OperationOptions): Promise<string[]> {
+    let pending = this.#components.get(repository);
+    if (!pending) {
+      pending = this.source(repository).listComponents(options);
+      this.#components.set(repository, pending);
+      pending.catch(() => this.#components.delete(repository));
+    }
+    return pending;
+  }
+
+  async board(options: OperationOptions = {}): Promise<Board> {
+    const all: { repository: number; name: string }[] = [];
+    for (let i = 0; i < this.#options.sources.length; i++)
+      for (const name of await this.components(i, options)) all.push({ repository: i, name });
+    const rows = await mapLimit(all, this.#concurrency, (c) => this.row(c.repository, c.name, options));
+    return this.assemble(rows);
+  }
+
+  /** The board of the given rows: columns from every row's stages and policies, lag marks set. */
+  assemble(rows: readonly BoardComponent[]): Board {
+    const present = new Set<string>();
+    for (const r of rows) for (const s of Object.keys(r.stages)) present.add(s);
+    const stages = orderStages(
+      present,
+      rows.map((r) => r.policy ?? []),
+    );
+    return {
+      repositories: this.repositories(),
+      stages,
+      components: rows,
+      time: (this.#options.now?.() ?? new Date()).toISOString(),
+      write: this.#options.write === true,
+    };
+  }
+
+  row(repository: number, component: string, options: OperationOptions = {}): Promise<BoardComponent> {
+    const key = `${repository}\n${component}`;
+    let pending = this.#rows.get(key);
+    if (!pending) {
+      pending = this.#readRow(repository, component, options);
+      this.#rows.set(key, pending);
+      pending.catch(() => this.#rows.delete(key));
+    }
+    return pending;
+  }
+
+  async #readRow(repository: number, component: string, options: OperationOptions): Promise<BoardComponent> {
+    const { repository: repo } = this.source(repository);
+    const aliases = await repo.listComponentVersionAliases(component, options);
+    const readable = aliases.filter((a) => a.version !== undefined && a.digest !== undefined);
+    const view: StagesView = this.#options.stages
+      ? await this.#options.stages.view(repo, component, readable, options).catch(() => ({ since: {} }))
+      : { since: {} };
+    const signatures = new Map<string, readonly string[] | null>();
+    await mapLimit(readable, this.#concurrency, async (a) => {
+      if (signatures.has(a.digest!)) return;
+      signatures.set(a.digest!, null);
+      try {
+        const d = await this.descriptor(repository, component, a.version!, a.digest!, options);
+        signatures.set(
+          a.digest!,
+          (d.signatures ?? []).map((s) => s.name),
+        );
+      } catch {
+        signatures.set(a.digest!, null);
+      }
+    });
+    const columns = orderStages(
+      readable.map((a) => a.alias),
+      view.policy ? [view.policy.order] : [],
+    );
+    const byAlias = new Map(readable.map((a) => [a.alias, a]));
+    const feeds = feedingStages(columns, new Set(byAlias.keys()), view.policy?.from ?? {});
+    const stages: Record<string, StageCell> = {};
+    for (const stage of columns) {
+      const a = byAlias.get(stage);
+      if (!a) continue;
+      const feeder = feeds.get(stage);
+      const f = feeder === undefined ? undefined : byAlias.get(feeder);
+      stages[stage] = {
+        version: a.version!,
+        digest: a.digest!,
+        since: view.since[stage] ?? null,
+        signatures: signatures.get(a.digest!) ?? null,
+        verified: view.verified?.[stage] ?? null,
+        lagsBehind:
+          f && lagOf({ version: a.version!, digest: a.digest! }, { version: f.version!, digest: f.digest! })
+            ? feeder!
+            : null,
+      };
+    }
+    const problems = aliases
+      .filter((a) => a.problem !== undefined)
+      .map((a) => ({ alias: a.alias, problem: a.problem! }));
+    return {
+      name: component,
+      repository,
+      stages,
+      ...(view.policy ? { policy: view.policy.order } : {}),
+      ...(problems.length ? { problems } : {}),
+    };
+  }
+
+  /** A version's descriptor, read once per digest. */
+  descriptor(
+    repository: number,
+    component: string,
+    version: string,
+    digest: string | undefined,
+    options: OperationOptions,
+  ): Promise<DescriptorV2> {
+    const key = digest ?? `${repository}\n${component}\n${version}`;
+    let pending = this.#descriptors.get(key);
+    if (!pending) {
+      pending = this.source(repository)
+        .repository.getComponentVersion(component, version, options)
+        .then((cv) => cv.descriptor);
+      this.#descriptors.set(key, pending);
+      pending.catch(() => this.#descriptors.delete(key));
+    }
+    return pending;
+  }
+
+  async component(
+    repository: number,
+    component: string,
+    options: OperationOptions = {},
+  ): Promise<ComponentPage> {
+    const { repository: repo } = this.source(repository);
+    const row = await this.row(repository, component, options);
+    const versions = await repo.listComponentVersions(component, options);
+    if (versions.length === 0)
+      throw new NotFoundError(`${component}: no versions in ${this.source(repository).label}`);
+    const aliases = await repo.listComponentVersionAliases(component, options);
+    const on = new Map<string, string[]>();
+    for (const a of aliases) if (a.version) on.set(a.version, [...(on.get(a.version) ?? []), a.alias]);
+    let history: unknown[] = [];
+    let historyProblem: string | undefined;
+    if (this.#options.stages) {
+      try {
+        history = await this.#options.stages.history(repo, component, options);
+      } catch (err) {
+        historyProblem = (err as Error).message;
+      }
+    }
+    return {
+      name: component,
+      repository,
+      row,
+      versions: versions.map((v) => ({ version: v, aliases: on.get(v) ?? [] })),
+      history,
+      ...(historyProblem === undefined ? {} : { historyProblem }),
+    };
+  }
+
+  async diff(
+    repository: number,
+    component: string,
+    from: string,
+    to: string,
+    options: OperationOptions = {},
+  ): Promise<VersionDiff> {
+    const [a, b] = await Promise.all([
+      this.descriptor(repository, component, from, undefined, options),
+      this.descriptor(repository, component, to, undefined, options),
+    ]);
+    return diffVersions(a, b);
+  }
+}
