@@ -8,7 +8,6 @@
  * `/x`, `*.tar`, `*.tgz`, a bare word) is a CTF path.
  */
 import { resolve } from 'node:path';
-import { Agent } from 'undici';
 import { CachingProvider, ContentCache } from './cache/index.js';
 import { Ctf } from './ctf/ctf.js';
 import { CtfStore } from './ctf/store.js';
@@ -21,12 +20,7 @@ import {
   type RequestEvent,
   type RetryOptions,
 } from './registry/index.js';
-import {
-  type ArtifactFetcher,
-  componentRepository,
-  OcmRepository,
-  type OcmRepositoryOptions,
-} from './repository/index.js';
+import { type ArtifactFetcher, OcmRepository, type OcmRepositoryOptions } from './repository/index.js';
 import { HistoryJournal, type HistoryJournalOptions } from './stages/history/index.js';
 
 /** The content cache, for the CLI's `cache` command. */
@@ -165,26 +159,8 @@ export interface OpenedRepository {
   readonly spec: RepositorySpec;
   /** CTF only: garbage collection (see `Ctf.gc`); registries collect their own garbage. */
   readonly collectGarbage?: (options?: { dryRun?: boolean; signal?: AbortSignal }) => Promise<GarbageReport>;
-  /**
-   * Names of the components the repository holds, sorted: a CTF lists its repositories, a registry
-   * its `/v2/_catalog` (under the prefix; a registry may refuse the catalog: `RegistryAuthError`).
-   */
-  listComponents(options?: { signal?: AbortSignal }): Promise<string[]>;
   /** Releases files, connections and working copies. */
   close(): Promise<void>;
-}
-
-/** The components under `prefix` in a store: repositories named `PREFIX/component-descriptors/NAME`. */
-async function componentNames(
-  provider: { repositories(options?: { signal?: AbortSignal }): AsyncIterable<string> },
-  prefix: string,
-  options: { signal?: AbortSignal } = {},
-): Promise<string[]> {
-  const head = componentRepository('', prefix);
-  const names = new Set<string>();
-  for await (const name of provider.repositories(options.signal ? { signal: options.signal } : {}))
-    if (name.startsWith(head) && name.length > head.length) names.add(name.slice(head.length));
-  return [...names].sort();
 }
 
 /** Opens an OCM repository on a CTF or a registry. */
@@ -213,13 +189,9 @@ export async function openRepository(
         const r = await store.gc(o);
         return { entries: r.entries.length, blobs: r.blobs.length, bytes: r.bytes, tempFiles: r.tempFiles };
       },
-      listComponents: (o) => componentNames(store, '', o),
       close: () => store.close(),
     };
   }
-  const dispatcher = options.insecure
-    ? new Agent({ connect: { rejectUnauthorized: false }, keepAliveTimeout: 30_000 })
-    : undefined;
   const store = new RegistryStore({
     host: spec.host,
     ...(options.plainHttp !== undefined
@@ -231,7 +203,7 @@ export async function openRepository(
     ...(options.caFile === undefined ? {} : { caFile: options.caFile }),
     ...(options.retry === undefined ? {} : { retry: options.retry }),
     ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
-    ...(dispatcher === undefined ? {} : { dispatcher }),
+    ...(options.insecure ? { insecure: true } : {}),
   });
   const provider = options.cache
     ? new CachingProvider(store, new ContentCache(options.cache), spec.host)
@@ -239,11 +211,7 @@ export async function openRepository(
   return {
     repository: new OcmRepository(provider, { ...repoOptions, prefix: spec.prefix }),
     spec,
-    listComponents: (o) => componentNames(store, spec.prefix, o),
-    close: async () => {
-      await store.close();
-      await dispatcher?.close();
-    },
+    close: () => store.close(),
   };
 }
 
@@ -260,30 +228,24 @@ export interface OpenedArtifactSource {
 export function artifactSource(
   options: Omit<OpenRepositoryOptions, 'create' | 'readOnly' | 'cwd'> = {},
 ): OpenedArtifactSource {
-  const stores = new Map<string, { store: RegistryStore; dispatcher: Agent | undefined }>();
+  const stores = new Map<string, RegistryStore>();
   return {
     fetchArtifact: async (imageReference, op) => {
       const ref = parseRemoteReference(imageReference.replace(/^(?:https?|oci):\/\//, ''));
       let entry = stores.get(ref.registry);
       if (!entry) {
-        const dispatcher = options.insecure
-          ? new Agent({ connect: { rejectUnauthorized: false } })
-          : undefined;
-        entry = {
-          dispatcher,
-          store: new RegistryStore({
-            host: ref.registry,
-            ...(options.plainHttp === undefined ? {} : { plainHttp: options.plainHttp }),
-            ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-            ...(options.caFile === undefined ? {} : { caFile: options.caFile }),
-            ...(options.retry === undefined ? {} : { retry: options.retry }),
-            ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
-            ...(dispatcher === undefined ? {} : { dispatcher }),
-          }),
-        };
+        entry = new RegistryStore({
+          host: ref.registry,
+          ...(options.plainHttp === undefined ? {} : { plainHttp: options.plainHttp }),
+          ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+          ...(options.caFile === undefined ? {} : { caFile: options.caFile }),
+          ...(options.retry === undefined ? {} : { retry: options.retry }),
+          ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+          ...(options.insecure ? { insecure: true } : {}),
+        });
         stores.set(ref.registry, entry);
       }
-      const store = entry.store.repository(ref.repository);
+      const store = entry.repository(ref.repository);
       const descriptor = await store.resolve(ref.digest ?? ref.tag!, op);
       if (ref.digest !== undefined && ref.tag !== undefined) {
         const tagged = await store.resolve(ref.tag, op);
@@ -296,10 +258,7 @@ export function artifactSource(
       return { store, descriptor };
     },
     close: async () => {
-      for (const { store, dispatcher } of stores.values()) {
-        await store.close();
-        await dispatcher?.close();
-      }
+      for (const store of stores.values()) await store.close();
     },
   };
 }

@@ -14,8 +14,6 @@ export interface BoardSource {
   /** The reference as the user gave it. */
   readonly label: string;
   readonly repository: OcmRepository;
-  /** Names of the components the repository holds. */
-  listComponents(options: OperationOptions): Promise<string[]>;
 }
 
 /** What the stages layer tells the board about one component (history, policy). */
@@ -139,7 +137,7 @@ export class BoardReader {
   async components(repository: number, options: OperationOptions): Promise<string[]> {
     let pending = this.#components.get(repository);
     if (!pending) {
-      pending = this.source(repository).listComponents(options);
+      pending = this.source(repository).repository.listComponents(options);
       this.#components.set(repository, pending);
       pending.catch(() => this.#components.delete(repository));
     }

@@ -31,7 +31,7 @@ export async function runBoard(ctx: Context, { values, positionals }: Parsed): P
   const sources: BoardSource[] = [];
   for (const label of positionals) {
     const opened = await ctx.open(label, { readOnly: !write });
-    sources.push({ label, repository: opened.repository, listComponents: (o) => opened.listComponents(o) });
+    sources.push({ label, repository: opened.repository });
   }
   const stages = await loadStages();
   const reader = new BoardReader({ sources, write, ...(stages ? { stages } : {}) });
