@@ -236,6 +236,7 @@ export async function signComponentVersion(
   const stored = await repo.addComponentVersion(signed, {
     conflict: 'replace',
     moveAliases: true,
+    aliasOperation: 'sign',
     // Exact on a CTF (checked under its lock); on a registry the check after the push reports the rest.
     expect: resolution.digest,
     ...(signal ? { signal } : {}),
