@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { NotFoundError, UnsupportedError } from '../errors.js';
+import { mapLimit } from '../oci/concurrency.js';
 import type {
   Content,
   Deleter,
@@ -899,17 +900,4 @@ async function* pages(
     if (fresh.length) last = fresh[fresh.length - 1];
     else if (!page.next) return;
   }
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

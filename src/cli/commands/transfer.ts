@@ -1,3 +1,4 @@
+import { mapLimit } from '../../oci/concurrency.js';
 import type { Parsed } from '../args.js';
 import { flag, oneOf, str } from '../args.js';
 import type { Context } from '../context.js';
@@ -109,45 +110,35 @@ async function runTransferRepository(ctx: Context, { values, positionals }: Pars
       `transferring ${done}/${tasks.length} versions of ${components.length} components  ${formatBytes(bytes)}`,
     );
   await target.repository.batch(async (into) => {
-    let next = 0;
-    const worker = async () => {
-      while (next < tasks.length) {
-        const task = tasks[next++]!;
-        try {
-          const result = await transferComponentVersion(
-            source.repository,
-            into,
-            task.component,
-            task.version,
-            {
-              conflict,
-              concurrency,
-              copyAliases: task.aliased,
-              ...(copyResources ? { copyResources } : {}),
-              ...op,
-              onProgress: show,
-            },
-          );
-          counts[result.status]++;
-          bytes += result.bytes;
-          if (result.status !== 'unchanged') {
-            progress.done();
-            const aliases = result.aliases.length > 0 ? `, aliases ${result.aliases.join(', ')}` : '';
-            ctx.out(
-              `${task.component}:${result.version} ${result.status} (${result.copied} copied, ${result.existing} present, ${formatBytes(result.bytes)}${aliases})\n`,
-            );
-          }
-        } catch (err) {
-          if (signal?.aborted) throw err;
-          counts.failed++;
+    // At most `jobs` versions at once; a failed version is reported and counted, the others go on.
+    await mapLimit(tasks, jobs, async (task) => {
+      try {
+        const result = await transferComponentVersion(source.repository, into, task.component, task.version, {
+          conflict,
+          concurrency,
+          copyAliases: task.aliased,
+          ...(copyResources ? { copyResources } : {}),
+          ...op,
+          onProgress: show,
+        });
+        counts[result.status]++;
+        bytes += result.bytes;
+        if (result.status !== 'unchanged') {
           progress.done();
-          ctx.io.stderr.write(`${task.component}:${task.version} failed: ${(err as Error).message}\n`);
+          const aliases = result.aliases.length > 0 ? `, aliases ${result.aliases.join(', ')}` : '';
+          ctx.out(
+            `${task.component}:${result.version} ${result.status} (${result.copied} copied, ${result.existing} present, ${formatBytes(result.bytes)}${aliases})\n`,
+          );
         }
-        done++;
-        show();
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        counts.failed++;
+        progress.done();
+        ctx.io.stderr.write(`${task.component}:${task.version} failed: ${(err as Error).message}\n`);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+      done++;
+      show();
+    });
   }, op);
   progress.done();
   const seconds = (performance.now() - started) / 1000;
