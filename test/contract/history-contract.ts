@@ -60,7 +60,7 @@ export async function forgeEvent(
   assert.ok(canFetchReference(store));
   const got = await store.fetchReference(HISTORY_TAG);
   const bytes = await readAll(got.content, 1 << 22);
-  const m = parseManifest(bytes, got.descriptor.mediaType) as {
+  const m = parseManifest(bytes, got.descriptor.mediaType) as unknown as {
     annotations: Record<string, string>;
     layers: { annotations?: Record<string, string> }[];
   };

@@ -4,9 +4,10 @@
  * write under the lock); elsewhere it appends after the move, reads the tag back, and retries when a
  * concurrent writer won the race.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { canonicalJson } from '../../descriptor/normalisation/index.js';
 import { NotFoundError } from '../../errors.js';
-import { canDelete, canFetchReference } from '../../oci/content/guards.js';
+import { canDelete, canFetchReference, canPushReference } from '../../oci/content/guards.js';
 import { fetchAll, readAll } from '../../oci/content/read.js';
 import type { OperationOptions, Store } from '../../oci/content/storage.js';
 import type { Descriptor } from '../../oci/descriptor.js';
@@ -257,7 +258,17 @@ export async function appendEvents(
     const head = await readHead(store, component, options);
     if (head) checkRecent(component, head);
     const events = build(head && head.count > 0 ? head.head : null, moves, options);
-    const written = await write(store, component, head, events, options);
+    let written: Descriptor;
+    try {
+      written = await write(store, component, head, events, options);
+    } catch (err) {
+      // Without a lock, a concurrent append can pull content from under this one (a superseded
+      // chunk, a link being rewritten): read again and retry, up to `attempts`.
+      if (options.atomic || attempt === attempts || options.signal?.aborted) throw err;
+      lastError = err;
+      await pause(attempt, options.signal);
+      continue;
+    }
     if (options.atomic) return events;
     // No lock: read the tag back. Another writer may have won (our events are lost: retry on top of
     // theirs) or appended on top of ours (they are kept: done).
@@ -267,10 +278,16 @@ export async function appendEvents(
     const mine = eventHash(events.at(-1)!);
     if (after?.recent.some((e) => eventHash(e) === mine)) return events;
     lastError = new Error(`a concurrent append replaced ours (attempt ${attempt})`);
+    await pause(attempt, options.signal);
   }
   throw new MalformedHistoryError(`${component}: the history kept changing under this append`, {
     cause: lastError,
   });
+}
+
+/** A short random pause between attempts, so that racing writers do not collide again in step. */
+function pause(attempt: number, signal: AbortSignal | undefined): Promise<void> {
+  return sleep(Math.floor(Math.random() * 25 * attempt), undefined, signal ? { signal } : {});
 }
 
 async function write(
@@ -308,8 +325,13 @@ async function write(
     aliases: aliasStates(head?.aliases ?? [], events),
   });
   if (!head) await store.push(historyConfig.descriptor, historyConfig.bytes, options);
-  await store.push(manifest.descriptor, manifest.bytes, options);
-  await store.tag(manifest.descriptor, HISTORY_TAG, options);
+  if (canPushReference(store)) {
+    // One request on a registry instead of two (PUT by digest, PUT by tag).
+    await store.pushReference(manifest.descriptor, manifest.bytes, HISTORY_TAG, options);
+  } else {
+    await store.push(manifest.descriptor, manifest.bytes, options);
+    await store.tag(manifest.descriptor, HISTORY_TAG, options);
+  }
   // Under a batch, drop the superseded manifest in the same write so that a CTF index does not grow
   // by one untagged entry per append; elsewhere it is garbage the registry collects.
   if (options.atomic && head && canDelete(store) && head.descriptor.digest !== manifest.descriptor.digest) {
