@@ -4,7 +4,8 @@
  * in full, then the registry is stopped, `docker-registry garbage-collect CONFIG` runs on its storage
  * (first without, then with `--delete-untagged`), the registry starts again on the same storage, and
  * everything must read and verify exactly as before: versions, aliases, descriptors, every local
- * resource byte for byte, signatures, and each tag and nested manifest as skopeo sees it.
+ * resource byte for byte, signatures, the alias history and the stage policy, and each tag and nested
+ * manifest as skopeo sees it.
  */
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync } from 'node:crypto';
@@ -23,6 +24,8 @@ import {
   verifyComponentVersion,
 } from '../../src/repository/index.js';
 import { pushOciLayout } from '../../src/repository/oci-layout.js';
+import { getAliasHistory, HistoryJournal } from '../../src/stages/history/index.js';
+import { getStagePolicy, setStagePolicy } from '../../src/stages/policy/index.js';
 import { descriptor, resource } from '../support/descriptors.js';
 import { fixturesDir } from '../support/paths.js';
 import { requirePrograms, skopeoRaw, startRegistry, type TestRegistry } from '../support/registry.js';
@@ -46,6 +49,8 @@ interface Snapshot {
   readonly versions: string[];
   readonly aliases: unknown[];
   readonly names: Record<string, unknown>;
+  readonly history: string[];
+  readonly policy: string | undefined;
 }
 
 describe('registry garbage collection (docker-registry garbage-collect)', () => {
@@ -63,7 +68,14 @@ describe('registry garbage collection (docker-registry garbage-collect)', () => 
     ['gc', SIGNED],
     ['gc-copy', INDEX],
   ];
-  const repo = (prefix: string) => new OcmRepository(store, { prefix });
+  // Alias moves are recorded under `_ocm.history`, as `openRepository` does; the clock is a counter.
+  let tick = Date.UTC(2026, 0, 1);
+  const now = () => {
+    tick += 1000;
+    return new Date(tick);
+  };
+  const journal = new HistoryJournal({ now, actor: 'gc-test' });
+  const repo = (prefix: string) => new OcmRepository(store, { prefix, journal });
 
   before(async () => {
     requirePrograms('docker-registry', 'skopeo');
@@ -72,6 +84,9 @@ describe('registry garbage collection (docker-registry garbage-collect)', () => 
     await writeEverything();
     for (const [prefix, component] of shapes)
       expected.set(`${prefix}//${component}`, await snapshot(prefix, component));
+    // Not vacuous: alias moves were recorded, and a stage policy is stored.
+    assert.ok(expected.get(`gc//${MANIFEST}`)!.history.length >= 6);
+    assert.ok(expected.get(`gc//${SIGNED}`)!.policy);
   });
   after(async () => {
     await store?.close();
@@ -186,6 +201,10 @@ describe('registry garbage collection (docker-registry garbage-collect)', () => 
     });
     assert.deepEqual(signed.movedAliases, ['prod', 'staging']);
     superseded.push({ prefix: 'gc', component: SIGNED, digest: signed.previousDigest });
+
+    // Stage policies under `_ocm.stages`: set, then replaced (the first document becomes garbage).
+    await setStagePolicy(gc, SIGNED, 'stages:\n  - name: staging\n  - name: prod\n    from: staging\n');
+    await setStagePolicy(gc, SIGNED, 'stages:\n  - name: dev\n  - name: staging\n  - name: prod\n');
   }
 
   /**
@@ -223,7 +242,10 @@ describe('registry garbage collection (docker-registry garbage-collect)', () => 
         ),
       };
     }
-    return { versions, aliases, names };
+    // The alias history (chain verified while read) and the stage policy, where there are any.
+    const history = (await getAliasHistory(r, component)).map((e) => JSON.stringify(e));
+    const policy = (await getStagePolicy(r, component))?.manifestDigest;
+    return { versions, aliases, names, history, policy };
   }
 
   /**
