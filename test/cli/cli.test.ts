@@ -1,6 +1,7 @@
 /** The `ocm` commands, run in-process on CTFs: output, exit codes, error paths. */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openRepository } from '../../src/open.js';
@@ -172,9 +173,33 @@ describe('ocm download, transfer, gc, version', () => {
   });
 
   it('gc reports, and does nothing on a dry run', async () => {
+    // An unreferenced blob older than gc's grace period, so there is something to collect.
+    const orphan = Buffer.from('orphan blob for gc');
+    const orphanFile = join(
+      cwd,
+      'ctf',
+      'blobs',
+      `sha256.${createHash('sha256').update(orphan).digest('hex')}`,
+    );
+    await writeFile(orphanFile, orphan);
+    const hourAgo = new Date(Date.now() - 3600_000);
+    await utimes(orphanFile, hourAgo, hourAgo);
+    const index = () => readFile(join(cwd, 'ctf', 'artifact-index.json'));
+    const before = { index: await index(), blobs: (await readdir(join(cwd, 'ctf', 'blobs'))).sort() };
     const r = await run('gc', 'ctf', '--dry-run');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^would remove \d+ index entries, \d+ blobs \(.*\), \d+ temporary files\n$/);
+    assert.match(r.stdout, /, [1-9]\d* blobs \(/, 'the orphan is reported');
+    assert.deepEqual(
+      (await readdir(join(cwd, 'ctf', 'blobs'))).sort(),
+      before.blobs,
+      'dry run: no blob removed',
+    );
+    assert.ok((await index()).equals(before.index), 'dry run: index unchanged');
+    const real = await run('gc', 'ctf');
+    assert.equal(real.code, 0, real.stderr);
+    assert.match(real.stdout, /^removed \d+ index entries, [1-9]\d* blobs /);
+    await assert.rejects(readFile(orphanFile), { code: 'ENOENT' });
     const reg = await run('gc', 'localhost:5999/x');
     assert.equal(reg.code, 2);
   });
