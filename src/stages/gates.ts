@@ -141,7 +141,7 @@ function soakGate(s: GateSnapshot, inSource: boolean): GateResult {
   return {
     gate: 'soak',
     result: 'refused',
-    detail: `in ${from} for ${formatDuration(held)} of ${soak.text}: ${formatDuration(left)} left (from ${iso(new Date(s.sourceSince.getTime() + soak.ms))})${note}`,
+    detail: `in ${from} for ${formatDuration(held)} of ${soak.text}: ${formatDuration(left)} left (passes at ${iso(new Date(s.sourceSince.getTime() + soak.ms))})${note}`,
   };
 }
 

@@ -72,7 +72,7 @@ describe('gates', () => {
     const early = prod({ now: new Date(t0.getTime() + 2 * hour + 30_000) });
     const soak = evaluateGates(early).find((g) => g.gate === 'soak')!;
     assert.equal(soak.result, 'refused');
-    assert.equal(soak.detail, 'in staging for 2h of 24h: 22h left (from 2026-06-02T12:00:00Z)');
+    assert.equal(soak.detail, 'in staging for 2h of 24h: 22h left (passes at 2026-06-02T12:00:00Z)');
     assert.equal(evaluateGates(prod({ now: new Date(t0.getTime() + 24 * hour) }))[1]!.result, 'pass');
     assert.equal(evaluateGates(prod({ now: new Date(t0.getTime() + 24 * hour - 1) }))[1]!.result, 'refused');
   });

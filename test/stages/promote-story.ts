@@ -86,7 +86,7 @@ export function promotionStory(label: string, backend: StoryBackend): void {
       advance(hour);
       const early = await refusal(promote(repo, COMPONENT, { ...opts, to: 'prod' }));
       const soak = early.refused.find((g) => g.gate === 'soak')!;
-      assert.match(soak.detail, /^in staging for 1h of 24h: 23h left \(from 2026-06-02T10:00:00Z\)$/);
+      assert.match(soak.detail, /^in staging for 1h of 24h: 23h left \(passes at 2026-06-02T10:00:00Z\)$/);
       assert.ok(early.refused.some((g) => g.gate === 'signatures' && g.signature === 'release'));
       await assert.rejects(repo.resolveComponentVersion(COMPONENT, 'prod'));
 
