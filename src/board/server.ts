@@ -376,7 +376,8 @@ export function errorResponse(err: unknown): { status: number; body: unknown } {
   const e = err instanceof Error ? err : new Error(String(err));
   const code = e instanceof OcmError ? e.code : 'INTERNAL';
   const hint = e instanceof OcmError ? e.hint : undefined;
-  const details = (e as { details?: unknown }).details;
+  const refused = (e as { refused?: unknown }).refused;
+  const details = (e as { details?: unknown }).details ?? (Array.isArray(refused) ? { refused } : undefined);
   const status =
     e instanceof BoardRequestError
       ? 400

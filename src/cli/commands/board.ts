@@ -59,8 +59,8 @@ export async function runBoard(ctx: Context, { values, positionals }: Parsed): P
 }
 
 /** The stages layer's adapter (history, policy, promotion). */
-async function loadStages(): Promise<BoardStages | undefined> {
-  return undefined;
+async function loadStages(): Promise<BoardStages> {
+  return (await import('../../board/stages.js')).boardStages();
 }
 
 function openBrowser(url: string, ctx: Context): void {
