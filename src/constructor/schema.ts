@@ -1,6 +1,6 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { isDateTime } from '../descriptor/schema.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import { ajvIssue } from '../descriptor/schema-issue.js';
+import { lazySchemaValidator } from '../descriptor/schema-validator.js';
 import type { ConstructorIssue } from './errors.js';
 import upstream from './schema/component-constructor-v1.schema-2020-12.json' with { type: 'json' };
 
@@ -46,18 +46,7 @@ function oneOfToAnyOf(node: unknown): unknown {
   return out;
 }
 
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  if (compiled === undefined) {
-    // strict: false because the upstream schema has keywords Ajv's strict mode flags (patterns on
-    // untyped definitions); logger: false because library code never writes to the console.
-    const ajv = new Ajv2020({ allErrors: true, strict: false, logger: false, validateFormats: true });
-    ajv.addFormat('date-time', isDateTime);
-    compiled = ajv.compile(derivedSchema());
-  }
-  return compiled;
-}
+const validator = lazySchemaValidator(derivedSchema);
 
 /** The schema's findings, one per failing value; empty when the document is valid. */
 export function constructorSchemaIssues(document: unknown): ConstructorIssue[] {

@@ -1,47 +1,16 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import type { DescriptorIssue } from './errors.js';
 import schema from './schema/component-descriptor-v2.schema-2020-12.json' with { type: 'json' };
 import { ajvIssue } from './schema-issue.js';
+import { lazySchemaValidator } from './schema-validator.js';
+
+export { isDateTime } from './schema-validator.js';
 
 /**
  * Validation against the shipped ocm2 JSON schema (see `schema/NOTICE.md`). Formats are asserted
  * (`creationTime` and signature timestamps must be RFC 3339 date-times), as the schema intends.
  */
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  if (compiled === undefined) {
-    // strict: false because the upstream schema has keywords Ajv's strict mode flags (minLength on an
-    // untyped definition); logger: false because library code never writes to the console.
-    const ajv = new Ajv2020({ allErrors: true, strict: false, logger: false, validateFormats: true });
-    ajv.addFormat('date-time', isDateTime);
-    compiled = ajv.compile(schema);
-  }
-  return compiled;
-}
-
-const dateTimePattern =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
-
-/** RFC 3339 `date-time`, the format Go's `time.Time` writes and reads. */
-export function isDateTime(value: string): boolean {
-  const m = dateTimePattern.exec(value);
-  if (m === null) return false;
-  const [month, day, hour, minute, second] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as number[];
-  const offsetHours = m[7] === undefined ? 0 : Number(m[7]);
-  const offsetMinutes = m[8] === undefined ? 0 : Number(m[8]);
-  return (
-    month! >= 1 &&
-    month! <= 12 &&
-    day! >= 1 &&
-    day! <= 31 &&
-    hour! <= 23 &&
-    minute! <= 59 &&
-    second! <= 60 &&
-    offsetHours <= 23 &&
-    offsetMinutes <= 59
-  );
-}
+const validator = lazySchemaValidator(() => schema);
 
 /** The schema's findings as issues, one per failing value; empty when the document is valid. */
 export function schemaIssues(document: unknown): DescriptorIssue[] {
