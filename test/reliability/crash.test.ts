@@ -1,8 +1,8 @@
 /**
  * Crash injection on component-version writes (DESIGN 7, issue 8): a child
  * (test/support/reliability-worker.ts) loops addComponentVersion, alias moves and removals, version
- * replacements and `gc` through OcmRepository on a CTF directory and on a .tgz (every commit an
- * archive rebuild), and is SIGKILLed at a random moment. After every kill: the index parses strictly,
+ * replacements and `gc` through OcmRepository on a CTF directory, a .tar and a .tgz (every commit of
+ * an archive is a rebuild), and is SIGKILLed at a random moment. After every kill: the index parses strictly,
  * every acknowledged version resolves with its digest and its descriptor and local blobs read, every
  * acknowledged alias resolves to what it was last set to (or to the move in flight), and no alias
  * dangles. Bounded: OCM_RELIABILITY_KILLS rounds per format (default 30), each kill 30-400 ms after
@@ -90,15 +90,15 @@ class Expected {
   }
 }
 
-async function verifyIndexStrictly(path: string, tgz: boolean): Promise<void> {
-  if (!tgz) {
+async function verifyIndexStrictly(path: string, format: 'directory' | 'tar' | 'tgz'): Promise<void> {
+  if (format === 'directory') {
     ArtifactIndex.parse(await readFile(join(path, 'artifact-index.json')), { strict: true });
     return;
   }
   const dir = await tempDir('ocm-reliability-extract-');
   try {
     // Extraction verifies every blob against its name, too.
-    await extractArchive(path, 'tgz', dir.path);
+    await extractArchive(path, format, dir.path);
     ArtifactIndex.parse(await readFile(join(dir.path, 'artifact-index.json')), { strict: true });
   } finally {
     await dir.remove();
@@ -169,12 +169,12 @@ async function verifyRepository(path: string, expected: Expected): Promise<void>
 }
 
 describe('crash injection: versions, alias moves, gc, archive rebuilds', { concurrency: true }, () => {
-  for (const file of ['transport-archive', 'transport-archive.tgz']) {
+  for (const file of ['transport-archive', 'transport-archive.tar', 'transport-archive.tgz']) {
     it(`${file}: ${KILLS} SIGKILLs lose no acknowledged version or alias, leave nothing dangling`, {
       timeout: 400_000,
     }, async () => {
       const dir = await tempDir('ocm-reliability-crash-');
-      const tgz = file.endsWith('.tgz');
+      const format = file.endsWith('.tgz') ? 'tgz' : file.endsWith('.tar') ? 'tar' : 'directory';
       const path = join(dir.path, file);
       const expected = new Expected();
       let acks = 0;
@@ -193,7 +193,7 @@ describe('crash injection: versions, alias moves, gc, archive rebuilds', { concu
           gcs += run.lines.filter((l) => l.startsWith('ACK GC')).length;
           expected.apply(run.lines);
           try {
-            await verifyIndexStrictly(path, tgz);
+            await verifyIndexStrictly(path, format);
             await verifyRepository(path, expected);
           } catch (err) {
             const last = run.lines.slice(-4).join(' | ');
