@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { createSecureContext, rootCertificates } from 'node:tls';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { redactUrl } from './errors.js';
 
 /** What the request hook sees: never headers, never a URL with secrets. */
@@ -22,8 +24,10 @@ export interface TransportOptions {
   readonly caFile?: string;
   /** Called once for every HTTP request sent, retries and token requests included. */
   readonly onRequest?: (event: RequestEvent) => void;
-  /** An undici dispatcher to send requests through instead of our own keep-alive agent. */
+  /** An undici dispatcher to send requests through instead of our own keep-alive agents. */
   readonly dispatcher?: Dispatcher;
+  /** Accept any TLS certificate. Default false. Ignored with `dispatcher`. */
+  readonly insecure?: boolean;
   /** Default `ocm-ts`. */
   readonly userAgent?: string;
 }
@@ -48,13 +52,20 @@ export interface HttpResponse {
   readonly url: URL;
 }
 
+/** Seconds of silence after which a request or a response body is given up (a dropped connection). */
+const IDLE_TIMEOUT_MS = 120_000;
+
 /**
  * Sends single HTTP requests over keep-alive connections. Knows nothing of auth or retries; the
- * caller consumes or discards every response body (undici keeps the connection busy until then).
+ * caller consumes or discards every response body (the connection stays busy until then).
+ *
+ * Requests go through Node's own `http`/`https` agents: loading undici (its WebAssembly HTTP parser)
+ * costs a CLI process about 20 MiB of memory, more than a whole streamed transfer needs. A caller's
+ * undici dispatcher is still used when one is given.
  */
 export class Transport {
-  readonly #dispatcher: Dispatcher;
-  readonly #owned: boolean;
+  readonly #dispatcher: Dispatcher | undefined;
+  readonly #agents: { readonly http: http.Agent; readonly https: https.Agent } | undefined;
   readonly #onRequest: ((event: RequestEvent) => void) | undefined;
   readonly #userAgent: string;
 
@@ -63,31 +74,36 @@ export class Transport {
     this.#userAgent = options.userAgent ?? 'ocm-ts';
     if (options.dispatcher) {
       this.#dispatcher = options.dispatcher;
-      this.#owned = false;
-    } else {
-      const ca = options.caFile ? readFileSync(options.caFile) : options.ca;
-      this.#dispatcher = new Agent({
-        connections: options.maxConnectionsPerHost ?? 6,
-        keepAliveTimeout: 30_000,
+      return;
+    }
+    const ca = options.caFile ? readFileSync(options.caFile) : options.ca;
+    const common = {
+      keepAlive: true,
+      maxSockets: options.maxConnectionsPerHost ?? 6,
+      scheduling: 'lifo' as const,
+    };
+    this.#agents = {
+      http: new http.Agent(common),
+      https: new https.Agent({
+        ...common,
+        ...(options.insecure ? { rejectUnauthorized: false } : {}),
+        // One secure context for all connections: parsing the root store per handshake is slow.
         ...(ca === undefined
           ? {}
           : {
-              // One secure context for all connections: parsing the root store per handshake is slow.
-              connect: {
-                secureContext: createSecureContext({
-                  ca: [...rootCertificates, Buffer.from(ca).toString('utf8')],
-                }),
-              },
+              secureContext: createSecureContext({
+                ca: [...rootCertificates, Buffer.from(ca).toString('utf8')],
+              }),
             }),
-      });
-      this.#owned = true;
-    }
+      }),
+    };
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
     req.signal?.throwIfAborted();
     this.#onRequest?.({ method: req.method, url: redactUrl(req.url), host: req.url.host });
     const body = req.body === undefined ? null : req.body instanceof Uint8Array ? req.body : req.body();
+    if (!this.#dispatcher) return this.#send(req, body);
     const res = await this.#dispatcher.request({
       origin: req.url.origin,
       path: `${req.url.pathname}${req.url.search}`,
@@ -103,10 +119,60 @@ export class Transport {
     return { status: res.statusCode, headers: res.headers, body: res.body, url: req.url };
   }
 
-  /** Closes our own agent's connections; a dispatcher passed in is left to its owner. */
-  async close(): Promise<void> {
-    if (this.#owned) await this.#dispatcher.close();
+  #send(req: HttpRequest, body: Uint8Array | Readable | null): Promise<HttpResponse> {
+    const agents = this.#agents!;
+    const secure = req.url.protocol === 'https:';
+    return new Promise((resolve, reject) => {
+      const out = (secure ? https : http).request(req.url, {
+        method: req.method,
+        headers: { 'user-agent': this.#userAgent, ...req.headers },
+        agent: secure ? agents.https : agents.http,
+        ...(req.signal ? { signal: req.signal } : {}),
+        timeout: IDLE_TIMEOUT_MS,
+      });
+      out.on('timeout', () =>
+        out.destroy(Object.assign(new Error('the registry did not answer in time'), { code: 'ETIMEDOUT' })),
+      );
+      out.on('error', (err) => {
+        if (body && !(body instanceof Uint8Array)) body.destroy();
+        reject(err);
+      });
+      out.on('response', (res) => {
+        res.setTimeout(IDLE_TIMEOUT_MS, () =>
+          res.destroy(Object.assign(new Error('the response body stalled'), { code: 'ETIMEDOUT' })),
+        );
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: withDump(res), url: req.url });
+      });
+      if (body === null) out.end();
+      else if (body instanceof Uint8Array) out.end(body);
+      else {
+        body.on('error', (err) => out.destroy(err));
+        body.pipe(out);
+      }
+    });
   }
+
+  /** Closes our own agents' connections; a dispatcher passed in is left to its owner. */
+  async close(): Promise<void> {
+    this.#agents?.http.destroy();
+    this.#agents?.https.destroy();
+  }
+}
+
+/** Gives a Node response undici's `dump`: read and drop at most `limit` bytes, then close. */
+function withDump(res: IncomingMessage): HttpResponse['body'] {
+  return Object.assign(res, {
+    dump: async (opts: { limit: number } = { limit: 128 * 1024 }) => {
+      let seen = 0;
+      for await (const chunk of res) {
+        seen += (chunk as Buffer).byteLength;
+        if (seen > opts.limit) {
+          res.destroy();
+          return;
+        }
+      }
+    },
+  });
 }
 
 /** One response header as a string (the first, when repeated). */
