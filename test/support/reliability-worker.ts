@@ -1,7 +1,7 @@
 /**
  * A child process for the reliability crash tests (test/reliability/crash.test.ts): it loops
- * component-version writes through `OcmRepository` on a CTF (directory, .tar or .tgz, whose every commit is
- * an archive rebuild) until it is killed. Each operation is announced before it starts (`TRY ...`)
+ * component-version writes through `OcmRepository` on a CTF (directory, .tar or .tgz, whose every
+ * commit is an archive rebuild) until it is killed. Each operation is announced before it starts (`TRY ...`)
  * and acknowledged after it completed (`ACK ...`), both with synchronous writes to stdout, so the
  * parent knows what must be there (acknowledged) and what may be there (tried, not acknowledged).
  *
