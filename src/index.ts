@@ -63,4 +63,5 @@ export {
   TagDeletionUnsupportedError,
 } from './registry/index.js';
 export * from './repository/index.js';
+export * from './stages/index.js';
 export { VERSION } from './version.js';

@@ -1,2 +1,17 @@
 /** The stages layer: what aliases are for. A list of re-exports only. */
 export * from './history/index.js';
+export { evaluateGates, type GateSnapshot, type SignatureCheck, type StagePoint } from './gates.js';
+export * from './policy/index.js';
+export {
+  historySince,
+  type PlanPromotionOptions,
+  type PromoteAllOptions,
+  type PromoteOptions,
+  type PromotionOutcome,
+  type PromotionPlan,
+  type PromotionResult,
+  planPromotion,
+  promote,
+  promoteAll,
+  type SinceLookup,
+} from './promote.js';
