@@ -121,6 +121,14 @@ export class OcmRepository {
     return provider.batch((batched) => fn(this.#withProvider(batched)), options);
   }
 
+  /**
+   * This repository over `wrap(provider)`, with the same options: for a decorator that lives as long
+   * as one operation, such as a `MemoProvider` for a recursive transfer.
+   */
+  over(wrap: (provider: StoreProvider) => StoreProvider): OcmRepository {
+    return new OcmRepository(wrap(this.#ctx.provider), this.#options);
+  }
+
   #withProvider(provider: StoreProvider): OcmRepository {
     const child = new OcmRepository(provider, this.#options);
     child.#ctx = { ...child.#ctx, inBatch: true };

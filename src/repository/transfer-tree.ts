@@ -3,6 +3,7 @@
  * digests unchanged, leaves first, so the target never holds a version whose references are missing.
  */
 
+import { MemoProvider } from '../oci/content/memo.js';
 import { type ReferenceWalk, RepositoryListResolver, walkReferences } from './references.js';
 import type { OcmRepository } from './repository.js';
 import { type TransferOptions, type TransferResult, transferComponentVersion } from './transfer.js';
@@ -42,8 +43,12 @@ export async function transferComponentVersionRecursive(
   options: RecursiveTransferOptions = {},
 ): Promise<RecursiveTransferResult> {
   const { lookup = [], maxDepth, onVersion, copyAliases, ...transfer } = options;
-  const resolver = new RepositoryListResolver([source, ...lookup]);
-  const walk = await walkReferences(resolver, source, component, versionOrAlias, {
+  // What the walk reads (each version's manifest and descriptor) is remembered for the copy, so no
+  // version is fetched twice; the sources are only read.
+  const memo = (repo: OcmRepository) => repo.over((provider) => new MemoProvider(provider));
+  const sources = [source, ...lookup].map(memo);
+  const resolver = new RepositoryListResolver(sources);
+  const walk = await walkReferences(resolver, sources[0]!, component, versionOrAlias, {
     ...(maxDepth === undefined ? {} : { maxDepth }),
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -56,6 +61,7 @@ export async function transferComponentVersionRecursive(
     results.push(
       await transferComponentVersion(found.repository, target, name, isRoot ? versionOrAlias : version, {
         ...transfer,
+        resolved: found.resolution,
         ...(isRoot && copyAliases ? { copyAliases } : {}),
       }),
     );

@@ -12,7 +12,7 @@ import { anchorBelow } from './anchors.js';
 import { VersionExistsError } from './errors.js';
 import type { JournalOptions } from './journal.js';
 import { localBlobElement } from './local-blobs.js';
-import type { OcmRepository } from './repository.js';
+import type { OcmRepository, ResolvedComponentVersion } from './repository.js';
 
 export interface TransferOptions extends OperationOptions, JournalOptions {
   /**
@@ -32,6 +32,11 @@ export interface TransferOptions extends OperationOptions, JournalOptions {
   readonly concurrency?: number;
   /** Called as blob bytes flow, and once per blob that the target has already. */
   readonly onProgress?: (event: TransferProgress) => void;
+  /**
+   * The source version as resolved already (e.g. by a reference walk): it is not resolved again.
+   * Must be a resolution of `component` in `source`.
+   */
+  readonly resolved?: ResolvedComponentVersion;
   /**
    * Copy OCI images that resources reference (`ociArtifact`/`OCIImage` access) into the target by
    * value: each becomes a nested manifest of the version (index form) and its access a `localBlob`
@@ -89,7 +94,10 @@ export async function transferComponentVersion(
       options,
       options.copyResources.fetchArtifact,
     );
-  const resolved = await source.resolveComponentVersion(component, versionOrAlias, options);
+  const resolved =
+    options.resolved?.component === component
+      ? options.resolved
+      : await source.resolveComponentVersion(component, versionOrAlias, options);
   const from = source.ociStore(component);
   const to = target.ociStore(component);
   const tag = versionToTag(resolved.version);
