@@ -41,6 +41,8 @@ export interface GateSnapshot {
   readonly current?: StagePoint;
   readonly now: Date;
   readonly signatures: readonly SignatureCheck[];
+  /** The outcome of the `references: present` check, when the stage has it. */
+  readonly references?: { readonly ok: boolean; readonly detail: string };
   readonly allowDowngrade: boolean;
 }
 
@@ -59,6 +61,13 @@ export function evaluateGates(s: GateSnapshot): GateResult[] {
       signature: required.name,
       result: check?.ok === true ? 'pass' : 'refused',
       detail: check?.detail ?? `${required.name}: not checked`,
+    });
+  }
+  if (stage.references !== undefined) {
+    gates.push({
+      gate: 'references',
+      result: s.references?.ok === true ? 'pass' : 'refused',
+      detail: s.references?.detail ?? 'not checked',
     });
   }
   if (stage.forwardOnly) {

@@ -9,8 +9,9 @@ import { compareVersions } from '../descriptor/index.js';
 import { NotFoundError, OcmError } from '../errors.js';
 import type { OperationOptions } from '../oci/content/storage.js';
 import { ComponentVersionChangedError } from '../repository/errors.js';
+import { RepositoryListResolver, walkReferences } from '../repository/references.js';
 import type { AliasChange, OcmRepository } from '../repository/repository.js';
-import { verifyComponentVersion } from '../repository/signing.js';
+import { checkComponentVersion, verifyComponentVersion } from '../repository/signing.js';
 import type { KeyInput } from '../signing/index.js';
 import { evaluateGates, type SignatureCheck, type StagePoint } from './gates.js';
 import { aliasHeldSince, getAliasHistory } from './history/index.js';
@@ -155,6 +156,8 @@ export async function planPromotion(
       ? await (options.sinceLookup ?? historySince)(repository, component, ruleSource!, ruleSourcePoint, op)
       : {};
   const signatures = await checkSignatures(repository, component, stage, candidate, options);
+  const references =
+    stage.references === undefined ? undefined : await checkReferences(repository, component, candidate, op);
   const gates = evaluateGates({
     stage,
     ...(sourceStage === undefined ? {} : { sourceStage }),
@@ -165,6 +168,7 @@ export async function planPromotion(
     ...(current === undefined ? {} : { current }),
     now,
     signatures,
+    ...(references === undefined ? {} : { references }),
     allowDowngrade: options.allowDowngrade === true,
   });
   const status =
@@ -345,6 +349,47 @@ async function checkSignatures(
     }
   }
   return checks;
+}
+
+/**
+ * `references: present`: every component version the candidate references, transitively, is in this
+ * repository (`walkReferences`: none missing, no cycle), and its stored digests verify against what
+ * they describe (`checkComponentVersion`: local resources, reference digests), so a product never
+ * reaches the stage incomplete.
+ */
+async function checkReferences(
+  repository: OcmRepository,
+  component: string,
+  candidate: StagePoint,
+  options: OperationOptions,
+): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const walk = await walkReferences(
+      new RepositoryListResolver([repository]),
+      repository,
+      component,
+      candidate.digest,
+      options,
+    );
+    for (const found of walk.order)
+      await checkComponentVersion(
+        found.repository,
+        found.resolution.component,
+        found.resolution.version,
+        options,
+      );
+    const parts = walk.order.length - 1;
+    return {
+      ok: true,
+      detail:
+        parts === 0
+          ? 'references nothing'
+          : `${parts} referenced version${parts === 1 ? '' : 's'} present and verified`,
+    };
+  } catch (err) {
+    if (!(err instanceof OcmError) || isTransient(err)) throw err;
+    return { ok: false, detail: err.message };
+  }
 }
 
 /** Failures of the store rather than of the signature: not a gate's verdict. */

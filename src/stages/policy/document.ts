@@ -37,6 +37,8 @@ export interface StageRule {
   readonly soak?: { readonly text: string; readonly ms: number };
   readonly forwardOnly: boolean;
   readonly signatures: readonly RequiredSignature[];
+  /** `present`: every version the candidate references is in the repository and verifies. */
+  readonly references?: 'present';
   readonly freeze: readonly FreezeWindow[];
 }
 
@@ -64,6 +66,7 @@ export function hasGates(stage: StageRule): boolean {
     stage.soak !== undefined ||
     stage.forwardOnly ||
     stage.signatures.length > 0 ||
+    stage.references !== undefined ||
     stage.freeze.length > 0
   );
 }
@@ -98,6 +101,7 @@ interface WireStage {
   soak?: string;
   forwardOnly?: boolean;
   signatures?: { name: string; publicKey?: string }[];
+  references?: 'present';
   freeze?: { from: string; until: string; reason?: string }[];
 }
 
@@ -159,6 +163,7 @@ function toPolicy(doc: WireDocument, issues: StagePolicyIssue[]): StagePolicy {
         name: sig.name,
         ...(sig.publicKey === undefined ? {} : { publicKey: sig.publicKey }),
       })),
+      ...(s.references === undefined ? {} : { references: s.references }),
       freeze,
     };
   });

@@ -42,7 +42,7 @@ export interface GateResult {
 }
 
 /** The gates, in the order they are evaluated and shown. */
-export const GATES = ['from', 'soak', 'signatures', 'forwardOnly', 'freeze'] as const;
+export const GATES = ['from', 'soak', 'signatures', 'references', 'forwardOnly', 'freeze'] as const;
 export type GateName = (typeof GATES)[number];
 
 /**

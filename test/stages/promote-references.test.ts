@@ -1,0 +1,61 @@
+/** The `references: present` gate: a product reaches the stage only with every part present and intact. */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import type { DescriptorV2 } from '../../src/descriptor/index.js';
+import { openRepository } from '../../src/open.js';
+import { setStagePolicy } from '../../src/stages/policy/index.js';
+import { planPromotion } from '../../src/stages/promote.js';
+import { descriptor } from '../support/descriptors.js';
+import { tempDir } from '../support/tmp.js';
+
+let dir: { path: string; remove: () => Promise<void> };
+before(async () => {
+  dir = await tempDir();
+});
+after(() => dir.remove());
+
+const PRODUCT = 'example.com/shop/product';
+const PART = 'example.com/shop/cart';
+
+function product(version: string): DescriptorV2 {
+  const d = descriptor(version, { name: PRODUCT });
+  return {
+    ...d,
+    component: {
+      ...d.component,
+      componentReferences: [{ name: 'cart', componentName: PART, version: '1.0.0' }],
+    },
+  };
+}
+
+it('refuses a product whose referenced version is missing, passes once it is there', async () => {
+  const { repository, close } = await openRepository(join(dir.path, 'ctf'), { create: true });
+  try {
+    await repository.addComponentVersion(product('1.0.0'));
+    await setStagePolicy(
+      repository,
+      PRODUCT,
+      'stages:\n  - name: staging\n  - name: prod\n    from: staging\n    references: present\n',
+    );
+    await repository.addComponentVersionAlias(PRODUCT, '1.0.0', 'staging');
+    const missing = await planPromotion(repository, PRODUCT, { to: 'prod' });
+    assert.equal(missing.status, 'refused');
+    const gate = missing.gates.find((g) => g.gate === 'references')!;
+    assert.equal(gate.result, 'refused');
+    assert.match(gate.detail, /example\.com\/shop\/cart/);
+
+    await repository.addComponentVersion(descriptor('1.0.0', { name: PART }));
+    const present = await planPromotion(repository, PRODUCT, { to: 'prod' });
+    assert.equal(present.status, 'ready');
+    assert.deepEqual(
+      present.gates.map((g) => [g.gate, g.result, g.detail]),
+      [
+        ['from', 'pass', 'staging holds 1.0.0'],
+        ['references', 'pass', '1 referenced version present and verified'],
+      ],
+    );
+  } finally {
+    await close();
+  }
+});
