@@ -167,7 +167,8 @@ async function promoteAll(
   else {
     const rows: string[][] = [];
     for (const o of outcomes) {
-      if (o.plan) rows.push(...planRows(o.plan, true));
+      // The gates of components that move, or would, or were refused; not of those left alone.
+      if (o.plan && o.outcome !== 'up to date') rows.push(...planRows(o.plan, true));
     }
     if (rows.length > 0) ctx.out(table(['COMPONENT', 'GATE', 'RESULT', 'DETAIL'], rows));
     ctx.out(
