@@ -12,15 +12,20 @@ const baseDir = '/nonexistent-base';
 const TYPED = new Set(['INVALID_CONSTRUCTOR', 'UNDEFINED_VARIABLE']);
 
 async function onlyTyped(text: string, env: Record<string, string> = {}): Promise<void> {
+  let spec: Awaited<ReturnType<typeof readConstructor>>;
   try {
-    const spec = await readConstructor({ text, baseDir }, { env });
-    // A success is a usable constructor.
-    assert.ok(spec.components.length >= 0);
-    for (const c of spec.components) assert.equal(typeof c.name, 'string');
+    spec = await readConstructor({ text, baseDir }, { env });
   } catch (error) {
     assert.ok(error instanceof OcmError, `untyped ${String(error)}`);
     assert.ok(TYPED.has(error.code), error.code);
     assert.ok(error.message.length > 0);
+    return;
+  }
+  // A success is a usable constructor: a list of components, each named and versioned.
+  assert.ok(Array.isArray(spec.components));
+  for (const c of spec.components) {
+    assert.equal(typeof c.name, 'string');
+    assert.equal(typeof c.version, 'string');
   }
 }
 
