@@ -69,3 +69,18 @@ export function quote(value: unknown): string {
   const text = typeof value === 'string' ? value : String(value);
   return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}...` : text);
 }
+
+/**
+ * Where and why the strict JSON reader (`json.ts`) stopped. Internal: it becomes the `cause` of the
+ * typed error the caller throws.
+ */
+export class JsonSyntaxError extends Error {
+  readonly offset: number;
+  /** True for text that is not JSON at all; false for JSON the reader refuses (duplicate keys, limits). */
+  readonly syntax: boolean;
+  constructor(message: string, offset: number, options: { readonly refused?: boolean } = {}) {
+    super(message);
+    this.offset = offset;
+    this.syntax = options.refused !== true;
+  }
+}

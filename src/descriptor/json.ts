@@ -3,16 +3,7 @@
  * out-of-range numbers into Infinity; a descriptor with either would read differently in Go
  * (or not at all), so this reader refuses both, and bounds nesting so hostile input cannot exhaust the stack.
  */
-export class JsonSyntaxError extends Error {
-  readonly offset: number;
-  /** True for text that is not JSON at all; false for JSON this reader refuses (duplicate keys, limits). */
-  readonly syntax: boolean;
-  constructor(message: string, offset: number, syntax = true) {
-    super(message);
-    this.offset = offset;
-    this.syntax = syntax;
-  }
-}
+import { JsonSyntaxError } from './errors.js';
 
 const integerSource = /^([-+]?)(0x[0-9a-fA-F]+|0o[0-7]+|[0-9]+)$/;
 
@@ -37,7 +28,7 @@ export function parseStrictJson(text: string, maxDepth: number): unknown {
     throw new JsonSyntaxError(message, at);
   };
   const refuse = (message: string, at = i): never => {
-    throw new JsonSyntaxError(message, at, false);
+    throw new JsonSyntaxError(message, at, { refused: true });
   };
   const skipSpace = (): void => {
     while (i < text.length) {

@@ -1,6 +1,6 @@
 import YAML, { isMap, isPair, isScalar, isSeq, type Node, Parser } from 'yaml';
-import { type DescriptorIssue, InvalidDescriptorError } from './errors.js';
-import { isExactInteger, JsonSyntaxError, parseStrictJson } from './json.js';
+import { type DescriptorIssue, InvalidDescriptorError, JsonSyntaxError } from './errors.js';
+import { isExactInteger, parseStrictJson } from './json.js';
 
 /**
  * Turning bytes into a JSON-compatible value, before any descriptor rule applies. Whatever the

@@ -151,3 +151,10 @@ export function parseErrorBody(body: Uint8Array): DistributionErrorEntry[] {
 export function notFound(what: string, cause: RegistryError): NotFoundError {
   return new NotFoundError(what, { cause });
 }
+
+/** A config file or helper we could not use; never quotes a secret or helper output. */
+export class CredentialError extends OcmError {
+  constructor(message: string, hint?: string) {
+    super('CREDENTIALS', message, hint ? { hint } : {});
+  }
+}

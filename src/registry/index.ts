@@ -12,12 +12,12 @@ export { Authenticator, type AuthenticatorOptions } from './auth/authenticator.j
 export { type Challenge, parseChallenge } from './auth/challenge.js';
 export { type Credential, type CredentialProvider, staticCredentials } from './auth/credentials.js';
 export {
-  CredentialError,
   type DockerConfigOptions,
   dockerConfigCredentials,
   dockerConfigPath,
 } from './auth/docker-config.js';
 export {
+  CredentialError,
   type DistributionErrorEntry,
   RegistryAuthError,
   RegistryError,

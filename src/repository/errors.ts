@@ -115,3 +115,35 @@ export class ReferenceDepthError extends OcmError {
     this.path = path;
   }
 }
+
+/**
+ * Signing through an alias that names an earlier content of its version (the version was replaced
+ * and the alias was left behind). Signing would overwrite the version's current content with the
+ * signed old one, so it is refused.
+ */
+export class StaleAliasError extends OcmError {
+  readonly alias: string;
+  constructor(component: string, alias: string, version: string, aliasDigest: string, versionDigest: string) {
+    super(
+      'STALE_ALIAS',
+      `${component}: alias ${alias} names ${aliasDigest}, an earlier content of version ${version}, which now stores ${versionDigest}`,
+      {
+        hint: `sign the version itself, or move the alias to it first (ocm tag cv REPOSITORY//${component}:${version} ${alias})`,
+      },
+    );
+    this.alias = alias;
+  }
+}
+
+/**
+ * The stored content of a local resource could not be read as the descriptor describes it (wrong
+ * size, unreadable): the resource and the component version are named, the store's error is `cause`.
+ * A content digest mismatch is an `ElementDigestMismatchError` instead.
+ */
+export class ResourceContentError extends OcmError {
+  readonly identity: Readonly<Record<string, string>>;
+  constructor(where: string, identity: Record<string, string>, reason: string, options?: OcmErrorOptions) {
+    super('RESOURCE_CONTENT_INVALID', `${where}: resource ${JSON.stringify(identity)}: ${reason}`, options);
+    this.identity = identity;
+  }
+}

@@ -21,7 +21,7 @@ import {
   localBlobAccess,
   type Resource,
 } from '../descriptor/index.js';
-import { NotFoundError, OcmError, type OcmErrorOptions } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import { readAll } from '../oci/content/read.js';
 import { digestOf, parseDigest } from '../oci/digest.js';
 import {
@@ -56,43 +56,11 @@ import {
   verifyDescriptor,
   verifyReferenceDigests,
 } from '../signing/index.js';
-import { ComponentVersionChangedError } from './errors.js';
+import { ComponentVersionChangedError, ResourceContentError, StaleAliasError } from './errors.js';
 import { readLayoutTar } from './layout-tar.js';
 import type { OcmRepository, ResolutionKind, ResolvedComponentVersion } from './repository.js';
 
 export { ComponentVersionChangedError };
-
-// ---------------------------------------------------------------- errors
-
-/**
- * Signing through an alias that names an earlier content of its version (the version was replaced
- * and the alias was left behind). Signing would overwrite the version's current content with the
- * signed old one, so it is refused.
- */
-export class StaleAliasError extends OcmError {
-  readonly alias: string;
-  constructor(component: string, alias: string, version: string, aliasDigest: string, versionDigest: string) {
-    super(
-      'STALE_ALIAS',
-      `${component}: alias ${alias} names ${aliasDigest}, an earlier content of version ${version}, which now stores ${versionDigest}`,
-      { hint: `sign the version itself, or move the alias to it first (ocm add alias ${alias} ${version})` },
-    );
-    this.alias = alias;
-  }
-}
-
-/**
- * The stored content of a local resource could not be read as the descriptor describes it (wrong
- * size, unreadable): the resource and the component version are named, the store's error is `cause`.
- * A content digest mismatch is an `ElementDigestMismatchError` instead.
- */
-export class ResourceContentError extends OcmError {
-  readonly identity: Readonly<Record<string, string>>;
-  constructor(where: string, identity: Record<string, string>, reason: string, options?: OcmErrorOptions) {
-    super('RESOURCE_CONTENT_INVALID', `${where}: resource ${JSON.stringify(identity)}: ${reason}`, options);
-    this.identity = identity;
-  }
-}
 
 // ---------------------------------------------------------------- results
 

@@ -219,7 +219,11 @@ export function signingSuite(
         await assert.rejects(
           signComponentVersion(repo, C, 'prod', { name: 'acme', privateKey: keys.privateKey }),
           (err: unknown) =>
-            err instanceof StaleAliasError && err.message.includes(old) && err.message.includes(now),
+            err instanceof StaleAliasError &&
+            err.message.includes(old) &&
+            err.message.includes(now) &&
+            // The hint names the command that moves the alias (`ocm tag cv`), with this version and alias.
+            (err.hint ?? '').includes(`ocm tag cv REPOSITORY//${C}:1.0.0 prod`),
         );
         assert.equal((await repo.resolveComponentVersion(C, '1.0.0')).digest, now, 'nothing was written');
         assert.equal((await repo.resolveComponentVersion(C, 'prod')).digest, old);

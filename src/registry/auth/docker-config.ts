@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OcmError } from '../../errors.js';
+import { CredentialError } from '../errors.js';
 import type { Credential, CredentialProvider } from './credentials.js';
 
 /**
@@ -36,13 +36,6 @@ interface DockerConfig {
   readonly auths?: Readonly<Record<string, AuthEntry>>;
   readonly credHelpers?: Readonly<Record<string, string>>;
   readonly credsStore?: string;
-}
-
-/** A config file or helper we could not use; never quotes a secret or helper output. */
-export class CredentialError extends OcmError {
-  constructor(message: string, hint?: string) {
-    super('CREDENTIALS', message, hint ? { hint } : {});
-  }
 }
 
 const dockerHubHosts = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
