@@ -19,22 +19,36 @@ function mainJob(cwd: string) {
   });
 }
 
-it('builds, promotes dev -> staging -> prod, then moves only dev to the second version; a rerun ends the same', async () => {
+it('builds, promotes through the gates (one refused), rolls prod back, ends with the history; a rerun ends the same', async () => {
   const first = await mainJob(dir.path);
   assert.equal(first.code, 0, first.stderr);
   const out = first.stdout;
   assert.match(out, /example\.com\/shop\/checkout\s+1\.0\.0\s+added\s+sha256:/);
-  assert.match(out, /checkout:prod -> 1\.0\.0 sha256:[0-9a-f]{64} \(new\)/);
-  assert.match(out, /ALIAS\s+VERSION\s+DIGEST\ndev\s+1\.0\.0 .*\nprod\s+1\.0\.0 .*\nstaging\s+1\.0\.0 /);
-  assert.match(out, /checkout:dev -> 1\.1\.0 sha256:[0-9a-f]{64} \(was 1\.0\.0\)/);
+  assert.match(out, /^prod\s+staging\s+1h\s+yes\s+-\s+-$/m);
+  // staging through its one gate; prod refused for the soak, with the time left; a plain tag refused.
+  assert.match(out, /promoted example\.com\/shop\/checkout:staging -> 1\.0\.0 sha256:[0-9a-f]{64}\n/);
+  assert.match(out, /^soak\s+refused\s+in staging for \d+s of 1h: 1h left \(passes at \S+\)$/m);
+  assert.match(first.stderr, /promotion to prod refused \(soak: in staging for \d+s of 1h/);
+  assert.match(first.stderr, /prod is a stage with promotion gates; a plain tag would go around them/);
+  // An hour later (OCM_NOW) prod takes 1.0.0, then 1.1.0, and is rolled back.
+  assert.match(out, /^soak\s+pass\s+in staging for 1h\d*m? \(soak 1h\)$/m);
+  assert.match(out, /promoted example\.com\/shop\/checkout:prod -> 1\.0\.0 /);
+  assert.match(out, /promoted example\.com\/shop\/checkout:prod -> 1\.1\.0 /);
+  assert.match(out, /\$ ocm rollback cv \.\/transport-archive\/\/example\.com\/shop\/checkout:prod/);
   assert.match(
     out,
-    /VERSION\s+ALIASES\nexample\.com\/shop\/checkout\s+1\.1\.0\s+dev\nexample\.com\/shop\/checkout\s+1\.0\.0\s+prod, staging\n/,
+    /VERSION\s+ALIASES\nexample\.com\/shop\/checkout\s+1\.1\.0\s+dev, staging\nexample\.com\/shop\/checkout\s+1\.0\.0\s+prod\n/,
   );
   assert.match(out, /checkout 1\.0\.0: first release/);
+  // The history, last: a release log with the policy, the promotions (with messages) and the rollback.
+  const history = out.slice(out.lastIndexOf('$ ocm get history'));
+  for (const word of ['policy', 'promote', 'rollback', 'first release', 'new cart', 'cart totals wrong'])
+    assert.ok(history.includes(word), `the history shows ${word}:\n${history}`);
+
   const second = await mainJob(dir.path);
   assert.equal(second.code, 0, second.stderr);
   assert.match(second.stdout, /1\.0\.0\s+skipped/);
+  assert.match(second.stdout, /the release story has run on \.\/transport-archive already/);
   const tail = (s: string) =>
     s.slice(s.lastIndexOf('$ ocm get cv ./transport-archive//example.com/shop/checkout\n'));
   assert.equal(tail(second.stdout), tail(out));
