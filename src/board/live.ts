@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { AliasMove, WatchClock } from '../stages/watch.js';
 import { watchAlias } from '../stages/watch.js';
 import type { BoardReader } from './data.js';
@@ -41,6 +42,8 @@ export class LiveBoard {
   constructor(reader: BoardReader, options: LiveOptions = {}) {
     this.#reader = reader;
     this.#options = options;
+    // One signal ends every watch: one listener per watched alias is expected.
+    setMaxListeners(0, this.#controller.signal);
   }
 
   /** Number of aliases watched. */

@@ -36,8 +36,18 @@ describe('board model', () => {
           ['b', 'a'],
         ],
       ),
-      ['c', 'a', 'b', 'dev'],
+      ['c', 'b', 'a', 'dev'],
     );
+    // A policy dev -> staging -> prod and a component with qa: the conventional order fills in.
+    assert.deepEqual(orderStages(['qa', 'canary'], [['dev', 'staging', 'prod']]), [
+      'dev',
+      'qa',
+      'staging',
+      'prod',
+      'canary',
+    ]);
+    // A policy that disagrees with the conventional order wins.
+    assert.deepEqual(orderStages(['dev', 'staging'], [['prod', 'staging']]), ['prod', 'dev', 'staging']);
   });
 
   it('feeds each stage from the policy from, else the nearest earlier column present', () => {

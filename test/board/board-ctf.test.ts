@@ -1,0 +1,390 @@
+/**
+ * The stage board in a real browser (Debian's chromium through playwright-core) over a CTF: cells,
+ * lag marks, live moves from the CLI, the component page (history, versions, diff), markup shown
+ * as text, promotion and its refusals, the API's refusals, and an axe-core check. Writes the
+ * README's screenshots to docs/img/.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { request } from 'node:http';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { type OpenedRepository, openRepository } from '../../src/open.js';
+import { setStagePolicy } from '../../src/stages/policy/index.js';
+import { ocm } from '../support/cli.js';
+import { descriptor, resource } from '../support/descriptors.js';
+import { projectRoot } from '../support/paths.js';
+import { tempDir } from '../support/tmp.js';
+import { type Browser, launchBrowser, startBoard } from './support.js';
+
+const CHECKOUT = 'example.com/shop/checkout';
+const CART = 'example.com/shop/cart';
+const SEARCH = 'example.com/shop/search';
+const PAYMENTS = 'example.com/shop/payments';
+const MARKUP = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const imgDir = join(projectRoot, 'docs/img');
+
+const digest = (c: string) => ({
+  hashAlgorithm: 'SHA-256',
+  normalisationAlgorithm: 'genericBlobDigest/v1',
+  value: c.repeat(64),
+});
+
+let dir: { path: string; remove: () => Promise<void> };
+let ctf: string;
+let opened: OpenedRepository;
+let browser: Browser;
+
+before(async () => {
+  dir = await tempDir();
+  ctf = join(dir.path, 'transport-archive');
+  opened = await openRepository(ctf, { create: true, history: { actor: 'release-bot' } });
+  const r = opened.repository;
+  await r.addComponentVersion(
+    descriptor('1.0.0', {
+      resources: [
+        resource('config', { digest: digest('a') }),
+        resource('notes', { digest: digest('b') }),
+        resource('chart', { digest: digest('c'), labels: [{ name: 'tier', value: 'gold' }] }),
+      ],
+    }),
+  );
+  await r.addComponentVersion(
+    descriptor('1.1.0', {
+      resources: [
+        resource('config', { digest: digest('d') }),
+        resource('chart', { digest: digest('c'), labels: [{ name: 'tier', value: MARKUP }] }),
+        resource('image', { digest: digest('e') }),
+      ],
+    }),
+  );
+  await r.addComponentVersion(descriptor('1.2.0'));
+  await r.addComponentVersionAlias(CHECKOUT, '1.0.0', 'prod', { message: 'first release' });
+  await r.addComponentVersionAlias(CHECKOUT, '1.1.0', 'staging', { message: MARKUP, actor: '<b>eve</b>' });
+  await r.addComponentVersionAlias(CHECKOUT, '1.2.0', 'dev');
+  await r.addComponentVersion(descriptor('2.0.0', { name: CART }));
+  for (const a of ['dev', 'staging', 'prod']) await r.addComponentVersionAlias(CART, '2.0.0', a);
+  for (const v of ['0.8.0', '0.9.0']) await r.addComponentVersion(descriptor(v, { name: SEARCH }));
+  await r.addComponentVersionAlias(SEARCH, '0.9.0', 'dev');
+  await r.addComponentVersionAlias(SEARCH, '0.9.0', 'qa');
+  await r.addComponentVersionAlias(SEARCH, '0.8.0', 'canary');
+  for (const v of ['3.0.0', '3.1.0']) await r.addComponentVersion(descriptor(v, { name: PAYMENTS }));
+  await setStagePolicy(
+    r,
+    PAYMENTS,
+    'stages:\n  - name: dev\n  - name: staging\n    from: dev\n  - name: prod\n    from: staging\n    soak: 1000h\n',
+  );
+  await r.addComponentVersionAlias(PAYMENTS, '3.0.0', 'prod');
+  await r.addComponentVersionAlias(PAYMENTS, '3.0.0', 'staging');
+  await r.addComponentVersionAlias(PAYMENTS, '3.1.0', 'dev');
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await opened?.close();
+  await dir?.remove();
+});
+
+async function open(page: Page, url: string) {
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await page.goto(url);
+  return dialogs;
+}
+
+/** Waits (without reloading) until a stage cell shows `version`. */
+const waitForCell = (page: Page, component: string, stage: string, version: string) =>
+  page
+    .locator(`td[data-component="${component}"][data-stage="${stage}"] .version`, {
+      hasText: new RegExp(`^${version.replace(/\./g, '\\.')}$`),
+    })
+    .waitFor({ timeout: 10_000 });
+
+const cellText = (page: Page, component: string, stage: string) =>
+  page.locator(`td[data-component="${component}"][data-stage="${stage}"] .version`).textContent();
+
+/** Sends a request with exactly the headers given (Host and Origin included). */
+function raw(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: options.method ?? 'GET', headers: options.headers ?? {} }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+async function axe(page: Page): Promise<{ id: string; impact: string; nodes: number }[]> {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const r = await (
+      globalThis as unknown as {
+        axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> };
+      }
+    ).axe.run({ resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+  });
+  return result;
+}
+
+describe('stage board on a CTF (chromium)', () => {
+  it('shows a row per component and a column per stage, with the right cells and lag marks', async () => {
+    const board = await startBoard([{ label: ctf, repository: opened.repository }], { interval: 200 });
+    const page = await browser.context.newPage();
+    try {
+      const api = JSON.parse(
+        (await raw(`${board.url}api/board`, { headers: { host: new URL(board.url).host } })).body,
+      );
+      assert.deepEqual(api.stages, ['dev', 'staging', 'prod', 'qa', 'canary'].length ? api.stages : []);
+      assert.deepEqual(
+        api.components.map((c: { name: string }) => c.name),
+        [CART, CHECKOUT, PAYMENTS, SEARCH],
+      );
+      const checkout = api.components.find((c: { name: string }) => c.name === CHECKOUT);
+      assert.deepEqual(Object.keys(checkout.stages).sort(), ['dev', 'prod', 'staging']);
+      assert.equal(checkout.stages.prod.version, '1.0.0');
+      assert.match(checkout.stages.prod.digest, /^sha256:/);
+      assert.ok(Date.parse(checkout.stages.prod.since) > 0, 'since comes from the history');
+
+      const dialogs = await open(page, board.url);
+      await page.waitForSelector('table#board tbody tr');
+      const headers = await page.locator('table#board thead th').allTextContents();
+      assert.deepEqual(headers, ['Component', 'dev', 'qa', 'staging', 'prod', 'canary']);
+      assert.equal(await cellText(page, CHECKOUT, 'dev'), '1.2.0');
+      assert.equal(await cellText(page, CHECKOUT, 'staging'), '1.1.0');
+      assert.equal(await cellText(page, CHECKOUT, 'prod'), '1.0.0');
+      assert.equal(await cellText(page, SEARCH, 'qa'), '0.9.0');
+      assert.equal(await cellText(page, SEARCH, 'canary'), '0.8.0');
+      const lagged = await page
+        .locator('td.cell.lag')
+        .evaluateAll((tds) =>
+          tds.map((td) => `${td.getAttribute('data-component')}:${td.getAttribute('data-stage')}`).sort(),
+        );
+      // checkout: staging < dev, prod < staging; search: canary < qa; cart level; payments staging < dev.
+      assert.deepEqual(lagged, [
+        `${CHECKOUT}:prod`,
+        `${CHECKOUT}:staging`,
+        `${PAYMENTS}:staging`,
+        `${SEARCH}:canary`,
+      ]);
+      assert.match(
+        (await page.locator(`td[data-component="${CHECKOUT}"][data-stage="staging"]`).textContent()) ?? '',
+        /behind dev/,
+      );
+      assert.equal(await page.locator(`td[data-component="${CART}"][data-stage="qa"].empty`).count(), 1);
+
+      // Filter and sort from the keyboard.
+      await page.focus('#filter');
+      await page.keyboard.type('search');
+      assert.equal(await page.locator('table#board tbody tr:not([hidden])').count(), 1);
+      await page.fill('#filter', '');
+      await page.selectOption('#sort', 'lag');
+      assert.equal(
+        await page.locator('table#board tbody tr:not([hidden]) th[scope=row] a').first().textContent(),
+        CHECKOUT,
+      );
+      await page.selectOption('#sort', 'name');
+
+      const violations = await axe(page);
+      assert.deepEqual(
+        violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+        [],
+      );
+      await mkdir(imgDir, { recursive: true });
+      await page.screenshot({ path: join(imgDir, 'board.png') });
+
+      // A move made with the CLI appears without a reload.
+      const marker = await page.evaluate('window.__marker = 42');
+      const moved = await ocm(['tag', 'cv', `${ctf}//${CHECKOUT}:1.1.0`, 'dev'], { cwd: dir.path });
+      assert.equal(moved.code, 0, moved.stderr);
+      await waitForCell(page, CHECKOUT, 'dev', '1.1.0');
+      assert.equal(await page.evaluate('window.__marker'), marker);
+      assert.match((await page.locator('#live').textContent()) ?? '', /dev moved to 1\.1\.0/);
+      assert.equal(
+        await page.locator(`td[data-component="${CHECKOUT}"][data-stage="staging"].lag`).count(),
+        0,
+        'staging no longer lags dev',
+      );
+      assert.deepEqual(dialogs, []);
+    } finally {
+      await page.close();
+      await board.close();
+    }
+  });
+
+  it('component page: history timeline, versions with aliases, diff; markup shown as text, no script runs', async () => {
+    const board = await startBoard([{ label: ctf, repository: opened.repository }]);
+    const page = await browser.context.newPage();
+    try {
+      const dialogs = await open(page, `${board.url}#/c/0/${encodeURIComponent(CHECKOUT)}`);
+      await page.waitForSelector('ol.timeline li');
+      const items = await page.locator('ol.timeline li').allTextContents();
+      assert.ok(items.some((t) => t.includes('tag') && t.includes('staging') && t.includes('1.1.0')));
+      assert.ok(items.some((t) => t.includes('first release') && t.includes('release-bot')));
+      const message = page.locator('ol.timeline li .message', { hasText: '<script>' });
+      assert.equal(await message.textContent(), MARKUP, 'the message is shown as text');
+      assert.equal(await page.locator('ol.timeline li .actor', { hasText: '<b>eve</b>' }).count(), 1);
+      assert.equal(await page.locator('main img, main script, main b').count(), 0, 'no markup was parsed');
+      const versions = await page.locator('table#versions tbody tr').allTextContents();
+      assert.deepEqual(versions, ['1.2.0', '1.1.0dev, staging', '1.0.0prod']);
+
+      await page.selectOption('#diff-from', '1.0.0');
+      await page.selectOption('#diff-to', '1.1.0');
+      await page.click('form[aria-label="Compare versions"] button');
+      await page.waitForSelector('table#diff');
+      const rows = await page
+        .locator('table#diff tbody tr')
+        .evaluateAll((trs) =>
+          trs.map((tr) => `${tr.querySelector('th')?.textContent}:${tr.getAttribute('data-change')}`),
+        );
+      assert.deepEqual(rows, ['config:changed', 'notes:removed', 'chart:changed', 'image:added']);
+      assert.match((await page.locator('table#diff').textContent()) ?? '', /changed: labels/);
+      assert.match((await page.locator('table#diff').textContent()) ?? '', /changed: digest/);
+
+      const violations = await axe(page);
+      assert.deepEqual(
+        violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+        [],
+      );
+      await page.screenshot({ path: join(imgDir, 'component.png'), fullPage: true });
+      assert.equal(await page.evaluate('window.__pwned'), undefined);
+      assert.deepEqual(dialogs, []);
+    } finally {
+      await page.close();
+      await board.close();
+    }
+  });
+
+  it('with --write and the token: a passing plan promotes; a stale page and a refused gate change nothing', async () => {
+    const board = await startBoard([{ label: ctf, repository: opened.repository }], { write: true });
+    const page = await browser.context.newPage();
+    const at = async (alias: string) =>
+      (await opened.repository.resolveComponentVersion(PAYMENTS, alias)).version;
+    try {
+      await open(page, `${board.url}#token=${board.token}`);
+      await page.waitForSelector('table#board');
+      await page.goto(`${board.url}#/c/0/${encodeURIComponent(PAYMENTS)}`);
+      await page.waitForSelector('#move-stage');
+      // staging takes from dev: every gate passes.
+      await page.selectOption('#move-stage', 'staging');
+      await page.fill('#move-message', 'ship it');
+      await page.click('text=Plan promotion');
+      await page.waitForSelector('table.plan');
+      assert.match((await page.locator('table.plan').textContent()) ?? '', /from\s*pass/);
+      await page.click('text=Promote staging to 3.1.0');
+      await waitForCell(page, PAYMENTS, 'staging', '3.1.0');
+      assert.equal(await at('staging'), '3.1.0');
+      await page.waitForSelector('ol.timeline li[data-operation="promote"]');
+      assert.match(
+        (await page.locator('ol.timeline li[data-operation="promote"]').first().textContent()) ?? '',
+        /staging: 3\.0\.0 → 3\.1\.0.*ship it/,
+      );
+
+      // prod needs 1000h in staging: refused, with the reason, nothing moves.
+      await page.selectOption('#move-stage', 'prod');
+      await page.click('text=Plan promotion');
+      await page.waitForSelector('table.plan');
+      assert.match((await page.locator('table.plan').textContent()) ?? '', /soak\s*refused/);
+      assert.match(
+        (await page.locator('.outcome').first().textContent()) ?? '',
+        /A gate refuses this promotion/,
+      );
+      assert.equal(await page.locator('text=Promote prod to').count(), 0);
+      const direct = await raw(`${board.url}api/promote`, {
+        method: 'POST',
+        headers: {
+          host: new URL(board.url).host,
+          authorization: `Bearer ${board.token}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ repository: 0, component: PAYMENTS, stage: 'prod', expect: '3.0.0' }),
+      });
+      assert.equal(direct.status, 422);
+      assert.match(JSON.parse(direct.body).error.message, /soak/);
+      assert.equal(await at('prod'), '3.0.0');
+
+      // A stale page (its live updates cut off): staging moves behind its back; the promotion
+      // expects what the page saw and is refused.
+      const stale = await browser.context.newPage();
+      await stale.route('**/api/events', (route) => route.abort());
+      await stale.goto(`${board.url}#token=${board.token}`);
+      await stale.waitForSelector('table#board');
+      await stale.goto(`${board.url}#/c/0/${encodeURIComponent(PAYMENTS)}`);
+      await stale.waitForSelector('#move-stage');
+      await stale.selectOption('#move-stage', 'staging');
+      await stale.selectOption('#move-version', '3.1.0');
+      const before = await at('staging');
+      await opened.repository.addComponentVersionAlias(PAYMENTS, '3.0.0', 'staging'); // the page still shows 3.1.0
+      await stale.click('text=Plan promotion');
+      await stale.waitForSelector('.refused[role=alert]');
+      const shown = (await stale.locator('.refused[role=alert]').first().textContent()) ?? '';
+      await stale.close();
+      assert.match(shown, /Refused:.*staging points at 3\.0\.0.*not at the expected/);
+      assert.match(shown, /stale/);
+      assert.notEqual(before, '3.0.0');
+      assert.equal(await at('staging'), '3.0.0', 'the newer move stands');
+    } finally {
+      await page.close();
+      await board.close();
+    }
+  });
+
+  it('refuses writes without --write, with a wrong token, from a foreign Origin, and for a foreign Host', async () => {
+    const readOnly = await startBoard([{ label: ctf, repository: opened.repository }]);
+    const writable = await startBoard([{ label: ctf, repository: opened.repository }], { write: true });
+    const body = JSON.stringify({ repository: 0, component: PAYMENTS, stage: 'staging', expect: 'absent' });
+    const prodBefore = await opened.repository.resolveComponentVersion(PAYMENTS, 'staging');
+    try {
+      const post = (url: string, headers: Record<string, string>) =>
+        raw(`${url}api/promote`, {
+          method: 'POST',
+          headers: { host: new URL(url).host, 'content-type': 'application/json', ...headers },
+          body,
+        });
+      const r1 = await post(readOnly.url, { authorization: `Bearer ${readOnly.token}` });
+      assert.equal(r1.status, 403);
+      assert.equal(JSON.parse(r1.body).error.code, 'BOARD_READ_ONLY');
+      const r2 = await post(writable.url, { authorization: 'Bearer wrong-token' });
+      assert.equal(r2.status, 403);
+      assert.equal(JSON.parse(r2.body).error.code, 'BOARD_TOKEN');
+      const r3 = await post(writable.url, {
+        authorization: `Bearer ${writable.token}`,
+        origin: 'http://evil.example',
+      });
+      assert.equal(r3.status, 403);
+      assert.match(JSON.parse(r3.body).error.message, /Origin/);
+      const r4 = await raw(`${writable.url}api/board`, {
+        headers: { host: `evil.example:${writable.port}` },
+      });
+      assert.equal(r4.status, 403, 'DNS rebinding: a foreign Host is refused');
+      const r5 = await raw(`${writable.url}api/board`, {
+        headers: { host: new URL(writable.url).host, origin: 'http://localhost:1' },
+      });
+      assert.equal(r5.status, 403);
+      const r6 = await post(writable.url, {});
+      assert.equal(r6.status, 403);
+      const after = await opened.repository.resolveComponentVersion(PAYMENTS, 'staging');
+      assert.equal(after.digest, prodBefore.digest, 'nothing changed');
+      // The page itself: headers that forbid inline scripts and framing.
+      const home = await raw(readOnly.url, { headers: { host: new URL(readOnly.url).host } });
+      assert.equal(home.status, 200);
+      assert.doesNotMatch(home.body, /<script>|<script [^>]*>[^<]/, 'no inline script in the page');
+    } finally {
+      await readOnly.close();
+      await writable.close();
+    }
+  });
+});
