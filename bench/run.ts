@@ -46,6 +46,16 @@ const known: Record<string, { args?: string[]; timeoutMin: number; title: string
     timeoutMin: 6,
     title: '256 MiB blob push/pull versus skopeo, 1 GiB push memory (issue 4)',
   },
+  'alias-cache': {
+    args: full ? [] : ['--sizes', '10,1000'],
+    timeoutMin: 10,
+    title: 'Alias resolution with a warm and a cold content cache',
+  },
+  'transfer-repository': {
+    timeoutMin: 10,
+    title: 'Whole-CTF transfer (20 components x 20 versions) versus skopeo copy per image',
+  },
+  'cli-memory': { timeoutMin: 8, title: 'Built CLI peak memory pushing and pulling 256 MiB and 1 GiB' },
 };
 
 function discover(): string[] {
