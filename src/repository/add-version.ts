@@ -6,7 +6,7 @@
 import { type DescriptorV2, validateDescriptor, versionToTag } from '../descriptor/index.js';
 import { fetchAll } from '../oci/content/read.js';
 import type { OperationOptions } from '../oci/content/storage.js';
-import type { Descriptor } from '../oci/descriptor.js';
+import { type Descriptor, validateDescriptor as validateOciDescriptor } from '../oci/descriptor.js';
 import { isImageIndex, parseManifest } from '../oci/manifest.js';
 import { retagReplacedVersion } from './alias-ops.js';
 import { anchorManifests } from './anchors.js';
@@ -77,7 +77,11 @@ export async function addComponentVersion(
   const version = descriptor.component.version;
   const tag = versionToTag(version);
   const repositoryName = repositoryOf(ctx, component);
-  for (const d of options.blobs ?? []) ctx.pendingBlobs.set(d.digest, d);
+  for (const [i, d] of (options.blobs ?? []).entries()) {
+    // Checked like any OCI descriptor: a malformed one is InvalidManifestError naming options.blobs[i].
+    const known = validateOciDescriptor(d, `options.blobs[${i}]`);
+    ctx.pendingBlobs.set(known.digest, known);
+  }
   ctx.journal?.check?.(options);
 
   return atomically(

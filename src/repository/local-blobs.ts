@@ -10,13 +10,15 @@ import {
   findResource,
   findSource,
   type Identity,
+  InvalidDescriptorError,
+  type LocalBlobAccess,
   localBlobAccess,
   type Resource,
   type Source,
 } from '../descriptor/index.js';
 import { NotFoundError, UnsupportedError } from '../errors.js';
 import type { Content, OperationOptions, Store } from '../oci/content/storage.js';
-import type { Descriptor } from '../oci/descriptor.js';
+import { type Descriptor, isPlainObject } from '../oci/descriptor.js';
 import { digestOf, isValidDigest } from '../oci/digest.js';
 import { isImageIndex } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatype.js';
@@ -66,8 +68,8 @@ export async function localBlobLayers(
   const layers = new Map<string, { descriptor: Descriptor; owners: LocalBlobLayer['owners'][number][] }>();
   const nested = new Map<string, Descriptor>();
   const visit = async (elements: readonly (Resource | Source)[] | null, kind: ElementKind) => {
-    for (const element of elements ?? []) {
-      const access = localBlobAccess(element.access);
+    for (const [index, element] of (elements ?? []).entries()) {
+      const access = localBlobAccessAt(element, `component.${kind}s[${index}]`);
       if (!access) continue;
       if (!isValidDigest(access.localReference)) {
         throw new UnsupportedError(
@@ -120,13 +122,19 @@ export async function addLocalBlob<E extends Resource | Source>(
   blob: LocalBlobInput,
   options: OperationOptions,
 ): Promise<E> {
+  if (!isPlainObject(element)) {
+    throw new InvalidComponentVersionError(
+      `the resource or source given for a local blob must be a mapping, not ${element === null ? 'null' : typeof element}`,
+    );
+  }
   const store = storeOf(ctx, component);
   if (isOciLayoutMediaType(blob.mediaType)) {
     const root = await pushOciLayout(store, blob.content, options);
     ctx.pendingBlobs.set(root.digest, root);
     // The OCI artifact is addressed by its root manifest; an input's `referenceName` survives.
+    const given: unknown = (element as { access?: unknown }).access;
     const referenceName =
-      typeof element.access.referenceName === 'string' ? element.access.referenceName : undefined;
+      isPlainObject(given) && typeof given.referenceName === 'string' ? given.referenceName : undefined;
     return localBlobElement(element, {
       digest: root.digest,
       mediaType: root.mediaType,
@@ -190,13 +198,16 @@ export async function getLocalBlob(
   options: OperationOptions,
 ): Promise<LocalBlob> {
   const { kind, identity } = which;
+  checkIdentity(identity);
   const store = storeOf(ctx, component);
   const { resolution: res, loaded } = await resolveName(ctx, store, component, versionOrAlias, options);
   const { descriptor, manifest } = await readVersion(store, loaded, res, options);
   const element = kind === 'resource' ? findResource(descriptor, identity) : findSource(descriptor, identity);
   if (!element)
     throw new NotFoundError(`${component}:${res.version}: no ${kind} ${JSON.stringify(identity)}`);
-  const access = localBlobAccess(element.access);
+  const list: readonly (Resource | Source)[] =
+    (kind === 'resource' ? descriptor.component.resources : descriptor.component.sources) ?? [];
+  const access = localBlobAccessAt(element, `component.${kind}s[${list.indexOf(element)}]`);
   if (!access)
     throw new UnsupportedError(`${kind} ${element.name} has access ${element.access.type}, not a local blob`);
   const nested = isImageIndex(loaded.manifest)
@@ -223,4 +234,30 @@ export async function getLocalBlob(
 
 function sortedIdentity(identity: Identity): Record<string, string> {
   return Object.fromEntries(Object.entries(identity).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * The local blob access of `element`, undefined for another access type. A malformed access (not a
+ * mapping, a local blob without a digest string) is an `InvalidComponentVersionError` naming where it
+ * is (`path`, e.g. `component.resources[2]`), never a `TypeError`.
+ */
+export function localBlobAccessAt(element: Resource | Source, path: string): LocalBlobAccess | undefined {
+  const access: unknown = (element as { access?: unknown }).access;
+  if (!isPlainObject(access) || typeof access.type !== 'string') {
+    throw new InvalidComponentVersionError(`${path}.access: must be a mapping with a type`);
+  }
+  try {
+    return localBlobAccess(element.access);
+  } catch (cause) {
+    if (!(cause instanceof InvalidDescriptorError)) throw cause;
+    const issues = cause.issues.map((i) => `${path}.${i.path}: ${i.message}`).join('; ');
+    throw new InvalidComponentVersionError(issues, { cause });
+  }
+}
+
+/** An identity is a mapping of strings (`{name: ..., version: ...}`); anything else is refused, typed. */
+function checkIdentity(identity: unknown): asserts identity is Identity {
+  if (!isPlainObject(identity) || Object.values(identity).some((v) => typeof v !== 'string')) {
+    throw new InvalidComponentVersionError('identity: must be a mapping of strings, e.g. {name: "config"}');
+  }
 }

@@ -18,7 +18,6 @@ import {
   elementIdentities,
   type Identity,
   isAccessType,
-  localBlobAccess,
   type Resource,
 } from '../descriptor/index.js';
 import { NotFoundError } from '../errors.js';
@@ -58,6 +57,7 @@ import {
 } from '../signing/index.js';
 import { ComponentVersionChangedError, ResourceContentError, StaleAliasError } from './errors.js';
 import { readLayoutTar } from './layout-tar.js';
+import { localBlobAccessAt } from './local-blobs.js';
 import type { OcmRepository, ResolutionKind, ResolvedComponentVersion } from './repository.js';
 
 export { ComponentVersionChangedError };
@@ -434,7 +434,8 @@ async function checkResources(
   for (const [i, resource] of resources.entries()) {
     options.signal?.throwIfAborted();
     try {
-      const check = await checkResource(repo, resource, identities[i]!, resolution, options);
+      const at = `component.resources[${i}]`;
+      const check = await checkResource(repo, { resource, at }, identities[i]!, resolution, options);
       if (check.check === 'computed') resource.digest = { ...check.digest! };
       checks.push(check);
     } catch (err) {
@@ -446,7 +447,7 @@ async function checkResources(
 
 async function checkResource(
   repo: OcmRepository,
-  resource: Resource,
+  { resource, at }: { readonly resource: Resource; readonly at: string },
   identity: Identity,
   resolution: ResolvedComponentVersion,
   options: CheckOptions,
@@ -456,7 +457,7 @@ async function checkResource(
   const stored = readDigestSpec(resource.digest, `resource ${JSON.stringify(identity)}`);
   if (stored && isExcludedDigest(stored)) return { identity, digest: stored, check: 'excluded' };
 
-  const local = localBlobAccess(resource.access);
+  const local = localBlobAccessAt(resource, at);
   if (!local) {
     // ociArtifact by reference and other remote accesses: the content is not in this repository.
     if (stored) return { identity, digest: stored, check: 'stored' };
