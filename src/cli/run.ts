@@ -23,6 +23,7 @@ const nouns: Readonly<Record<string, string>> = Object.fromEntries([
   ...['aliases', 'alias'].map((n) => [n, 'aliases']),
   ...['resource', 'resources', 'res', 'r'].map((n) => [n, 'resource']),
   ...['stages', 'stage'].map((n) => [n, 'stages']),
+  ...['info', 'prune'].map((n) => [n, n]),
 ]);
 
 const globalHelp = `Global flags:
@@ -34,6 +35,7 @@ const globalHelp = `Global flags:
       --ca-file FILE      trust the CA certificates in FILE
   -u, --username USER     registry user; the password comes from --password-stdin
       --password-stdin    read the registry password from standard input
+      --no-cache          neither read nor fill the content cache (see ocm cache info)
 Credentials otherwise come from the docker config ($DOCKER_CONFIG/config.json or ~/.docker/config.json).`;
 
 function overview(): string {
