@@ -8,7 +8,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OcmError } from '../errors.js';
@@ -95,7 +96,7 @@ function loadAssets(dir: string): Map<string, { bytes: Buffer; type: string }> {
   return assets;
 }
 
-const loopback = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+const wildcard = new Set(['0.0.0.0', '::', '[::]']);
 
 /** Starts the board's server; resolves once it listens. */
 export async function startBoardServer(options: BoardServerOptions): Promise<BoardServer> {
@@ -110,7 +111,23 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Boa
   });
   const streams = new Set<ServerResponse>();
   const server: Server = createServer();
-  let allowedHosts = new Set<string>();
+  let port = 0;
+  /**
+   * DNS rebinding defence: the `Host` must name this server by a name an attacker's domain cannot
+   * be, with this server's port: an IP literal, `localhost`, the `--host` value, and, when bound to
+   * every interface, this machine's host name.
+   */
+  const names = new Set([
+    'localhost',
+    host.toLowerCase(),
+    ...(wildcard.has(host) ? [hostname().toLowerCase()] : []),
+  ]);
+  const hostAllowed = (value: string): boolean => {
+    const m = /^(\[[0-9a-f:.]+\]|[^:]+):(\d+)$/.exec(value);
+    if (!m || Number(m[2]) !== port) return false;
+    const name = m[1]!.replace(/^\[|\]$/g, '');
+    return isIP(name) !== 0 || names.has(name);
+  };
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
     const bytes = Buffer.from(JSON.stringify(body));
@@ -129,9 +146,9 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Boa
 
   const checkOrigin = (req: IncomingMessage): string | undefined => {
     const hostHeader = (req.headers.host ?? '').toLowerCase();
-    if (!allowedHosts.has(hostHeader)) return `Host ${JSON.stringify(hostHeader)} is not this board`;
+    if (!hostAllowed(hostHeader)) return `Host ${JSON.stringify(hostHeader)} is not this board`;
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedHosts.has(originHost(origin)))
+    if (origin !== undefined && originHost(origin) !== hostHeader)
       return `Origin ${JSON.stringify(origin)} is not this board`;
     const site = req.headers['sec-fetch-site'];
     if (site !== undefined && site !== 'same-origin' && site !== 'none')
@@ -296,11 +313,8 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Boa
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
-  const hostNames = loopback.has(host) ? ['127.0.0.1', 'localhost', '[::1]'] : [shownHost];
-  if (!hostNames.includes(shownHost)) hostNames.push(shownHost);
-  allowedHosts = new Set(hostNames.map((h) => `${h}:${port}`.toLowerCase()));
   return {
     url: `http://${shownHost}:${port}/`,
     token,
