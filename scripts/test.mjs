@@ -17,8 +17,14 @@ function onPath(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-// 1. Programs the registry tests need: CNCF Distribution and skopeo, from Debian.
-const needed = { 'docker-registry': 'docker-registry', skopeo: 'skopeo', openssl: 'openssl' };
+// 1. Programs the registry tests need: CNCF Distribution and skopeo, from Debian; chromium for the
+// stage board's browser tests (driven by playwright-core at /usr/bin/chromium).
+const needed = {
+  'docker-registry': 'docker-registry',
+  skopeo: 'skopeo',
+  openssl: 'openssl',
+  chromium: 'chromium',
+};
 const missing = Object.entries(needed).filter(([cmd]) => !onPath(cmd));
 if (missing.length > 0) {
   const pkgs = missing.map(([, pkg]) => pkg);
@@ -44,6 +50,7 @@ if (missing.length > 0) {
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 for (const [label, cmd, args] of [
   ['typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
+  ['typecheck (board page)', bin('tsc'), ['-p', 'src/board/page/tsconfig.json', '--noEmit']],
   ['lint', bin('biome'), ['check', '.']],
   ['layers', bin('depcruise'), ['src', '--config', '.dependency-cruiser.cjs']],
   ['self-contained', process.execPath, [join(root, 'scripts', 'lint-paths.mjs')]],
