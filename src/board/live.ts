@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { AliasMove, WatchClock } from '../stages/watch.js';
+import type { AliasMove, AliasTarget, WatchClock } from '../stages/watch.js';
 import { watchAlias } from '../stages/watch.js';
 import type { BoardReader } from './data.js';
 import type { Board } from './model.js';
@@ -59,10 +59,12 @@ export class LiveBoard {
   /** Starts watching every cell of `board` not watched yet. */
   follow(board: Board): void {
     for (const c of board.components)
-      for (const alias of Object.keys(c.stages)) this.watch(c.repository, c.name, alias);
+      for (const [alias, cell] of Object.entries(c.stages))
+        this.watch(c.repository, c.name, alias, { version: cell.version, digest: cell.digest });
   }
 
-  watch(repository: number, component: string, alias: string): void {
+  /** Watches one alias; `known` (what the board just showed) spares the first look. */
+  watch(repository: number, component: string, alias: string, known?: AliasTarget | null): void {
     const key = `${repository}\n${component}\n${alias}`;
     if (this.#watching.has(key) || this.#controller.signal.aborted) return;
     this.#watching.add(key);
@@ -71,6 +73,7 @@ export class LiveBoard {
       signal: this.#controller.signal,
       ...(this.#options.interval === undefined ? {} : { interval: this.#options.interval }),
       ...(this.#options.clock === undefined ? {} : { clock: this.#options.clock }),
+      ...(known === undefined ? {} : { known }),
       onError: (err) => this.#emit({ type: 'problem', ...where, message: err.message }),
       onRecover: () => this.#emit({ type: 'recovered', ...where }),
     });
@@ -92,7 +95,7 @@ export class LiveBoard {
   announce(repository: number, move: AliasMove): void {
     this.#reader.invalidate(repository, move.component);
     this.#emit({ type: 'move', ...move, repository });
-    this.watch(repository, move.component, move.alias);
+    this.watch(repository, move.component, move.alias, move.to);
   }
 
   close(): void {

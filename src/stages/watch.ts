@@ -56,6 +56,11 @@ export interface WatchAliasOptions {
   /** Also yield where the alias points when the watch starts, as a move from null. Default false. */
   readonly initial?: boolean;
   /**
+   * Where the caller knows the alias points now (null: absent): the first look then waits for the
+   * interval (or a notification) instead of happening at once, and a move since is still seen.
+   */
+  readonly known?: AliasTarget | null;
+  /**
    * A look failed (registry unreachable, archive unreadable): the watch retries after `retryIn`,
    * doubling from `interval` up to `maxBackoff`. Failures are never thrown out of the iteration.
    */
@@ -92,8 +97,9 @@ export async function* watchAlias(
   const notifications = canWatch(store)
     ? store.watch({ pollInterval: interval, ...(signal ? { signal } : {}) })[Symbol.asyncIterator]()
     : undefined;
-  let known: AliasTarget | null | undefined;
+  let known: AliasTarget | null | undefined = options.known;
   let failures = 0;
+  let wait = known !== undefined;
 
   const look = async (): Promise<AliasMove | undefined> => {
     let digest: string | undefined;
@@ -123,6 +129,13 @@ export async function* watchAlias(
 
   try {
     while (!signal?.aborted) {
+      if (wait) {
+        if (notifications) {
+          if ((await notifications.next()).done) return;
+        } else await clock.sleep(interval, signal);
+        if (signal?.aborted) return;
+      }
+      wait = true;
       let move: AliasMove | undefined;
       try {
         move = await look();
@@ -132,17 +145,12 @@ export async function* watchAlias(
         const retryIn = Math.min(maxBackoff, interval * 2 ** Math.min(failures - 1, 20));
         options.onError?.(err instanceof Error ? err : new Error(String(err)), { failures, retryIn });
         await clock.sleep(retryIn, signal);
+        wait = false;
         continue;
       }
       if (failures > 0) options.onRecover?.(failures);
       failures = 0;
       if (move) yield move;
-      if (signal?.aborted) return;
-      if (notifications) {
-        if ((await notifications.next()).done) return;
-      } else {
-        await clock.sleep(interval, signal);
-      }
     }
   } finally {
     await notifications?.return?.();

@@ -186,6 +186,31 @@ describe('watchAlias on a memory store (stepped clock)', () => {
     ac.abort();
   });
 
+  it('with known, the first look waits for the interval and a move made meanwhile is still seen', async () => {
+    const repository = new OcmRepository(new MemoryStore());
+    await seed(repository, ['1.0.0', '1.1.0']);
+    const before = await repository.addComponentVersionAlias(C, '1.0.0', 'prod');
+    const clock = new SteppedClock();
+    const ac = new AbortController();
+    const next = puller(
+      watchAlias(repository, C, 'prod', {
+        interval: 1000,
+        clock,
+        signal: ac.signal,
+        known: { version: '1.0.0', digest: before.digest },
+      }),
+    );
+    const pending = next();
+    await clock.asleep();
+    assert.deepEqual(clock.sleeps, [1000], 'asleep before any look');
+    await repository.addComponentVersionAlias(C, '1.1.0', 'prod');
+    clock.wake();
+    const move = await pending;
+    assert.equal(move?.from?.version, '1.0.0');
+    assert.equal(move?.to?.version, '1.1.0');
+    ac.abort();
+  });
+
   it('refuses a name that is not an alias', async () => {
     const repository = new OcmRepository(new MemoryStore());
     await assert.rejects(watchAlias(repository, C, '1.0.0').next(), InvalidAliasError);
