@@ -73,7 +73,7 @@ export interface MoveRequest {
 export interface BoardReaderOptions {
   readonly sources: readonly BoardSource[];
   readonly stages?: BoardStages;
-  /** Components read at once. Default 8. */
+  /** Components read at once. Default 16 (a remote registry's latency, not its bandwidth, bounds a board). */
   readonly concurrency?: number;
   readonly now?: () => Date;
   /** Whether promotion is allowed (`--write`): reported to the page. */
@@ -93,7 +93,7 @@ export class BoardReader {
 
   constructor(options: BoardReaderOptions) {
     this.#options = options;
-    this.#concurrency = Math.max(1, options.concurrency ?? 8);
+    this.#concurrency = Math.max(1, options.concurrency ?? 16);
   }
 
   /** The stages layer, when the board has one (promotion, history). */
@@ -184,13 +184,13 @@ export class BoardReader {
     const { repository: repo } = this.source(repository);
     const aliases = await repo.listComponentVersionAliases(component, options);
     const readable = aliases.filter((a) => a.version !== undefined && a.digest !== undefined);
-    const view: StagesView = this.#options.stages
-      ? await this.#options.stages.view(repo, component, readable, options).catch(() => ({ since: {} }))
-      : { since: {} };
+    // The history and policy reads and the descriptor reads are independent: one round trip, not two.
+    const viewing: Promise<StagesView> = this.#options.stages
+      ? this.#options.stages.view(repo, component, readable, options).catch(() => ({ since: {} }))
+      : Promise.resolve({ since: {} });
     const signatures = new Map<string, readonly string[] | null>();
-    await mapLimit(readable, this.#concurrency, async (a) => {
-      if (signatures.has(a.digest!)) return;
-      signatures.set(a.digest!, null);
+    const digests = [...new Map(readable.map((a) => [a.digest!, a])).values()];
+    await mapLimit(digests, this.#concurrency, async (a) => {
       try {
         const d = await this.descriptor(repository, component, a.version!, a.digest!, options);
         signatures.set(
@@ -201,6 +201,7 @@ export class BoardReader {
         signatures.set(a.digest!, null);
       }
     });
+    const view = await viewing;
     const columns = orderStages(
       readable.map((a) => a.alias),
       view.policy ? [view.policy.order] : [],

@@ -38,6 +38,8 @@ export class LiveBoard {
   readonly #controller = new AbortController();
   readonly #watching = new Set<string>();
   readonly #listeners = new Set<(event: LiveEvent) => void>();
+  /** The digest last announced per watched alias, so a move announced by the board is not told twice. */
+  readonly #last = new Map<string, string | null>();
 
   constructor(reader: BoardReader, options: LiveOptions = {}) {
     this.#reader = reader;
@@ -80,6 +82,9 @@ export class LiveBoard {
     void (async () => {
       try {
         for await (const move of moves) {
+          const digest = move.to?.digest ?? null;
+          if (this.#last.get(key) === digest) continue;
+          this.#last.set(key, digest);
           this.#reader.invalidate(repository, component);
           this.#emit({ type: 'move', ...move, repository });
         }
@@ -93,6 +98,7 @@ export class LiveBoard {
 
   /** A move made through the board itself: announced at once, not at the next look. */
   announce(repository: number, move: AliasMove): void {
+    this.#last.set(`${repository}\n${move.component}\n${move.alias}`, move.to?.digest ?? null);
     this.#reader.invalidate(repository, move.component);
     this.#emit({ type: 'move', ...move, repository });
     this.watch(repository, move.component, move.alias, move.to);

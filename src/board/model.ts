@@ -14,7 +14,10 @@ export const CONVENTIONAL_STAGES = ['dev', 'qa', 'test', 'staging', 'prod'] as c
  * test, staging, prod) fills in where the policies do not say and do not disagree, and the other
  * stages follow alphabetically. Ties go to the stage named first (policies, then conventional).
  */
-export function orderStages(present: Iterable<string>, policies: readonly (readonly string[])[] = []): string[] {
+export function orderStages(
+  present: Iterable<string>,
+  policies: readonly (readonly string[])[] = [],
+): string[] {
   const all = new Set(present);
   for (const p of policies) for (const s of p) all.add(s);
   const priority: string[] = [];

@@ -5,6 +5,7 @@
  * README's screenshots to docs/img/.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { type OpenedRepository, openRepository } from '../../src/open.js';
+import { signComponentVersion } from '../../src/repository/index.js';
 import { setStagePolicy } from '../../src/stages/policy/index.js';
 import { ocm } from '../support/cli.js';
 import { descriptor, resource } from '../support/descriptors.js';
@@ -68,6 +70,20 @@ before(async () => {
   await r.addComponentVersionAlias(CHECKOUT, '1.2.0', 'dev');
   await r.addComponentVersion(descriptor('2.0.0', { name: CART }));
   for (const a of ['dev', 'staging', 'prod']) await r.addComponentVersionAlias(CART, '2.0.0', a);
+  // cart is signed, and its prod requires the signature: verified.
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  await signComponentVersion(r, CART, '2.0.0', {
+    name: 'release',
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+  });
+  const pem = (publicKey.export({ type: 'spki', format: 'pem' }) as string)
+    .trim()
+    .replace(/\n/g, '\n          ');
+  await setStagePolicy(
+    r,
+    CART,
+    `stages:\n  - name: dev\n  - name: staging\n    from: dev\n  - name: prod\n    from: staging\n    signatures:\n      - name: release\n        publicKey: |\n          ${pem}\n`,
+  );
   for (const v of ['0.8.0', '0.9.0']) await r.addComponentVersion(descriptor(v, { name: SEARCH }));
   await r.addComponentVersionAlias(SEARCH, '0.9.0', 'dev');
   await r.addComponentVersionAlias(SEARCH, '0.9.0', 'qa');
@@ -76,7 +92,7 @@ before(async () => {
   await setStagePolicy(
     r,
     PAYMENTS,
-    'stages:\n  - name: dev\n  - name: staging\n    from: dev\n  - name: prod\n    from: staging\n    soak: 1000h\n',
+    `stages:\n  - name: dev\n  - name: staging\n    from: dev\n  - name: prod\n    from: staging\n    soak: 1000h\n    signatures:\n      - name: release\n        publicKey: |\n          ${pem}\n`,
   );
   await r.addComponentVersionAlias(PAYMENTS, '3.0.0', 'prod');
   await r.addComponentVersionAlias(PAYMENTS, '3.0.0', 'staging');
@@ -142,13 +158,25 @@ async function axe(page: Page): Promise<{ id: string; impact: string; nodes: num
 
 describe('stage board on a CTF (chromium)', () => {
   it('shows a row per component and a column per stage, with the right cells and lag marks', async () => {
-    const board = await startBoard([{ label: ctf, repository: opened.repository }], { interval: 200 });
+    const board = await startBoard([{ label: './transport-archive', repository: opened.repository }], {
+      interval: 200,
+    });
     const page = await browser.context.newPage();
     try {
       const api = JSON.parse(
         (await raw(`${board.url}api/board`, { headers: { host: new URL(board.url).host } })).body,
       );
-      assert.deepEqual(api.stages, ['dev', 'staging', 'prod', 'qa', 'canary'].length ? api.stages : []);
+      assert.deepEqual(api.stages, ['dev', 'qa', 'staging', 'prod', 'canary']);
+      const cart = api.components.find((c: { name: string }) => c.name === CART);
+      assert.deepEqual(cart.stages.prod.signatures, ['release']);
+      assert.equal(cart.stages.prod.verified, true, 'the signature prod requires verifies');
+      assert.equal(cart.stages.dev.verified, null, 'dev requires none');
+      const payments = api.components.find((c: { name: string }) => c.name === PAYMENTS);
+      assert.equal(
+        payments.stages.prod.verified,
+        false,
+        'payments 3.0.0 is unsigned; its prod requires release',
+      );
       assert.deepEqual(
         api.components.map((c: { name: string }) => c.name),
         [CART, CHECKOUT, PAYMENTS, SEARCH],
@@ -185,6 +213,18 @@ describe('stage board on a CTF (chromium)', () => {
         /behind dev/,
       );
       assert.equal(await page.locator(`td[data-component="${CART}"][data-stage="qa"].empty`).count(), 1);
+      assert.match(
+        (await page.locator(`td[data-component="${CART}"][data-stage="prod"]`).textContent()) ?? '',
+        /✔ verified/,
+      );
+      assert.match(
+        (await page.locator(`td[data-component="${CART}"][data-stage="dev"]`).textContent()) ?? '',
+        /✔ signed/,
+      );
+      assert.match(
+        (await page.locator(`td[data-component="${PAYMENTS}"][data-stage="prod"]`).textContent()) ?? '',
+        /✘ not verified/,
+      );
 
       // Filter and sort from the keyboard.
       await page.focus('#filter');
@@ -226,7 +266,7 @@ describe('stage board on a CTF (chromium)', () => {
   });
 
   it('component page: history timeline, versions with aliases, diff; markup shown as text, no script runs', async () => {
-    const board = await startBoard([{ label: ctf, repository: opened.repository }]);
+    const board = await startBoard([{ label: './transport-archive', repository: opened.repository }]);
     const page = await browser.context.newPage();
     try {
       const dialogs = await open(page, `${board.url}#/c/0/${encodeURIComponent(CHECKOUT)}`);
@@ -269,7 +309,9 @@ describe('stage board on a CTF (chromium)', () => {
   });
 
   it('with --write and the token: a passing plan promotes; a stale page and a refused gate change nothing', async () => {
-    const board = await startBoard([{ label: ctf, repository: opened.repository }], { write: true });
+    const board = await startBoard([{ label: './transport-archive', repository: opened.repository }], {
+      write: true,
+    });
     const page = await browser.context.newPage();
     const at = async (alias: string) =>
       (await opened.repository.resolveComponentVersion(PAYMENTS, alias)).version;
@@ -343,8 +385,10 @@ describe('stage board on a CTF (chromium)', () => {
   });
 
   it('refuses writes without --write, with a wrong token, from a foreign Origin, and for a foreign Host', async () => {
-    const readOnly = await startBoard([{ label: ctf, repository: opened.repository }]);
-    const writable = await startBoard([{ label: ctf, repository: opened.repository }], { write: true });
+    const readOnly = await startBoard([{ label: './transport-archive', repository: opened.repository }]);
+    const writable = await startBoard([{ label: './transport-archive', repository: opened.repository }], {
+      write: true,
+    });
     const body = JSON.stringify({ repository: 0, component: PAYMENTS, stage: 'staging', expect: 'absent' });
     const prodBefore = await opened.repository.resolveComponentVersion(PAYMENTS, 'staging');
     try {

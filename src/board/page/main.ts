@@ -315,6 +315,13 @@ function timeline(items: readonly HistoryItem[]): HTMLElement {
   );
 }
 
+/** A digest shortened to 12 characters; the whole one in its title. */
+function digestCode(digest: string | null): Child {
+  return digest
+    ? h('code', { title: digest }, digest.length > 12 ? `${digest.slice(0, 12)}…` : digest)
+    : null;
+}
+
 function diffView(d: VersionDiff): HTMLElement {
   if (d.changes.length === 0 && d.labels.length === 0)
     return h('p', {}, `No differences in resources, sources or labels between ${d.from} and ${d.to}.`);
@@ -349,8 +356,8 @@ function diffView(d: VersionDiff): HTMLElement {
                 h('td', {}, c.kind),
                 h('th', { scope: 'row' }, idText(c.identity)),
                 h('td', {}, c.change === 'changed' ? `changed: ${c.fields.join(', ')}` : c.change),
-                h('td', {}, c.before ? [c.before.version, ' ', h('code', {}, c.before.digest ?? '')] : ''),
-                h('td', {}, c.after ? [c.after.version, ' ', h('code', {}, c.after.digest ?? '')] : ''),
+                h('td', {}, c.before ? [c.before.version, ' ', digestCode(c.before.digest)] : ''),
+                h('td', {}, c.after ? [c.after.version, ' ', digestCode(c.after.digest)] : ''),
               ),
             ),
           ),
@@ -571,10 +578,12 @@ async function showComponent(repository: number, name: string): Promise<void> {
       replace(diffOut, refusal(err));
     }
   });
+  // A re-render after a move keeps what the user was choosing in the forms.
+  const kept = formState(`${repository}\n${name}`);
   replace(
     main,
     h('p', {}, h('a', { href: '#/' }, '← All components')),
-    h('h1', {}, page.name),
+    h('h1', { 'data-page': `${repository}\n${name}` }, page.name),
     h(
       'table',
       { id: 'stages' },
@@ -639,6 +648,30 @@ async function showComponent(repository: number, name: string): Promise<void> {
       ),
     ),
   );
+  kept();
+}
+
+const formFields = ['move-stage', 'move-version', 'move-message', 'diff-from', 'diff-to'];
+
+/** The values of the component page's form fields, if that page is shown; a function restoring them. */
+function formState(page: string): () => void {
+  const shown = document.querySelector('h1[data-page]')?.getAttribute('data-page') === page;
+  const values = new Map<string, string>();
+  if (shown)
+    for (const id of formFields) {
+      const el = document.getElementById(id) as HTMLInputElement | HTMLSelectElement | null;
+      if (el) values.set(id, el.value);
+    }
+  return () => {
+    for (const [id, value] of values) {
+      const el = document.getElementById(id) as HTMLInputElement | HTMLSelectElement | null;
+      if (
+        el &&
+        (el.tagName !== 'SELECT' || [...(el as HTMLSelectElement).options].some((o) => o.value === value))
+      )
+        el.value = value;
+    }
+  };
 }
 
 // ---------------------------------------------------------------------------------------- routing
