@@ -133,6 +133,17 @@ export class CachingStore implements Store, ReferenceFetcher {
    */
   async fetchReference(reference: string, options: OperationOptions = {}): Promise<FetchedReference> {
     options.signal?.throwIfAborted();
+    if (isValidDigest(reference)) {
+      // Content by digest never changes: a cached manifest that names its own media type is the answer.
+      const cached = await this.#cache.get(reference);
+      const mediaType = cached && declaredMediaType(cached);
+      if (cached && mediaType) {
+        return {
+          descriptor: { mediaType, digest: reference, size: cached.byteLength },
+          content: Readable.from([cached]),
+        };
+      }
+    }
     let descriptor: Descriptor;
     if (isValidDigest(reference) || (await this.#hinted(reference))) {
       descriptor = await this.resolve(reference, options);
@@ -156,6 +167,16 @@ export class CachingStore implements Store, ReferenceFetcher {
   async #hinted(tag: string): Promise<boolean> {
     const hint = await this.#cache.getRef(this.#refKey(tag));
     return hint !== undefined && (await this.#cache.has(hint.digest));
+  }
+}
+
+/** The `mediaType` a manifest or index names itself, when it does and it is one. */
+function declaredMediaType(bytes: Uint8Array): string | undefined {
+  try {
+    const doc = JSON.parse(Buffer.from(bytes).toString('utf8')) as { mediaType?: unknown };
+    return typeof doc.mediaType === 'string' && isManifestType(doc.mediaType) ? doc.mediaType : undefined;
+  } catch {
+    return undefined;
   }
 }
 

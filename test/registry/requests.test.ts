@@ -92,6 +92,15 @@ describe('registry requests with the content cache', () => {
     assert.deepEqual(await warm.count(() => warm.repository.getComponentVersion(C, '1.0.1')), [
       'HEAD manifests/1.0.1',
     ]);
+    const store = warm.repository.ociStore(C) as unknown as {
+      fetchReference(r: string): Promise<{ descriptor: { digest: string } }>;
+    };
+    const prodDigest = got!.resolution.digest;
+    const byDigest = await warm.count(async () => {
+      const fetched = await store.fetchReference(prodDigest);
+      assert.equal(fetched.descriptor.digest, prodDigest);
+    });
+    assert.deepEqual(byDigest, [], 'a cached manifest asked for by digest costs nothing');
     await warm.close();
   });
 
