@@ -16,6 +16,7 @@ import { isValidRegistryHost, parseRemoteReference } from './oci/reference.js';
 import {
   type Credential,
   type CredentialProvider,
+  MountSources,
   RegistryStore,
   type RequestEvent,
   type RetryOptions,
@@ -147,6 +148,12 @@ export interface OpenCacheOptions {
   readonly maxBlobSize?: number;
 }
 
+/**
+ * Where this process has seen blobs, shared by every registry store it opens: a transfer between two
+ * repositories of one registry mounts blobs instead of copying their bytes.
+ */
+const mountSources = new MountSources();
+
 export interface GarbageReport {
   readonly entries: number;
   readonly blobs: number;
@@ -204,6 +211,7 @@ export async function openRepository(
     ...(options.retry === undefined ? {} : { retry: options.retry }),
     ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
     ...(options.insecure ? { insecure: true } : {}),
+    mountSources,
   });
   const provider = options.cache
     ? new CachingProvider(store, new ContentCache(options.cache), spec.host)
@@ -242,6 +250,7 @@ export function artifactSource(
           ...(options.retry === undefined ? {} : { retry: options.retry }),
           ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
           ...(options.insecure ? { insecure: true } : {}),
+          mountSources,
         });
         stores.set(ref.registry, entry);
       }

@@ -25,5 +25,11 @@ export {
   TagDeletionUnsupportedError,
 } from './errors.js';
 export type { RetryOptions } from './retry.js';
-export { isLoopbackHost, RegistryRepository, RegistryStore, type RegistryStoreOptions } from './store.js';
+export {
+  isLoopbackHost,
+  MountSources,
+  RegistryRepository,
+  RegistryStore,
+  type RegistryStoreOptions,
+} from './store.js';
 export type { RequestEvent, TransportOptions } from './transport.js';

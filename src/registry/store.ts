@@ -81,6 +81,34 @@ export interface RegistryStoreOptions extends TransportOptions {
    * manifest lands whose content is missing even on registries that do not check. Default true.
    */
   readonly verifyManifestReferences?: boolean;
+  /**
+   * Where blobs were seen, shared by stores of one process (`open.ts` passes one to all), so that a
+   * store copying from one repository of a registry into another mounts instead of uploading.
+   */
+  readonly mountSources?: MountSources;
+}
+
+/**
+ * Which repository of which registry a blob was last seen in (fetched, found or stored), by any
+ * store given this object: candidates for cross-repository mounts. A stale entry costs one request
+ * (the registry answers the mount with an upload session instead). Bounded.
+ */
+export class MountSources {
+  readonly #byHost = new Map<string, Map<string, string>>();
+
+  note(host: string, repository: string, digest: string): void {
+    let seen = this.#byHost.get(host);
+    if (!seen) {
+      seen = new Map();
+      this.#byHost.set(host, seen);
+    }
+    if (seen.size >= MAX_REMEMBERED) seen.clear();
+    seen.set(digest, repository);
+  }
+
+  find(host: string, digest: string): string | undefined {
+    return this.#byHost.get(host)?.get(digest);
+  }
 }
 
 /** Loopback hosts default to plain HTTP: a local test registry rarely has a certificate. */
@@ -113,6 +141,8 @@ interface Shared {
    * an answer does not ask again. A stale entry costs at most an upload the registry did not need.
    */
   readonly absent: Map<string, Set<string>>;
+  readonly host: string;
+  readonly mountSources: MountSources;
 }
 
 /** Digests remembered per repository before the set is cleared and relearned. */
@@ -148,6 +178,8 @@ export class RegistryStore implements StoreProvider<RegistryRepository> {
       tagDeleteRefused: false,
       present: new Map(),
       absent: new Map(),
+      host: options.host,
+      mountSources: options.mountSources ?? new MountSources(),
     };
   }
 
@@ -238,7 +270,9 @@ export class RegistryRepository
       verifyBytes(got.bytes, target, `manifest ${target.digest}`);
       return Readable.from([got.bytes]);
     }
-    return openBlob(this.#blobs, target, options.signal);
+    const stream = await openBlob(this.#blobs, target, options.signal);
+    this.#shared.mountSources.note(this.#shared.host, this.name, target.digest);
+    return stream;
   }
 
   async exists(target: Descriptor, options: OperationOptions = {}): Promise<boolean> {
@@ -248,6 +282,7 @@ export class RegistryRepository
 
   #rememberPresent(digest: string): void {
     remember(this.#shared.present, this.name, digest);
+    this.#shared.mountSources.note(this.#shared.host, this.name, digest);
     this.#shared.absent.get(this.name)?.delete(digest);
   }
 
@@ -296,8 +331,9 @@ export class RegistryRepository
    * present and two when not: a mount (from a repository of this registry where this client saw it,
    * else from this repository itself) either links it (201) or opens the upload session (202) that
    * the bytes then go to, where a HEAD, a POST and a PUT would be three. Blobs above
-   * `monolithicMaxSize` are checked with HEAD first, so that a registry that ignores mounts never
-   * receives a large blob twice. Manifests: `exists`, then `push`.
+   * `monolithicMaxSize` are mounted from another repository where they were seen, else checked with
+   * HEAD first, so that a registry that ignores mounts never receives a large blob twice.
+   * Manifests: `exists`, then `push`.
    */
   async pushIfAbsent(
     expected: Descriptor,
@@ -309,7 +345,16 @@ export class RegistryRepository
     parseDigest(expected.digest);
     if (this.#shared.present.get(this.name)?.has(expected.digest)) return false;
     let session: URL | undefined;
-    if (isManifestType(expected.mediaType) || expected.size > this.#shared.monolithicMaxSize) {
+    const from = isManifestType(expected.mediaType) ? undefined : this.#seenElsewhere(expected.digest);
+    if (from !== undefined && expected.size > this.#shared.monolithicMaxSize) {
+      // A large blob seen in another repository: mount it from there, or send it into the session.
+      const probe = await this.#mountFrom(expected.digest, from, signal);
+      if (probe?.mounted) {
+        this.#rememberPresent(expected.digest);
+        return false;
+      }
+      session = probe?.session;
+    } else if (isManifestType(expected.mediaType) || expected.size > this.#shared.monolithicMaxSize) {
       if (!this.#knownAbsent(expected.digest) && (await this.#exists(expected, this.#push, signal)))
         return false;
       if (isManifestType(expected.mediaType)) {
@@ -317,22 +362,9 @@ export class RegistryRepository
         return true;
       }
     } else if (!this.#knownAbsent(expected.digest)) {
-      const from = this.#seenElsewhere(expected.digest);
-      let probe: Awaited<ReturnType<typeof mountOrStart>> | undefined;
-      if (from !== undefined) {
-        // Credentials may not reach the other repository: then it is asked of this one.
-        probe = await mountOrStart(
-          this.#blobs,
-          expected.digest,
-          from,
-          [repositoryScope(from, 'pull')],
-          signal,
-        ).catch((err: unknown) => {
-          if (err instanceof RegistryAuthError) return undefined;
-          throw err;
-        });
-      }
-      probe ??= await mountOrStart(this.#blobs, expected.digest, this.name, [], signal);
+      const probe =
+        (from === undefined ? undefined : await this.#mountFrom(expected.digest, from, signal)) ??
+        (await mountOrStart(this.#blobs, expected.digest, this.name, [], signal));
       if (probe.mounted) {
         this.#rememberPresent(expected.digest);
         return false;
@@ -344,11 +376,22 @@ export class RegistryRepository
     return true;
   }
 
-  /** Another repository of this registry where this client saw `digest`, to mount it from. */
+  /** Another repository of this registry where `digest` was seen (by this store or another), to mount it from. */
   #seenElsewhere(digest: string): string | undefined {
     for (const [name, digests] of this.#shared.present)
       if (name !== this.name && digests.has(digest)) return name;
-    return undefined;
+    const seen = this.#shared.mountSources.find(this.#shared.host, digest);
+    return seen === this.name ? undefined : seen;
+  }
+
+  /** A mount from another repository; undefined when the credentials do not reach it. */
+  async #mountFrom(digest: string, from: string, signal?: AbortSignal) {
+    try {
+      return await mountOrStart(this.#blobs, digest, from, [repositoryScope(from, 'pull')], signal);
+    } catch (err) {
+      if (err instanceof RegistryAuthError) return undefined;
+      throw err;
+    }
   }
 
   /**

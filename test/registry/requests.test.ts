@@ -187,6 +187,29 @@ describe('registry requests with the content cache', () => {
     );
   });
 
+  it('a transfer between two prefixes of one registry mounts the blobs instead of uploading them', async () => {
+    await seed('mount-src', 2, {});
+    const events: RequestEvent[] = [];
+    const source = await openRepository(`${reg.host}/mount-src`);
+    const target = await openRepository(`${reg.host}/mount-dst`, { onRequest: (e) => events.push(e) });
+    for (const v of ['1.0.0', '1.0.1']) {
+      const result = await transferComponentVersion(source.repository, target.repository, C, v);
+      assert.equal(result.status, 'copied');
+    }
+    await source.close();
+    await target.close();
+    const uploads = events.filter((e) => e.method === 'PUT' && e.url.includes('/blobs/uploads/'));
+    assert.deepEqual(uploads, [], 'no blob bytes were sent');
+    const mounts = events.filter((e) => e.method === 'POST' && e.url.includes('from=mount-src'));
+    assert.equal(mounts.length, 6, 'config, descriptor layer and resource of each version, mounted');
+    const check = await openRepository(`${reg.host}/mount-dst`);
+    assert.equal(
+      (await check.repository.getComponentVersion(C, '1.0.1')).descriptor.component.version,
+      '1.0.1',
+    );
+    await check.close();
+  });
+
   /** The registry's access log: lines after a marker request. */
   let markers = 0;
   const mark = async () => {
