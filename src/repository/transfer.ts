@@ -175,7 +175,7 @@ async function transferByValue(
   const from = source.ociStore(component);
   const to = target.ociStore(component);
   const stats = { copied: 0, existing: 0, bytes: 0 };
-  const known = await copyChildren(from, to, resolution.manifest, stats, options, undefined, true);
+  const known = await copyChildren(from, to, resolution.manifest, stats, options, { collectNested: true });
   const resources = [];
   for (const r of descriptor.component.resources ?? []) {
     const image = ociImageAccess(r.access);
@@ -229,7 +229,7 @@ async function copyRoot(
     await copyGraph(from, to, root, stats, options);
     return false;
   }
-  await copyChildren(from, to, root, stats, options, bytes);
+  await copyChildren(from, to, root, stats, options, { rootBytes: bytes });
   await to.pushReference(root, bytes, tag, options);
   stats.copied++;
   stats.bytes += bytes.byteLength;
@@ -257,15 +257,19 @@ async function copyChildren(
   root: Descriptor,
   stats: { copied: number; existing: number; bytes: number },
   options: TransferOptions,
-  rootBytes?: Uint8Array,
-  collectNested = false,
+  how: {
+    /** The root's bytes, when the caller fetched them already. */
+    readonly rootBytes?: Uint8Array;
+    /** Also return the layers of nested image manifests (an index-form version's local blobs). */
+    readonly collectNested?: boolean;
+  } = {},
 ): Promise<Descriptor[]> {
-  const bytes = rootBytes ?? (await fetchAll(from, root, options));
+  const bytes = how.rootBytes ?? (await fetchAll(from, root, options));
   const nodes = await walkForCopy(from, to, root, stats, options, bytes);
   await copyNodes(from, to, nodes.slice(0, -1), stats, options);
   const children = uniqueByDigest(successors(bytes, root.mediaType));
   const below = [...children];
-  if (collectNested) {
+  if (how.collectNested) {
     // The layers of the descriptor manifest of an index-form version are local blobs the target names again.
     const fetched = new Map(nodes.map((n) => [n.descriptor.digest, n.bytes]));
     for (const child of children) {
