@@ -1,15 +1,16 @@
 /**
  * The stage board on a registry, as a user opening it sees it: the built `ocm board` (a fresh
- * process per run, so nothing is cached) in front of a Distribution registry, a counting proxy
+ * process and an empty content cache per run) in front of a Distribution registry, a counting proxy
  * between them, and chromium loading the page. Time to first render: from navigation to every row
- * of the table in place. Requests: what the board asked of the registry until then. Memory: peak
- * and current RSS of the `ocm board` process after the first render of 200 components (its
- * watchers running).
+ * of the table in place. Requests: what the board asked of the registry until then. Memory: peak and
+ * current RSS of the `ocm board` process after the first render of 200 components (its watchers
+ * running).
  *
  *   node --import tsx bench/board.ts [--sizes 10,200] [--runs 3]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openRepository } from '../src/open.js';
@@ -35,9 +36,10 @@ function statusKiB(pid: number, field: string): number {
   return m ? Number(m[1]) : Number.NaN;
 }
 
-function startBoard(target: string): Promise<{ child: ChildProcess; url: string }> {
+/** `ocm board` in a fresh process with a fresh HOME: no content cache from an earlier run. */
+function startBoard(target: string, home: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [binary, 'board', target], {
-    env: { PATH: process.env.PATH ?? '', HOME: projectRoot },
+    env: { PATH: process.env.PATH ?? '', HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -82,7 +84,8 @@ try {
     const warm: number[] = [];
     let memory: { hwm: number; rss: number } | undefined;
     for (let r = 0; r < runs; r++) {
-      const { child, url } = await startBoard(`${proxy.host}/${prefix}`);
+      const home = mkdtempSync(join(tmpdir(), 'ocm-bench-board-home-'));
+      const { child, url } = await startBoard(`${proxy.host}/${prefix}`, home);
       const page = await browser.context.newPage();
       try {
         const before = proxy.log.length;
@@ -107,6 +110,7 @@ try {
         await page.close();
         child.kill('SIGTERM');
         await new Promise((w) => child.once('close', w));
+        rmSync(home, { recursive: true, force: true });
       }
     }
     const ms = median(times);
