@@ -266,6 +266,9 @@ describe('stage board on a CTF (chromium)', () => {
   });
 
   it('component page: history timeline, versions with aliases, diff; markup shown as text, no script runs', async () => {
+    // prod moved around ocm-ts (a bare OCI tag, no history event): an untracked move.
+    const store = opened.repository.ociStore(CHECKOUT);
+    await store.tag(await store.resolve('1.1.0'), 'prod');
     const board = await startBoard([{ label: './transport-archive', repository: opened.repository }]);
     const page = await browser.context.newPage();
     try {
@@ -279,7 +282,10 @@ describe('stage board on a CTF (chromium)', () => {
       assert.equal(await page.locator('ol.timeline li .actor', { hasText: '<b>eve</b>' }).count(), 1);
       assert.equal(await page.locator('main img, main script, main b').count(), 0, 'no markup was parsed');
       const versions = await page.locator('table#versions tbody tr').allTextContents();
-      assert.deepEqual(versions, ['1.2.0', '1.1.0dev, staging', '1.0.0prod']);
+      assert.deepEqual(versions, ['1.2.0', '1.1.0dev, prod, staging', '1.0.0']);
+      const untracked = page.locator('ol.timeline li[data-operation="untracked"]');
+      assert.match((await untracked.textContent()) ?? '', /untracked prod: 1\.0\.0 → 1\.1\.0.*untracked/);
+      assert.equal(await untracked.locator('.tag.untracked').count(), 1);
 
       await page.selectOption('#diff-from', '1.0.0');
       await page.selectOption('#diff-to', '1.1.0');
