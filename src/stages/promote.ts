@@ -16,7 +16,7 @@ import type { KeyInput } from '../signing/index.js';
 import { evaluateGates, type SignatureCheck, type StagePoint } from './gates.js';
 import { aliasHeldSince, getAliasHistory } from './history/index.js';
 import { findStage, type StageRule } from './policy/document.js';
-import { type GateResult, PolicyError } from './policy/errors.js';
+import { type GateResult, PolicyError, PromotionRequestError } from './policy/errors.js';
 import { getStagePolicy } from './policy/store.js';
 
 export interface PlanPromotionOptions extends OperationOptions {
@@ -106,11 +106,8 @@ export async function planPromotion(
   }
   const sourceStage = options.from ?? (options.version === undefined ? stage.from : undefined);
   if (sourceStage === undefined && options.version === undefined) {
-    throw new PolicyError(
-      component,
-      stage.name,
+    throw new PromotionRequestError(
       `${component}: stage ${stage.name} has no from stage; name the version to promote`,
-      [],
       { hint: 'pass --version VERSION or --from STAGE' },
     );
   }
@@ -128,11 +125,8 @@ export async function planPromotion(
   if (options.version !== undefined) {
     const resolved = await repository.resolveComponentVersion(component, options.version, op);
     if (resolved.kind !== 'version') {
-      throw new PolicyError(
-        component,
-        stage.name,
+      throw new PromotionRequestError(
         `${component}: --version takes a version, and ${options.version} is an alias`,
-        [],
         { hint: `promote from a stage with --from ${options.version}` },
       );
     }

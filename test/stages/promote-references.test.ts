@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { DescriptorV2 } from '../../src/descriptor/index.js';
 import { openRepository } from '../../src/open.js';
-import { setStagePolicy } from '../../src/stages/policy/index.js';
+import { PromotionRequestError, setStagePolicy } from '../../src/stages/policy/index.js';
 import { planPromotion } from '../../src/stages/promote.js';
 import { descriptor } from '../support/descriptors.js';
 import { tempDir } from '../support/tmp.js';
@@ -55,6 +55,25 @@ it('refuses a product whose referenced version is missing, passes once it is the
         ['references', 'pass', '1 referenced version present and verified'],
       ],
     );
+  } finally {
+    await close();
+  }
+});
+
+it('a promotion that names no candidate is a request error, not a refusal; --version is checked against the source', async () => {
+  const { repository, close } = await openRepository(join(dir.path, 'ctf'));
+  try {
+    await assert.rejects(planPromotion(repository, PRODUCT, { to: 'staging' }), PromotionRequestError);
+    await assert.rejects(
+      planPromotion(repository, PRODUCT, { to: 'prod', version: 'staging' }),
+      PromotionRequestError,
+    );
+    await repository.addComponentVersion(product('1.1.0'));
+    const other = await planPromotion(repository, PRODUCT, { to: 'prod', version: '1.1.0' });
+    assert.equal(other.status, 'refused');
+    assert.equal(other.gates[0]!.detail, 'staging holds 1.0.0, not 1.1.0');
+    const direct = await planPromotion(repository, PRODUCT, { to: 'staging', version: '1.1.0' });
+    assert.deepEqual([direct.status, direct.gates], ['ready', []]);
   } finally {
     await close();
   }

@@ -67,3 +67,13 @@ export class PolicyError extends OcmError {
     this.refused = refused;
   }
 }
+
+/**
+ * A promotion that names no candidate: the stage has no `from` and no version was named, or
+ * `version` names an alias. A mistake in the request, not a gate's verdict (the CLI exits 1).
+ */
+export class PromotionRequestError extends OcmError {
+  constructor(message: string, options: OcmErrorOptions = {}) {
+    super('PROMOTION_REQUEST', message, options);
+  }
+}

@@ -16,6 +16,7 @@ export {
   type GateResult,
   InvalidStagePolicyError,
   PolicyError,
+  PromotionRequestError,
   type StagePolicyIssue,
 } from './errors.js';
 export { checkPlainMoves, type PlainMoveOptions } from './guard.js';
