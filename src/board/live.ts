@@ -40,6 +40,8 @@ export class LiveBoard {
   readonly #listeners = new Set<(event: LiveEvent) => void>();
   /** The digest last announced per watched alias, so a move announced by the board is not told twice. */
   readonly #last = new Map<string, string | null>();
+  /** Looks in flight at most: a CTF's change wakes every watcher at once. */
+  readonly #limit = limiter(8);
 
   constructor(reader: BoardReader, options: LiveOptions = {}) {
     this.#reader = reader;
@@ -76,6 +78,7 @@ export class LiveBoard {
       ...(this.#options.interval === undefined ? {} : { interval: this.#options.interval }),
       ...(this.#options.clock === undefined ? {} : { clock: this.#options.clock }),
       ...(known === undefined ? {} : { known }),
+      limit: this.#limit,
       onError: (err) => this.#emit({ type: 'problem', ...where, message: err.message }),
       onRecover: () => this.#emit({ type: 'recovered', ...where }),
     });
@@ -118,4 +121,22 @@ export class LiveBoard {
       }
     }
   }
+}
+
+/** Runs at most `n` tasks at once, the others in arrival order. */
+function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    // A finishing task hands its slot to the next waiter, so at most `n` ever run.
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
 }

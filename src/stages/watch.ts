@@ -70,6 +70,11 @@ export interface WatchAliasOptions {
   /** Longest wait between failed looks, in ms. Default 5 min (never less than `interval`). */
   readonly maxBackoff?: number;
   readonly clock?: WatchClock;
+  /**
+   * Runs each look; a caller watching many aliases passes a limiter here so that their looks do not
+   * all run at once (a change notification wakes every watcher of a CTF together). Default: at once.
+   */
+  readonly limit?: <T>(look: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -138,7 +143,7 @@ export async function* watchAlias(
       wait = true;
       let move: AliasMove | undefined;
       try {
-        move = await look();
+        move = await (options.limit ? options.limit(look) : look());
       } catch (err) {
         if (signal?.aborted) return;
         failures++;
