@@ -85,7 +85,7 @@ before(async () => {
     `stages:\n  - name: dev\n  - name: staging\n    from: dev\n  - name: prod\n    from: staging\n    signatures:\n      - name: release\n        publicKey: |\n          ${pem}\n`,
   );
   for (const v of ['0.8.0', '0.9.0']) await r.addComponentVersion(descriptor(v, { name: SEARCH }));
-  await r.addComponentVersionAlias(SEARCH, '0.9.0', 'dev');
+  await r.addComponentVersionAlias(SEARCH, '0.9.0', 'dev', { details: { forced: true }, message: 'hotfix' });
   await r.addComponentVersionAlias(SEARCH, '0.9.0', 'qa');
   await r.addComponentVersionAlias(SEARCH, '0.8.0', 'canary');
   for (const v of ['3.0.0', '3.1.0']) await r.addComponentVersion(descriptor(v, { name: PAYMENTS }));
@@ -286,6 +286,15 @@ describe('stage board on a CTF (chromium)', () => {
       const untracked = page.locator('ol.timeline li[data-operation="untracked"]');
       assert.match((await untracked.textContent()) ?? '', /untracked prod: 1\.0\.0 → 1\.1\.0.*untracked/);
       assert.equal(await untracked.locator('.tag.untracked').count(), 1);
+      // A forced move is marked.
+      await page.goto(`${board.url}#/c/0/${encodeURIComponent(SEARCH)}`);
+      await page.waitForSelector('ol.timeline li .tag.forced');
+      assert.match(
+        (await page.locator('ol.timeline li', { has: page.locator('.tag.forced') }).textContent()) ?? '',
+        /tag dev: \(none\) → 0\.9\.0.*forced.*hotfix/,
+      );
+      await page.goto(`${board.url}#/c/0/${encodeURIComponent(CHECKOUT)}`);
+      await page.waitForSelector('#diff-from');
 
       await page.selectOption('#diff-from', '1.0.0');
       await page.selectOption('#diff-to', '1.1.0');
