@@ -1,6 +1,7 @@
 /** The stages layer: what aliases are for. A list of re-exports only. */
-export * from './history/index.js';
+
 export { evaluateGates, type GateSnapshot, type SignatureCheck, type StagePoint } from './gates.js';
+export * from './history/index.js';
 export * from './policy/index.js';
 export {
   historySince,
@@ -15,3 +16,12 @@ export {
   promoteAll,
   type SinceLookup,
 } from './promote.js';
+export {
+  type AliasMove as WatchedAliasMove,
+  type AliasTarget as WatchedAliasTarget,
+  systemClock,
+  type WatchAliasOptions,
+  type WatchClock,
+  type WatchFailure,
+  watchAlias,
+} from './watch.js';
