@@ -10,6 +10,7 @@ import type {
   OpenRepositoryOptions,
 } from '../open.js';
 import { flag, type Parsed, str } from './args.js';
+import { actorOf } from './commands/actor.js';
 import { type CliIO, UsageError } from './io.js';
 import { Progress } from './render.js';
 
@@ -108,6 +109,8 @@ export class Context {
     const cache = this.cacheOptions();
     const opened = await openRepository(reference, {
       cwd: this.io.cwd,
+      // The actor of history events that a command records without naming one (sign, add, transfer).
+      history: { actor: actorOf(str(this.values, 'by'), this.io.env) },
       ...(await this.connection()),
       ...(cache ? { cache } : {}),
       ...options,

@@ -24,6 +24,7 @@ const nouns: Readonly<Record<string, string>> = Object.fromEntries([
   ...['resource', 'resources', 'res', 'r'].map((n) => [n, 'resource']),
   ...['stages', 'stage'].map((n) => [n, 'stages']),
   ...['info', 'prune'].map((n) => [n, n]),
+  ['history', 'history'],
 ]);
 
 const globalHelp = `Global flags:

@@ -18,10 +18,25 @@ export async function runGetCv(ctx: Context, { values, positionals }: Parsed): P
   const format = oneOf<OutputFormat>(values, 'output', outputFormats, 'table');
   const { repository } = await ctx.open(ref.repository, { readOnly: true });
   const signal = ctx.io.signal;
+  const at = str(values, 'at');
+  if (at !== undefined && ref.version === undefined)
+    throw new UsageError('--at needs an alias: REPOSITORY//COMPONENT:ALIAS');
   if (ref.version !== undefined) {
     if (flag(values, 'latest') || str(values, 'semver-constraint'))
       throw new UsageError('--latest and --semver-constraint apply only when no version is named');
-    const { descriptor, resolution } = await repository.getComponentVersion(ref.component, ref.version, {
+    let name = ref.version;
+    if (at !== undefined) {
+      // Where the alias pointed then, from its history; the descriptor is read by that digest.
+      const { parseTime, resolveAliasAt } = await import('../../stages/history/index.js');
+      const found = await resolveAliasAt(repository, ref.component, ref.version, parseTime(at), {
+        ...(signal ? { signal } : {}),
+      });
+      ctx.note(
+        `${ref.version} at ${at} -> ${found.version} (${found.event.operation} at ${found.event.time} by ${found.event.actor})`,
+      );
+      name = found.digest;
+    }
+    const { descriptor, resolution } = await repository.getComponentVersion(ref.component, name, {
       ...(signal ? { signal } : {}),
     });
     if (resolution.kind !== 'version')

@@ -35,6 +35,7 @@ export const commands: readonly Command[] = [
     usage: `get cv REPOSITORY//COMPONENT[:VERSION|:ALIAS] [-o table|yaml|json] [--latest] [--semver-constraint C] [--verify]
        get cv REPOSITORY//COMPONENT:VERSION|ALIAS --recursive [--lookup REPOSITORY...]
        get cv REPOSITORY//COMPONENT:ALIAS --watch [--interval 30s] [--exec CMD] [-o json]
+       get cv REPOSITORY//COMPONENT:ALIAS --at TIME
 
   With a version or alias: the component version (a table row, or its descriptor with -o yaml/json).
   Without: every version, newest first, with the aliases that point at it.
@@ -52,7 +53,9 @@ export const commands: readonly Command[] = [
                              (one HEAD), a CTF is watched through the file system
       --interval D           time between looks with --watch: 30s (default), 500ms, 2m, ...
       --exec CMD             with --watch: run sh -c CMD after each move, with OCM_COMPONENT, OCM_ALIAS,
-                             OCM_VERSION, OCM_DIGEST and OCM_PREVIOUS_VERSION set (empty when none)`,
+                             OCM_VERSION, OCM_DIGEST and OCM_PREVIOUS_VERSION set (empty when none)
+      --at TIME              the version the alias pointed at then, from its history: RFC 3339
+                             (2026-01-31T12:00:00Z) or a date (2026-01-31, its first instant in UTC)`,
     options: {
       output: { type: 'string', short: 'o' },
       latest: { type: 'boolean' },
@@ -63,6 +66,7 @@ export const commands: readonly Command[] = [
       watch: { type: 'boolean' },
       interval: { type: 'string' },
       exec: { type: 'string' },
+      at: { type: 'string' },
     },
     load: async () => (ctx, args) =>
       ['watch', 'interval', 'exec'].some((o) => args.values[o] !== undefined)
@@ -89,8 +93,15 @@ export const commands: readonly Command[] = [
       --expect X   move only if the alias still points at version or digest X, or,
                    with "absent", only if it does not exist yet (fails otherwise, changing nothing)
       --force      move a stage that has promotion gates (refused otherwise, exit 3: use ocm promote);
-                   the history records the move as forced`,
-    options: { expect: { type: 'string' }, force: { type: 'boolean' } },
+                   the history records the move as forced
+  -m, --message M  why, kept in the alias history (ocm get history)
+      --by ACTOR   who, kept in the history; default OCM_ACTOR, else the CI user and run, else user@host`,
+    options: {
+      expect: { type: 'string' },
+      force: { type: 'boolean' },
+      message: { type: 'string', short: 'm' },
+      by: { type: 'string' },
+    },
     load: () => import('./tag.js').then((m) => m.runTagCv),
   },
   {
@@ -98,9 +109,52 @@ export const commands: readonly Command[] = [
     summary: 'remove aliases; the versions and their other tags stay',
     usage: `untag cv REPOSITORY//COMPONENT:ALIAS [REPOSITORY//COMPONENT:ALIAS...] [--expect VERSION|DIGEST]
 
-      --expect X   remove only if the alias still points at version or digest X`,
-    options: { expect: { type: 'string' } },
+      --expect X   remove only if the alias still points at version or digest X
+  -m, --message M  why, kept in the alias history
+      --by ACTOR   who, kept in the history; default as for tag cv`,
+    options: { expect: { type: 'string' }, message: { type: 'string', short: 'm' }, by: { type: 'string' } },
     load: () => import('./tag.js').then((m) => m.runUntagCv),
+  },
+  {
+    name: 'get history',
+    summary: "the recorded moves of a component's aliases, newest first, verified",
+    usage: `get history REPOSITORY//COMPONENT[:ALIAS] [--limit N] [--since TIME] [-o table|yaml|json]
+
+  Every alias change made with ocm-ts is an event in the component's repository (tag _ocm.history),
+  hash-chained: an edited, removed or reordered event is reported, never shown as true. An alias
+  whose current version differs from its newest event shows an "untracked" row on top (moved by
+  another tool, or an event that was lost). TIME is relative on a terminal, else RFC 3339.
+
+      --limit N      only the newest N events
+      --since TIME   only events at or after TIME: RFC 3339 or a date
+  -o, --output FORMAT  table (default), yaml or json`,
+    options: {
+      limit: { type: 'string' },
+      since: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+    },
+    load: () => import('./history.js').then((m) => m.runGetHistory),
+  },
+  {
+    name: 'rollback cv',
+    summary: 'move an alias back to where it was before its last move (recorded in the history)',
+    usage: `rollback cv REPOSITORY//COMPONENT:ALIAS [--steps N] [-m MESSAGE] [--by ACTOR]
+
+  Walks back the alias's recorded moves (rollbacks undo moves: two rollbacks go back two moves) and
+  moves it only if it still points where it is now (--expect). Where the alias did not exist before,
+  it is removed.
+
+      --steps N        how many moves back (default 1)
+      --expect X       roll back only if the alias points at version or digest X (default: now)
+  -m, --message M      why, kept in the history
+      --by ACTOR       who; default as for tag cv`,
+    options: {
+      steps: { type: 'string' },
+      expect: { type: 'string' },
+      message: { type: 'string', short: 'm' },
+      by: { type: 'string' },
+    },
+    load: () => import('./history.js').then((m) => m.runRollbackCv),
   },
   {
     name: 'gc',

@@ -3,6 +3,7 @@ import { flag, str } from '../args.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
+import { actorOf } from './actor.js';
 
 export async function runTagCv(ctx: Context, { values, positionals }: Parsed): Promise<number> {
   if (positionals.length < 2)
@@ -12,6 +13,8 @@ export async function runTagCv(ctx: Context, { values, positionals }: Parsed): P
     );
   const ref = parseComponentRef(positionals[0]!, { requireVersion: true });
   const expect = str(values, 'expect');
+  const message = str(values, 'message');
+  const actor = actorOf(str(values, 'by'), ctx.io.env);
   const { repository } = await ctx.open(ref.repository);
   // Stages with promotion gates move only through `ocm promote`, or with --force (recorded as forced).
   const { checkPlainMoves } = await import('../../stages/policy/guard.js');
@@ -24,6 +27,8 @@ export async function runTagCv(ctx: Context, { values, positionals }: Parsed): P
     const change = await repository.addComponentVersionAlias(ref.component, ref.version!, alias, {
       ...(expect === undefined ? {} : { expect }),
       ...(details === undefined ? {} : { details }),
+      ...(message === undefined ? {} : { message }),
+      actor,
       ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
     });
     const was = change.previous
@@ -39,11 +44,15 @@ export async function runTagCv(ctx: Context, { values, positionals }: Parsed): P
 export async function runUntagCv(ctx: Context, { values, positionals }: Parsed): Promise<number> {
   if (positionals.length < 1) throw new UsageError('untag cv needs at least one REPOSITORY//COMPONENT:ALIAS');
   const expect = str(values, 'expect');
+  const message = str(values, 'message');
+  const actor = actorOf(str(values, 'by'), ctx.io.env);
   for (const text of positionals) {
     const ref = parseComponentRef(text, { requireVersion: true });
     const { repository } = await ctx.open(ref.repository);
     const change = await repository.removeComponentVersionAlias(ref.component, ref.version!, {
       ...(expect === undefined ? {} : { expect }),
+      ...(message === undefined ? {} : { message }),
+      actor,
       ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
     });
     ctx.out(`removed ${ref.component}:${ref.version} (was ${change.version} ${change.digest})\n`);

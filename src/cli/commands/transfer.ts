@@ -45,6 +45,7 @@ export async function runTransferCv(ctx: Context, { values, positionals }: Parse
           conflict,
           concurrency,
           copyAliases: flag(values, 'copy-aliases'),
+          sourceName: ref.repository,
           ...(copyResources ? { copyResources } : {}),
           ...(signal ? { signal } : {}),
           onProgress: (e) =>
@@ -117,6 +118,7 @@ async function runTransferRepository(ctx: Context, { values, positionals }: Pars
           conflict,
           concurrency,
           copyAliases: task.aliased,
+          sourceName: positionals[0]!,
           ...(copyResources ? { copyResources } : {}),
           ...op,
           onProgress: show,

@@ -1,0 +1,111 @@
+import type { HistoryEntry } from '../../stages/history/index.js';
+import type { Parsed } from '../args.js';
+import { oneOf, str } from '../args.js';
+import type { Context } from '../context.js';
+import { UsageError } from '../io.js';
+import { parseComponentRef } from '../ref.js';
+import { json, type OutputFormat, outputFormats, table, yaml } from '../render.js';
+import { actorOf } from './actor.js';
+
+function positiveInteger(values: Parsed['values'], name: string): number | undefined {
+  const text = str(values, name);
+  if (text === undefined) return undefined;
+  if (!/^[1-9]\d{0,8}$/.test(text))
+    throw new UsageError(`--${name} takes a whole number >= 1, not ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** `5m ago`, `3h ago`, `2d ago`: for people at a terminal. */
+export function relativeTime(time: string, now: number): string {
+  const seconds = Math.round((now - Date.parse(time)) / 1000);
+  if (seconds < 0) return time;
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ago`;
+  if (seconds < 86_400 * 60) return `${Math.floor(seconds / 86_400)}d ago`;
+  return time.slice(0, 10);
+}
+
+/** One cell of text: a table cell never spans lines, so control characters are shown escaped. */
+function cell(text: string | null): string {
+  if (text === null || text === '') return '-';
+  let out = '';
+  for (const c of text) {
+    const code = c.charCodeAt(0);
+    out += code < 0x20 || code === 0x7f ? JSON.stringify(c).slice(1, -1) : c;
+  }
+  return out;
+}
+
+export async function runGetHistory(ctx: Context, { values, positionals }: Parsed): Promise<number> {
+  if (positionals.length !== 1)
+    throw new UsageError(
+      'get history takes one reference',
+      'usage: ocm get history REPOSITORY//COMPONENT[:ALIAS]',
+    );
+  const ref = parseComponentRef(positionals[0]!);
+  const format = oneOf<OutputFormat>(values, 'output', outputFormats, 'table');
+  const limit = positiveInteger(values, 'limit');
+  const since = str(values, 'since');
+  const { getAliasHistory, parseTime } = await import('../../stages/history/index.js');
+  // Parsed before anything is opened: a bad time changes nothing and reads nothing.
+  const sinceTime = since === undefined ? undefined : parseTime(since);
+  const { repository } = await ctx.open(ref.repository, { readOnly: true });
+  const entries = await getAliasHistory(repository, ref.component, {
+    ...(ref.version === undefined ? {} : { alias: ref.version }),
+    ...(limit === undefined ? {} : { limit }),
+    ...(sinceTime === undefined ? {} : { since: sinceTime }),
+    ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+  });
+  if (format === 'json') ctx.out(json(entries));
+  else if (format === 'yaml') ctx.out(await yaml(entries));
+  else if (entries.length === 0) ctx.note(`${ref.component}: no recorded alias moves`);
+  else {
+    const now = Date.now();
+    const when = (e: HistoryEntry) =>
+      e.time === null ? '-' : ctx.io.isTTY ? relativeTime(e.time, now) : e.time;
+    ctx.out(
+      table(
+        ['TIME', 'ALIAS', 'FROM', 'TO', 'OPERATION', 'BY', 'MESSAGE'],
+        entries.map((e) => [
+          when(e),
+          cell(e.alias ?? (e.operation === 'policy' ? '(stages)' : null)),
+          cell(e.from?.version ?? null),
+          cell(e.to?.version ?? null),
+          e.operation,
+          cell(e.actor),
+          cell(e.message),
+        ]),
+      ),
+    );
+  }
+  return 0;
+}
+
+export async function runRollbackCv(ctx: Context, { values, positionals }: Parsed): Promise<number> {
+  if (positionals.length !== 1)
+    throw new UsageError(
+      'rollback cv takes one reference',
+      'usage: ocm rollback cv REPOSITORY//COMPONENT:ALIAS',
+    );
+  const ref = parseComponentRef(positionals[0]!, { requireVersion: true });
+  const steps = positiveInteger(values, 'steps') ?? 1;
+  const message = str(values, 'message');
+  const expect = str(values, 'expect');
+  const { rollbackAlias } = await import('../../stages/history/index.js');
+  const { repository } = await ctx.open(ref.repository);
+  const result = await rollbackAlias(repository, ref.component, ref.version!, {
+    steps,
+    actor: actorOf(str(values, 'by'), ctx.io.env),
+    ...(message === undefined ? {} : { message }),
+    ...(expect === undefined ? {} : { expect }),
+    ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+  });
+  const was = result.from ? `${result.from.version}` : 'absent';
+  ctx.out(
+    result.to
+      ? `${ref.component}:${ref.version} -> ${result.to.version} ${result.to.digest} (was ${was})\n`
+      : `removed ${ref.component}:${ref.version} (was ${was}; it did not exist before)\n`,
+  );
+  return 0;
+}
