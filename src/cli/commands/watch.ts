@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { canWatch } from '../../oci/content/guards.js';
 import { aliasProblem } from '../../repository/aliases.js';
 import { type AliasMove, watchAlias } from '../../stages/watch.js';
 import type { Parsed } from '../args.js';
@@ -50,6 +51,9 @@ export async function runWatchCv(ctx: Context, { values, positionals }: Parsed):
   const command = str(values, 'exec');
   const { repository } = await ctx.open(ref.repository, { readOnly: true });
   const signal = ctx.io.signal;
+  const how = canWatch(repository.ociStore(ref.component))
+    ? `through file-system notification (polling every ${seconds(interval)} where there is none)`
+    : `every ${seconds(interval)}`;
   let first = true;
   for await (const move of watchAlias(repository, ref.component, alias, {
     interval,
@@ -64,7 +68,7 @@ export async function runWatchCv(ctx: Context, { values, positionals }: Parsed):
     if (first) {
       first = false;
       ctx.note(
-        `watching ${ref.component}:${alias} every ${seconds(interval)}: ${move.to ? `${move.to.version} (${move.to.digest})` : 'not set'}`,
+        `watching ${ref.component}:${alias} ${how}: ${move.to ? `${move.to.version} (${move.to.digest})` : 'not set'}`,
       );
       continue;
     }
