@@ -18,7 +18,10 @@ before(async () => {
   for (const name of names) await repository.addComponentVersion(descriptor('1.0.0', { name }));
   await close();
   await writeFile(join(dir.path, 'stages.yaml'), doc);
-  await writeFile(join(dir.path, 'bad.yaml'), 'stages:\n  - name: dev\n    colour: red\n  - name: bad name\n');
+  await writeFile(
+    join(dir.path, 'bad.yaml'),
+    'stages:\n  - name: dev\n    colour: red\n  - name: bad name\n',
+  );
 });
 after(() => dir.remove());
 
