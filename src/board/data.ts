@@ -250,7 +250,9 @@ export class BoardReader {
     let pending = this.#descriptors.get(key);
     if (!pending) {
       pending = this.source(repository)
-        .repository.getComponentVersion(component, version, options)
+        // By digest where known: the manifest is then the one the alias named (and a content cache
+        // that saw it under the alias's tag serves it).
+        .repository.getComponentVersion(component, digest ?? version, options)
         .then((cv) => cv.descriptor);
       this.#descriptors.set(key, pending);
       pending.catch(() => this.#descriptors.delete(key));
