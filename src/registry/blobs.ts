@@ -1,6 +1,4 @@
 import { Readable } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { NotFoundError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { Digester, parseDigest, VerifyingStream, verifyBytes } from '../oci/digest.js';
@@ -620,25 +618,17 @@ async function cancel(ctx: BlobContext, session: URL): Promise<void> {
  * Memory of long streams. Every chunk a socket or file delivers is a fresh buffer outside the
  * JavaScript heap, freed only when a garbage collection finds its small wrapper dead; V8 waits for
  * about 64 MiB of such memory before it collects, so a streamed transfer of any size held ~50 MiB of
- * dead chunks. A young-generation collection (well under a millisecond) every 4 MiB streamed keeps
- * that near 4 MiB. `gc` is reached through a fresh V8 context, which is where the `--expose-gc` flag,
- * set at run time, takes effect; where that fails, nothing is collected early and nothing breaks.
+ * dead chunks. Where the process exposes `gc` (`node --expose-gc`; the `ocm` binary does), a
+ * young-generation collection (well under a millisecond) every 4 MiB streamed keeps that near 4 MiB.
+ * A library never changes the flags of the process it runs in: without `gc`, nothing is collected
+ * early and nothing else changes.
  */
 const RELEASE_EVERY = 4 * 1024 * 1024;
 let streamedSinceRelease = 0;
-let collect: ((options: { type: string }) => void) | null | undefined;
 
 function releaseEvery(chunk: Buffer): void {
   streamedSinceRelease += chunk.byteLength;
   if (streamedSinceRelease < RELEASE_EVERY) return;
   streamedSinceRelease = 0;
-  if (collect === undefined) {
-    try {
-      setFlagsFromString('--expose-gc');
-      collect = runInNewContext('gc') as typeof collect;
-    } catch {
-      collect = null;
-    }
-  }
-  collect?.({ type: 'minor' });
+  (globalThis as { gc?: (options: { type: string }) => void }).gc?.({ type: 'minor' });
 }
