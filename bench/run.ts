@@ -56,6 +56,10 @@ const known: Record<string, { args?: string[]; timeoutMin: number; title: string
     title: 'Whole-CTF transfer (20 components x 20 versions) versus skopeo copy per image',
   },
   'cli-memory': { timeoutMin: 8, title: 'Built CLI peak memory pushing and pulling 256 MiB and 1 GiB' },
+  history: {
+    timeoutMin: 10,
+    title: 'Alias history: tag with and without history, newest 50 events at 10, 1,000 and 10,000 events',
+  },
   board: {
     timeoutMin: 15,
     title: 'Stage board: first render and registry requests at 10 and 200 components, memory at 200',

@@ -17,7 +17,7 @@ import { digestOf, isValidDigest } from '../../oci/digest.js';
 import { type ImageManifest, isImageIndex, type Manifest } from '../../oci/manifest.js';
 import type { AliasTarget } from '../../repository/journal.js';
 import { MalformedHistoryError } from './errors.js';
-import { type HistoryEvent, toEvent } from './model.js';
+import { eventForm, type HistoryEvent, toEvent } from './model.js';
 
 export const HISTORY_TAG = '_ocm.history';
 export const HISTORY_CONFIG_MEDIA_TYPE = 'application/vnd.ocm.software.alias-history.config.v1+json';
@@ -78,7 +78,7 @@ export interface HistoryHead {
 }
 
 export function encodeEvents(events: readonly HistoryEvent[]): string {
-  return events.map((e) => canonicalJson(e)).join('\n');
+  return events.map((e) => eventForm(e).text).join('\n');
 }
 
 /** Decodes JSON lines (oldest first); `where` names the source in errors. */

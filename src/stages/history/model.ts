@@ -62,9 +62,38 @@ export const MAX_MESSAGE_LENGTH = 4096;
 export const MAX_ACTOR_LENGTH = 256;
 export const MAX_DETAILS_BYTES = 16 * 1024;
 
+/**
+ * Canonical JSON (RFC 8785) of a value made of plain objects, arrays, strings, finite numbers,
+ * booleans and null: members sorted by UTF-16 code units, no whitespace, numbers and strings as
+ * `JSON.stringify` writes them (which is what RFC 8785 prescribes for them). Events are checked
+ * with the full JCS implementation when they are recorded (`checkInput`); this is the fast path
+ * for hashing and writing them.
+ */
+export function canonical(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  const keys = Object.keys(value)
+    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+}
+
+const encoded = new WeakMap<HistoryEvent, { text: string; hash: string }>();
+
+/** The canonical JSON of an event and its SHA-256, computed once per event object. */
+export function eventForm(event: HistoryEvent): { text: string; hash: string } {
+  let form = encoded.get(event);
+  if (!form) {
+    const text = canonical(event);
+    form = { text, hash: digestOf(text) };
+    encoded.set(event, form);
+  }
+  return form;
+}
+
 /** The hash that the next event's `previous` names. */
 export function eventHash(event: HistoryEvent): string {
-  return digestOf(canonicalJson(event));
+  return eventForm(event).hash;
 }
 
 /** Checks a message, actor and details before anything is written. */

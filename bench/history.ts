@@ -1,0 +1,213 @@
+/**
+ * What the alias history costs (docs/history.md):
+ * - a tag operation with history versus without, on a CTF holding 10,000 index entries whose history
+ *   holds 10,000 events, and on a registry (time and requests);
+ * - reading the newest 50 events at 10, 1,000 and 10,000 events (time; requests on the registry).
+ * Aims: history adds at most 30% to a CTF tag operation (median); reading stays flat.
+ *
+ *   node --import tsx bench/history.ts [--ops N]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CtfStore } from '../src/ctf/store.js';
+import type { StoreProvider } from '../src/oci/content/storage.js';
+import { OcmRepository } from '../src/repository/index.js';
+import { getAliasHistory, HistoryJournal } from '../src/stages/index.js';
+import { blob, manifest } from '../test/support/content.js';
+import { COMPONENT as C, descriptor } from '../test/support/descriptors.js';
+import { startRegistry } from '../test/support/registry.js';
+import { emit, fmtMs, median } from './lib.js';
+
+const { values } = parseArgs({ options: { ops: { type: 'string', default: '100' } } });
+const ops = Number(values.ops);
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Two versions, `fillerTags` more tags in the component's repository, and a history of `events` events. */
+async function prepare(provider: StoreProvider, prefix: string, fillerTags: number, events: number) {
+  const journal = new HistoryJournal({ actor: 'bench' });
+  const repo = new OcmRepository(provider, { prefix, journal });
+  const d: Record<string, string> = {};
+  for (const v of ['1.0.0', '1.1.0']) d[v] = (await repo.addComponentVersion(descriptor(v))).digest;
+  if (fillerTags > 0) {
+    const config = blob('{}', 'application/vnd.oci.empty.v1+json');
+    const filler = Array.from({ length: 8 }, (_, i) => manifest([], config, `filler-${i}`));
+    await repo.batch(async (tx) => {
+      const store = tx.ociStore(C);
+      await store.push(config.descriptor, config.bytes);
+      for (const m of filler) await store.push(m.descriptor, m.bytes);
+      for (let i = 0; i < fillerTags; i++) await store.tag(filler[i % filler.length]!.descriptor, `9.0.${i}`);
+    });
+  }
+  const moves = Array.from({ length: events }, (_, i) => ({
+    alias: `a${i % 5}`,
+    from: null,
+    to: { version: i % 2 ? '1.1.0' : '1.0.0', digest: i % 2 ? d['1.1.0']! : d['1.0.0']! },
+    operation: 'tag' as const,
+  }));
+  for (let i = 0; i < events; i += 1000)
+    await journal.record(repo.ociStore(C), C, moves.slice(i, i + 1000), { atomic: false });
+  return { journal, withHistory: repo, without: new OcmRepository(provider, { prefix }) };
+}
+
+async function tagTimes(repo: OcmRepository, n: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    await repo.addComponentVersionAlias(C, i % 2 ? '1.0.0' : '1.1.0', 'prod');
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return samples;
+}
+
+async function readTimes(repo: OcmRepository, n: number, events: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    const got = await getAliasHistory(repo, C, { limit: 50, reconcile: false });
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (got.length !== Math.min(50, events)) throw new Error(`read ${got.length} events`);
+  }
+  return samples;
+}
+
+// ---------------------------------------------------------------- CTF: tag with and without history
+
+console.log(`# Alias history, ${ops} operations per figure`);
+const dir = await mkdtemp(join(tmpdir(), 'ocm-bench-history-'));
+try {
+  const store = await CtfStore.open(join(dir, 'ctf'), { create: true });
+  const { withHistory, without } = await prepare(store, '', 10_000, 10_000);
+  const entries = (await store.ctf.view()).index.entries.length;
+  // Interleaved, so that drift of the machine affects both alike.
+  const withT: number[] = [];
+  const withoutT: number[] = [];
+  for (let round = 0; round < 4; round++) {
+    withoutT.push(...(await tagTimes(without, ops / 4)));
+    withT.push(...(await tagTimes(withHistory, ops / 4)));
+  }
+  const ratio = median(withT) / median(withoutT);
+  console.log('| CTF directory, 10,000 index entries, 10,000 events | median | mean |');
+  console.log('|---|---|---|');
+  console.log(`| tag without history | ${fmtMs(median(withoutT))} | ${fmtMs(mean(withoutT))} |`);
+  console.log(`| tag with history | ${fmtMs(median(withT))} | ${fmtMs(mean(withT))} |`);
+  console.log(`| ratio | ${ratio.toFixed(2)}x | ${(mean(withT) / mean(withoutT)).toFixed(2)}x |`);
+  console.log(
+    `(index entries at the end: ${(await store.ctf.view()).index.entries.length}, at the start ${entries})`,
+  );
+  emit({
+    scenario: 'CTF tag with history vs without (10,000 index entries, 10,000 events)',
+    ours: median(withT),
+    baseline: median(withoutT),
+    unit: 'ms',
+    ratio,
+    ratioMeaning: 'with-history median / without-history median (lower is better)',
+    baselineName: 'same move, no history',
+    requests: null,
+    aim: '<= 1.3x',
+    met: ratio <= 1.3,
+    runs: ops,
+    extra: { meanRatio: Number((mean(withT) / mean(withoutT)).toFixed(3)) },
+  });
+  await store.close();
+
+  // ---------------------------------------------------------------- CTF: newest 50 at 10, 1,000, 10,000
+  console.log('| CTF: newest 50 events | median |');
+  console.log('|---|---|');
+  const reads: Record<number, number> = {};
+  for (const n of [10, 1000, 10_000]) {
+    const s = await CtfStore.open(join(dir, `read-${n}`), { create: true });
+    const { withHistory: repo } = await prepare(s, '', 0, n);
+    reads[n] = median(await readTimes(repo, ops, n));
+    console.log(`| ${n} events | ${fmtMs(reads[n]!)} |`);
+    await s.close();
+  }
+  const flat = reads[10_000]! / reads[10]!;
+  emit({
+    scenario: 'CTF newest 50 events: 10,000-event history vs 10-event history',
+    ours: reads[10_000]!,
+    baseline: reads[10]!,
+    unit: 'ms',
+    ratio: flat,
+    ratioMeaning: '10,000 events / 10 events (1 = flat)',
+    baselineName: 'same read, 10-event history',
+    requests: null,
+    aim: 'flat (<= 1.5x)',
+    met: flat <= 1.5,
+    runs: ops,
+  });
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------- registry
+const reg = await startRegistry('anonymous');
+try {
+  let requests = 0;
+  const store = reg.open({ onRequest: (e) => (e.url.includes('/token') ? undefined : requests++) });
+  const { withHistory, without } = await prepare(store, 'bench', 0, 10_000);
+  const count = async (fn: () => Promise<unknown>) => {
+    const before = requests;
+    await fn();
+    return requests - before;
+  };
+  const withoutReq = await count(() => without.addComponentVersionAlias(C, '1.0.0', 'prod'));
+  const withReq = await count(() => withHistory.addComponentVersionAlias(C, '1.1.0', 'prod'));
+  const withT: number[] = [];
+  const withoutT: number[] = [];
+  for (let round = 0; round < 4; round++) {
+    withoutT.push(...(await tagTimes(without, ops / 4)));
+    withT.push(...(await tagTimes(withHistory, ops / 4)));
+  }
+  const ratio = median(withT) / median(withoutT);
+  console.log('| registry, 10,000 events | median | requests |');
+  console.log('|---|---|---|');
+  console.log(`| tag without history | ${fmtMs(median(withoutT))} | ${withoutReq} |`);
+  console.log(`| tag with history | ${fmtMs(median(withT))} | ${withReq} |`);
+  console.log(`| ratio | ${ratio.toFixed(2)}x | |`);
+  emit({
+    scenario: 'Registry tag with history vs without (10,000 events)',
+    ours: median(withT),
+    baseline: median(withoutT),
+    unit: 'ms',
+    ratio,
+    ratioMeaning: 'with-history median / without-history median',
+    baselineName: 'same move, no history',
+    requests: { ours: withReq, baseline: withoutReq },
+    aim: '<= 10 requests with history',
+    met: withReq <= 10,
+    runs: ops,
+  });
+  await store.close();
+
+  console.log('| registry: newest 50 events | median | requests |');
+  console.log('|---|---|---|');
+  const reads: Record<number, { ms: number; requests: number }> = {};
+  for (const n of [10, 1000, 10_000]) {
+    let r = 0;
+    const s = reg.open({ onRequest: (e) => (e.url.includes('/token') ? undefined : r++) });
+    const { withHistory: repo } = await prepare(s, `read${n}`, 0, n);
+    const before = r;
+    await getAliasHistory(repo, C, { limit: 50, reconcile: false });
+    const req = r - before;
+    reads[n] = { ms: median(await readTimes(repo, ops, n)), requests: req };
+    console.log(`| ${n} events | ${fmtMs(reads[n]!.ms)} | ${req} |`);
+    await s.close();
+  }
+  emit({
+    scenario: 'Registry newest 50 events: 10,000-event history vs 10-event history',
+    ours: reads[10_000]!.ms,
+    baseline: reads[10]!.ms,
+    unit: 'ms',
+    ratio: reads[10_000]!.ms / reads[10]!.ms,
+    ratioMeaning: '10,000 events / 10 events (1 = flat)',
+    baselineName: 'same read, 10-event history',
+    requests: { ours: reads[10_000]!.requests, baseline: reads[10]!.requests },
+    aim: '<= 2 requests whatever the length',
+    met: reads[10_000]!.requests <= 2 && reads[1000]!.requests <= 2,
+    runs: ops,
+  });
+} finally {
+  await reg.close();
+}
