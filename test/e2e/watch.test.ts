@@ -207,13 +207,31 @@ describe('ocm get cv --watch (built binary)', () => {
     for (const v of ['1.0.0', '2.0.0']) await repository.addComponentVersion(descriptor(v));
     await repository.addComponentVersionAlias(C, '1.0.0', 'staging');
     await close();
-    const w = watch(['get', 'cv', `${ctf}//${C}:staging`, '--watch', '--interval', '1h'], dir.path);
+    const w = watch(
+      [
+        'get',
+        'cv',
+        `${ctf}//${C}:staging`,
+        '--watch',
+        '--interval',
+        '1h',
+        '--exec',
+        'echo "ran $OCM_VERSION"; exit 3',
+      ],
+      dir.path,
+    );
     try {
       await until('the watch to start', () => w.stderr.includes('watching'));
+      assert.match(w.stderr, /through file-system notification/);
       const writer = await openRepository(ctf);
       await writer.repository.addComponentVersionAlias(C, '2.0.0', 'staging');
-      await writer.close();
       await until('the move', () => w.stdout.includes('1.0.0 -> 2.0.0'), 10_000);
+      await until('the failing --exec', () => /--exec ended with exit code 3/.test(w.stderr), 10_000);
+      assert.match(w.stdout, /ran 2\.0\.0/);
+      // A failing command does not end the watch.
+      await writer.repository.removeComponentVersionAlias(C, 'staging');
+      await writer.close();
+      await until('the removal', () => w.stdout.includes('2.0.0 -> (removed)'), 10_000);
       w.child.kill('SIGTERM');
       assert.equal(await w.exit, 0);
     } finally {
