@@ -341,7 +341,7 @@ export const commands: readonly Command[] = [
   -f, --file FILE        the stages document (YAML or JSON)
       --all              every component of the CTF or registry prefix
   -m, --message TEXT     why, kept in the history
-      --by ACTOR         who, kept in the history (self-declared; default $OCM_ACTOR)
+      --by ACTOR         who, kept in the history (self-declared); default as for tag cv
   -o, --output FORMAT    table (default) or json`,
     options: {
       file: { type: 'string', short: 'f' },
@@ -371,8 +371,9 @@ export const commands: readonly Command[] = [
   The candidate is what the stage's from holds now (or --version). Every gate of the stage is
   evaluated: from (the candidate is what the source stage holds), soak (how long the source has
   held it, from the history), signatures (verified with the document's keys or those given),
-  forwardOnly, freeze. The plan is printed (GATE, RESULT, DETAIL). When all pass, the stage moves
-  with expect = where it is now, and the history records promote with the gates' results.
+  references (every referenced version present and verified), forwardOnly, freeze. The plan is
+  printed (GATE, RESULT, DETAIL). When all pass, the stage moves with expect = where it is now, and
+  the history records promote with the gates' results.
   Exit codes: 0 promoted (or already there), 3 a gate refused (nothing changed), 1 other failures
   (e.g. someone moved the stage meanwhile), 2 usage errors.
 
@@ -384,7 +385,7 @@ export const commands: readonly Command[] = [
       --public-key NAME=FILE a key for signature NAME (repeatable); wins over the document's
       --all                  every component of the repository whose source stage is ahead
   -m, --message TEXT         why, kept in the history
-      --by ACTOR             who, kept in the history (self-declared; default $OCM_ACTOR)
+      --by ACTOR             who, kept in the history (self-declared); default as for tag cv
   -o, --output FORMAT        table (default) or json`,
     options: {
       to: { type: 'string' },

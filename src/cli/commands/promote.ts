@@ -8,15 +8,15 @@ import type { Context } from '../context.js';
 import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
 import { json, table } from '../render.js';
+import { actorOf } from './actor.js';
 
 /** Exit code of a refused gate. */
 export const EXIT_REFUSED = 3;
 
-/** `-m` and `--by` as the history takes them. */
-export function journalOptions(ctx: Context, values: Parsed['values']): { message?: string; actor?: string } {
+/** `-m` and `--by` as the history takes them; the actor defaults as for every command (actor.ts). */
+export function journalOptions(ctx: Context, values: Parsed['values']): { message?: string; actor: string } {
   const message = str(values, 'message');
-  const actor = str(values, 'by') ?? (ctx.io.env.OCM_ACTOR || undefined);
-  return { ...(message === undefined ? {} : { message }), ...(actor === undefined ? {} : { actor }) };
+  return { ...(message === undefined ? {} : { message }), actor: actorOf(str(values, 'by'), ctx.io.env) };
 }
 
 /**
