@@ -23,7 +23,7 @@ function codesInChild(text: string): {
   const script = `
     import { parseDescriptor } from ${JSON.stringify(join(projectRoot, 'src/descriptor/parse.ts'))};
     import { parseConstructor } from ${JSON.stringify(join(projectRoot, 'src/constructor/read.ts'))};
-    import { OcmError } from ${JSON.stringify(join(projectRoot, 'src/oci/errors.ts'))};
+    import { OcmError } from ${JSON.stringify(join(projectRoot, 'src/errors.ts'))};
     const text = (await import('node:fs')).readFileSync(0, 'utf8');
     const codes = [];
     for (const f of [() => parseDescriptor(text), () => parseDescriptor(text, { strict: false }), () => parseConstructor(text, '/x', undefined)]) {
