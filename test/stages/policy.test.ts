@@ -200,6 +200,12 @@ describe('stages document', () => {
       ),
       ['stages[0].freeze[0].until: must be later than from'],
     );
+    assert.deepEqual(
+      issues(
+        'stages:\n  - name: prod\n    freeze:\n      - from: 2026-02-29T00:00:00Z\n        until: 2028-02-29T00:00:00Z\n',
+      ),
+      ['stages[0].freeze[0].from: is not a date of the calendar'],
+    );
     assert.match(
       issues(
         'stages:\n  - name: prod\n    freeze:\n      - from: 2026-12-20\n        until: 2027-01-04T00:00:00Z\n',

@@ -150,7 +150,10 @@ function toPolicy(doc: WireDocument, issues: StagePolicyIssue[]): StagePolicy {
     const freeze = (s.freeze ?? []).map((w, j): FreezeWindow => {
       const from = new Date(w.from);
       const until = new Date(w.until);
-      if (!(until.getTime() > from.getTime()))
+      const bad = (['from', 'until'] as const).filter((k) => !isCalendarDate(w[k]));
+      for (const k of bad)
+        issues.push({ path: `${at(i, 'freeze')}[${j}].${k}`, message: 'is not a date of the calendar' });
+      if (bad.length === 0 && !(until.getTime() > from.getTime()))
         issues.push({ path: `${at(i, 'freeze')}[${j}].until`, message: 'must be later than from' });
       return { from, until, ...(w.reason === undefined ? {} : { reason: w.reason }) };
     });
@@ -190,6 +193,12 @@ function toPolicy(doc: WireDocument, issues: StagePolicyIssue[]): StagePolicy {
     }
   });
   return { stages };
+}
+
+/** Whether the date part of an RFC 3339 time exists (`Date` would roll 2026-02-30 over to March). */
+function isCalendarDate(text: string): boolean {
+  const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  return d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 
 /** Why a `publicKey` value is unusable; never quotes the value (a pasted private key is a secret). */
