@@ -17,7 +17,7 @@ import { evaluateGates, type SignatureCheck, type StagePoint } from './gates.js'
 import { aliasHeldSince, getAliasHistory } from './history/index.js';
 import { findStage, type StageRule } from './policy/document.js';
 import { type GateResult, PolicyError, PromotionRequestError } from './policy/errors.js';
-import { getStagePolicy } from './policy/store.js';
+import { getStagePolicy, type StoredStagesDocument } from './policy/store.js';
 
 export interface PlanPromotionOptions extends OperationOptions {
   /** The stage to move. */
@@ -88,11 +88,15 @@ export type SinceLookup = (
 export async function planPromotion(
   repository: OcmRepository,
   component: string,
-  options: PlanPromotionOptions & { readonly sinceLookup?: SinceLookup },
+  options: PlanPromotionOptions & {
+    readonly sinceLookup?: SinceLookup;
+    /** The stages document, when the caller has just read it (`promoteAll`). */
+    readonly document?: StoredStagesDocument;
+  },
 ): Promise<PromotionPlan> {
   const op = signalOnly(options);
   const now = (options.now ?? (() => new Date()))();
-  const doc = await getStagePolicy(repository, component, op);
+  const doc = options.document ?? (await getStagePolicy(repository, component, op));
   if (doc === undefined) {
     throw new NotFoundError(`${component} has no stages document`, {
       hint: 'set one with "ocm set stages REPOSITORY//COMPONENT --file stages.yaml"',
@@ -449,7 +453,7 @@ export async function promoteAll(
         outcomes.push({ ...base, outcome: 'skipped', detail: `${options.to} has no from stage` });
         continue;
       }
-      plan = await planPromotion(repository, component, options);
+      plan = await planPromotion(repository, component, { ...options, document: doc });
     } catch (err) {
       if (err instanceof PolicyError && err.refused.some((g) => g.gate === 'from')) {
         outcomes.push({ ...base, outcome: 'skipped', detail: err.refused[0]!.detail });
