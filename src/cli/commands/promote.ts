@@ -31,6 +31,9 @@ export function clock(ctx: Context): () => Date {
     : new Date(Number.NaN);
   if (Number.isNaN(date.getTime()))
     throw new UsageError(`OCM_NOW must be an RFC 3339 time, not ${JSON.stringify(fixed)}`);
+  // Never silent: a soak or freeze judged at another time than now is said, and the promote event
+  // keeps the time the gates were evaluated at beside its own.
+  ctx.note(`gates evaluated at OCM_NOW=${fixed}, not at the current time`);
   return () => date;
 }
 
