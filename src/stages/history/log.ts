@@ -255,6 +255,7 @@ export async function appendEvents(
   const attempts = options.atomic ? 1 : Math.max(1, options.attempts ?? 6);
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    const started = performance.now();
     const head = await readHead(store, component, options);
     if (head) checkRecent(component, head);
     const events = build(head && head.count > 0 ? head.head : null, moves, options);
@@ -272,11 +273,23 @@ export async function appendEvents(
     if (options.atomic) return events;
     // No lock: read the tag back. Another writer may have won (our events are lost: retry on top of
     // theirs) or appended on top of ours (they are kept: done).
-    const now = await store.resolve(HISTORY_TAG, options);
-    if (now.digest === written.digest) return events;
-    const after = await readHead(store, component, options);
     const mine = eventHash(events.at(-1)!);
-    if (after?.recent.some((e) => eventHash(e) === mine)) return events;
+    const kept = async () => {
+      const now = await store.resolve(HISTORY_TAG, options);
+      if (now.digest === written.digest) return true;
+      const after = await readHead(store, component, options);
+      return after?.recent.some((e) => eventHash(e) === mine) === true;
+    };
+    if (await kept()) {
+      // A writer that read the history before our push may still push over it: look once more,
+      // after about as long as an append takes, which closes most of that window (docs/history.md).
+      await sleep(
+        Math.min(250, performance.now() - started),
+        undefined,
+        options.signal ? { signal: options.signal } : {},
+      );
+      if (await kept()) return events;
+    }
     lastError = new Error(`a concurrent append replaced ours (attempt ${attempt})`);
     await pause(attempt, options.signal);
   }
