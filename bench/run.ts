@@ -34,17 +34,17 @@ const chartPath = join(benchDir, 'alias-vs-max.svg');
 
 /** Preferred order, arguments and time limits; any other benchmark found runs after these. */
 const known: Record<string, { args?: string[]; timeoutMin: number; title: string }> = {
-  'cli-startup': { timeoutMin: 3, title: 'CLI cold start (issue 6)' },
-  'ctf-tag': { timeoutMin: 4, title: 'CTF tag operation (issue 2)' },
+  'cli-startup': { timeoutMin: 3, title: 'CLI cold start' },
+  'ctf-tag': { timeoutMin: 4, title: 'CTF tag operation' },
   'alias-resolve': {
     args: full ? ['--full'] : [],
     timeoutMin: 10,
-    title: 'Alias resolution versus max(version) (issue 5)',
+    title: 'Alias resolution versus max(version)',
   },
-  'transfer-100': { timeoutMin: 6, title: '100-version CTF transfer versus skopeo (issue 6)' },
+  'transfer-100': { timeoutMin: 6, title: '100-version CTF transfer versus skopeo' },
   'registry-transfer': {
     timeoutMin: 6,
-    title: '256 MiB blob push/pull versus skopeo, 1 GiB push memory (issue 4)',
+    title: '256 MiB blob push/pull versus skopeo, 1 GiB push memory',
   },
   'alias-cache': {
     args: full ? [] : ['--sizes', '10,1000'],
