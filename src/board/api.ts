@@ -1,7 +1,7 @@
 /**
  * The shapes of the board's JSON API (`/api/...`), shared by the server and the page. Types only,
  * with no imports, so that the page (built for browsers) can use them without the Node code.
- * `GET /api/board` follows DESIGN 8.4: `components[].name` and `stages.<alias>.{version,digest,since}`.
+ * `GET /api/board` is the documented contract (docs/board.md): `components[].name` and `stages.<alias>.{version,digest,since}`.
  */
 
 /** One cell: what a stage (alias) of a component points at. */
@@ -39,7 +39,7 @@ export interface BoardRepository {
   readonly writable: boolean;
 }
 
-/** What `GET /api/board` returns (DESIGN 8.4 fixes `components[].name` and `stages.<alias>.{version,digest,since}`). */
+/** What `GET /api/board` returns; `components[].name` and `stages.<alias>.{version,digest,since}` are fixed (docs/board.md). */
 export interface Board {
   readonly repositories: readonly BoardRepository[];
   /** Column order. */
