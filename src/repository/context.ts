@@ -2,12 +2,8 @@ import { validateComponentName } from '../descriptor/index.js';
 import { canBatch } from '../oci/content/guards.js';
 import type { OperationOptions, Store, StoreProvider } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
-import {
-  type AliasJournal,
-  AliasMovedWithoutEventError,
-  type JournalEntry,
-  type JournalOptions,
-} from './journal.js';
+import { AliasMovedWithoutEventError } from './errors.js';
+import type { AliasJournal, JournalEntry, JournalOptions } from './journal.js';
 import { componentRepository } from './mapping.js';
 
 /**

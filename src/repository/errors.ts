@@ -1,4 +1,5 @@
 import { OcmError, type OcmErrorOptions } from '../errors.js';
+import type { JournalEntry } from './journal.js';
 
 /**
  * The content a reference names is not a component version of the component asked for: wrong
@@ -145,5 +146,29 @@ export class ResourceContentError extends OcmError {
   constructor(where: string, identity: Record<string, string>, reason: string, options?: OcmErrorOptions) {
     super('RESOURCE_CONTENT_INVALID', `${where}: resource ${JSON.stringify(identity)}: ${reason}`, options);
     this.identity = identity;
+  }
+}
+
+/**
+ * On a store without atomic batches (a registry) the alias moved but its history event could not be
+ * written: the move stands, and reading the history will show it as an untracked move.
+ */
+export class AliasMovedWithoutEventError extends OcmError {
+  readonly moves: readonly JournalEntry[];
+  constructor(component: string, moves: readonly JournalEntry[], cause: unknown) {
+    const what = moves
+      .map((m) =>
+        m.alias === null ? 'stages document' : `${m.alias} -> ${m.to ? m.to.version : '(removed)'}`,
+      )
+      .join(', ');
+    super(
+      'HISTORY_NOT_RECORDED',
+      `${component}: the alias moved (${what}) but its history event was not recorded: ${(cause as Error)?.message ?? cause}`,
+      {
+        cause,
+        hint: 'the move stands; `ocm get history` shows it as an untracked move',
+      },
+    );
+    this.moves = moves;
   }
 }

@@ -1,6 +1,7 @@
 export { aliasProblem, COMPUTED_ALIASES, isComputedAlias, validateAlias } from './aliases.js';
 export {
   AliasConflictError,
+  AliasMovedWithoutEventError,
   ComponentVersionChangedError,
   InvalidAliasError,
   InvalidComponentVersionError,
@@ -13,16 +14,15 @@ export {
   VersionExistsError,
   VersionTagConflictError,
 } from './errors.js';
-export {
-  type AliasJournal,
-  type AliasMove,
-  type AliasMoveContext,
-  AliasMovedWithoutEventError,
-  type AliasOperation,
-  type AliasTarget,
-  type JournalEntry,
-  type JournalOptions,
-  type PolicyChange,
+export type {
+  AliasJournal,
+  AliasMove,
+  AliasMoveContext,
+  AliasOperation,
+  AliasTarget,
+  JournalEntry,
+  JournalOptions,
+  PolicyChange,
 } from './journal.js';
 export { Annotation, componentRepository, type DescriptorEncoding, OcmMediaType } from './mapping.js';
 export {

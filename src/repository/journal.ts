@@ -1,4 +1,3 @@
-import { OcmError } from '../errors.js';
 import type { OperationOptions, Store } from '../oci/content/storage.js';
 
 /** Where an alias points: a version and the manifest digest that stored it at the time. */
@@ -77,28 +76,4 @@ export interface JournalOptions {
   readonly message?: string;
   /** Who (`--by`); self-declared. Default: the journal's (`unknown` unless configured). */
   readonly actor?: string;
-}
-
-/**
- * On a store without atomic batches (a registry) the alias moved but its history event could not be
- * written: the move stands, and reading the history will show it as an untracked move.
- */
-export class AliasMovedWithoutEventError extends OcmError {
-  readonly moves: readonly JournalEntry[];
-  constructor(component: string, moves: readonly JournalEntry[], cause: unknown) {
-    const what = moves
-      .map((m) =>
-        m.alias === null ? 'stages document' : `${m.alias} -> ${m.to ? m.to.version : '(removed)'}`,
-      )
-      .join(', ');
-    super(
-      'HISTORY_NOT_RECORDED',
-      `${component}: the alias moved (${what}) but its history event was not recorded: ${(cause as Error)?.message ?? cause}`,
-      {
-        cause,
-        hint: 'the move stands; `ocm get history` shows it as an untracked move',
-      },
-    );
-    this.moves = moves;
-  }
 }
