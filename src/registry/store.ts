@@ -21,7 +21,6 @@ import { DigestMismatchError, SizeMismatchError, TooLargeError } from '../oci/er
 import {
   encodeManifest,
   type ImageManifest,
-  isImageIndex,
   MAX_MANIFEST_SIZE,
   parseManifest,
   referencedDescriptors,
@@ -33,24 +32,11 @@ import { type Credential, type CredentialProvider, staticCredentials } from './a
 import { catalogScope, repositoryScope } from './auth/scope.js';
 import { type BlobContext, type LearnedUploads, mountOrStart, openBlob, uploadBlob } from './blobs.js';
 import { type ClientRequest, hasStatus, RegistryClient } from './client.js';
-import {
-  MAX_ERROR_BODY,
-  parseErrorBody,
-  RegistryAuthError,
-  RegistryError,
-  redactUrl,
-  TagDeletionUnsupportedError,
-} from './errors.js';
+import { RegistryAuthError, RegistryError, TagDeletionUnsupportedError } from './errors.js';
+import { pages } from './pages.js';
+import { listReferrers } from './referrers.js';
 import { type RetryOptions, retryPolicy } from './retry.js';
-import {
-  discard,
-  type HttpResponse,
-  header,
-  readBody,
-  readPrefix,
-  Transport,
-  type TransportOptions,
-} from './transport.js';
+import { type HttpResponse, header, readBody, Transport, type TransportOptions } from './transport.js';
 
 export interface RegistryStoreOptions extends TransportOptions {
   /** `host[:port]` of the registry, e.g. `ghcr.io` or `127.0.0.1:5000`. */
@@ -610,75 +596,27 @@ export class RegistryRepository
    * Referrers of `subject` through the referrers API; where the registry has none (404), through
    * the referrers tag schema (`<alg>-<hex>` pointing at an index), as clients without the API write it.
    */
-  async *referrers(
+  referrers(
     subject: Descriptor,
     options: OperationOptions & { readonly artifactType?: string } = {},
   ): AsyncIterable<readonly Descriptor[]> {
-    const { signal, artifactType } = options;
-    signal?.throwIfAborted();
-    const { algorithm, encoded } = parseDigest(subject.digest);
-    const keep = (list: readonly Descriptor[]) =>
-      artifactType === undefined ? list : list.filter((d) => d.artifactType === artifactType);
-    if (this.#shared.referrersApi !== false) {
-      let url: URL | undefined = this.#url(`referrers/${subject.digest}`);
-      if (artifactType !== undefined) url.searchParams.set('artifactType', artifactType);
-      while (url) {
-        const page: ReferrersPage | 'unknown repository' | undefined = await this.#client.call<
-          ReferrersPage | 'unknown repository' | undefined
-        >(
-          {
-            method: 'GET',
-            url,
-            headers: { accept: MediaType.ImageIndex },
-            scopes: this.#pull,
-            expect: [200, 404],
-            idempotent: true,
-            signal,
+    const shared = this.#shared;
+    return listReferrers(
+      {
+        client: this.#client,
+        url: (kind) => this.#url(kind),
+        scopes: this.#pull,
+        api: {
+          get: () => shared.referrersApi,
+          set: (served) => {
+            shared.referrersApi = served;
           },
-          async (res) => {
-            if (res.status === 404) {
-              // A registry with the API answers 404 only for a repository it does not know.
-              const codes = parseErrorBody(await readPrefix(res, MAX_ERROR_BODY));
-              return codes.some((e) => e.code === 'NAME_UNKNOWN') ? 'unknown repository' : undefined;
-            }
-            const body = await readBody(
-              res,
-              MAX_MANIFEST_SIZE,
-              () => new TooLargeError('referrers index', MAX_MANIFEST_SIZE),
-            );
-            const index = parseManifest(body, MediaType.ImageIndex);
-            const filtered = (header(res, 'oci-filters-applied') ?? '')
-              .split(',')
-              .map((s) => s.trim())
-              .includes('artifactType');
-            return { list: isImageIndex(index) ? index.manifests : [], filtered, next: nextLink(res) };
-          },
-        );
-        if (page === 'unknown repository') return;
-        if (!page) {
-          this.#shared.referrersApi = false;
-          break;
-        }
-        this.#shared.referrersApi = true;
-        const list = page.filtered ? page.list : keep(page.list);
-        if (list.length) yield list;
-        url = page.next;
-      }
-      if (this.#shared.referrersApi) return;
-    }
-    const tag = `${algorithm.slice(0, 32)}-${encoded.slice(0, 64)}`;
-    let fallback: { readonly bytes: Uint8Array; readonly mediaType: string };
-    try {
-      fallback = await this.#getManifest(tag, signal);
-    } catch (err) {
-      if (err instanceof NotFoundError) return;
-      throw err;
-    }
-    const index = parseManifest(fallback.bytes, fallback.mediaType);
-    if (isImageIndex(index)) {
-      const list = keep(index.manifests);
-      if (list.length) yield list;
-    }
+        },
+        getManifest: (reference, signal) => this.#getManifest(reference, signal),
+      },
+      subject,
+      options,
+    );
   }
 
   #url(kind: string, reference?: string): URL {
@@ -867,80 +805,4 @@ function mediaTypeOf(bytes: Uint8Array): string {
 
 function sameAlgorithm(a: string, b: string): boolean {
   return a.slice(0, a.indexOf(':')) === b.slice(0, b.indexOf(':'));
-}
-
-/** The `rel="next"` target of a `Link` header, resolved against the request; same origin only. */
-function nextLink(res: HttpResponse): URL | undefined {
-  const link = header(res, 'link');
-  const m = link ? /<([^>]*)>\s*;\s*rel="?next"?/.exec(link) : null;
-  if (!m?.[1]) return undefined;
-  const next = new URL(m[1], res.url);
-  return next.origin === res.url.origin ? next : undefined;
-}
-
-/**
- * Pages of a listing (`tags` or `repositories`): follows `Link`; without one, asks again after the
- * last entry while full pages come back. Entries at or before `after` are dropped, so a server that
- * ignores `n` or `last` still yields each entry once and the loop ends.
- */
-interface ReferrersPage {
-  readonly list: readonly Descriptor[];
-  readonly filtered: boolean;
-  readonly next: URL | undefined;
-}
-
-interface ListPage {
-  readonly list: string[];
-  readonly next: URL | undefined;
-}
-
-async function* pages(
-  client: RegistryClient,
-  first: URL,
-  key: 'tags' | 'repositories',
-  scopes: readonly string[],
-  signal: AbortSignal | undefined,
-  after?: string,
-): AsyncIterable<readonly string[]> {
-  const n = Number(first.searchParams.get('n') ?? '1000');
-  let url: URL | undefined = first;
-  let last = after;
-  while (url) {
-    const page: ListPage | undefined = await client.call<ListPage | undefined>(
-      { method: 'GET', url, scopes, expect: [200, 404], idempotent: true, signal },
-      async (res) => {
-        if (res.status === 404) {
-          await discard(res);
-          return undefined;
-        }
-        const body = await readBody(
-          res,
-          16 * 1024 * 1024,
-          () => new TooLargeError(`${key} list`, 16 * 1024 * 1024),
-        );
-        let doc: Record<string, unknown>;
-        try {
-          doc = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-        } catch (cause) {
-          throw new RegistryError(
-            { method: 'GET', url: redactUrl(res.url), status: res.status, temporary: false },
-            { cause, hint: `the ${key} listing is not JSON` },
-          );
-        }
-        const raw = doc[key];
-        const list = Array.isArray(raw) ? raw.filter((t): t is string => typeof t === 'string') : [];
-        return { list, next: nextLink(res) };
-      },
-    );
-    if (!page) return;
-    const fresh = page.list.filter((t) => last === undefined || t > last).sort();
-    if (fresh.length) yield fresh;
-    if (page.next) url = page.next;
-    else if (fresh.length > 0 && page.list.length === n) {
-      url = new URL(first);
-      url.searchParams.set('last', fresh[fresh.length - 1]!);
-    } else url = undefined;
-    if (fresh.length) last = fresh[fresh.length - 1];
-    else if (!page.next) return;
-  }
 }
