@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readAll } from '../oci/content/read.js';
 import type {
   ContentCache,
@@ -90,7 +90,8 @@ export class Context {
       env.OCM_CACHE_DIR ||
       (env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'ocm-ts') : undefined) ||
       (env.HOME ? join(env.HOME, '.cache', 'ocm-ts') : undefined);
-    return dir ? { dir } : undefined;
+    // A relative directory is relative to the command's working directory, like every other path.
+    return dir ? { dir: resolve(this.io.cwd, dir) } : undefined;
   }
 
   /** The content cache (for `ocm cache`), or undefined when there is none. */
