@@ -70,6 +70,12 @@ describe('component references', () => {
     ws = await tempDir();
     ({ main, lookup } = await product(ws.path));
   });
+  /** The product from the main CTF (parts also in the lookup CTF) into `target`. */
+  const fromMain = (target: OpenedRepository, version = '1.0.0', options: { copyAliases?: boolean } = {}) =>
+    transferComponentVersionRecursive(main.repository, target.repository, PRODUCT, version, {
+      lookup: [lookup.repository],
+      ...options,
+    });
   after(async () => {
     await main?.close();
     await lookup?.close();
@@ -104,15 +110,7 @@ describe('component references', () => {
     const target = await openRepository(`${reg.host}/refs`);
     const back = await openRepository(join(ws.path, 'back'), { create: true });
     try {
-      const there = await transferComponentVersionRecursive(
-        main.repository,
-        target.repository,
-        PRODUCT,
-        '1.0.0',
-        {
-          lookup: [lookup.repository],
-        },
-      );
+      const there = await fromMain(target);
       assert.deepEqual(
         there.results.map((r) => [r.component, r.status]),
         [
@@ -122,15 +120,7 @@ describe('component references', () => {
           [PRODUCT, 'copied'],
         ],
       );
-      const again = await transferComponentVersionRecursive(
-        main.repository,
-        target.repository,
-        PRODUCT,
-        '1.0.0',
-        {
-          lookup: [lookup.repository],
-        },
-      );
+      const again = await fromMain(target);
       assert.deepEqual(
         again.results.map((r) => r.status),
         ['unchanged', 'unchanged', 'unchanged', 'unchanged'],
@@ -168,10 +158,7 @@ describe('component references', () => {
     await main.repository.addComponentVersionAlias(svc('a'), '1.0.0', 'prod');
     const target = await openRepository(join(ws.path, 'aliases'), { create: true });
     try {
-      const r = await transferComponentVersionRecursive(main.repository, target.repository, PRODUCT, 'prod', {
-        lookup: [lookup.repository],
-        copyAliases: true,
-      });
+      const r = await fromMain(target, 'prod', { copyAliases: true });
       assert.deepEqual(r.results.at(-1)?.aliases, ['prod']);
       assert.deepEqual(
         (await target.repository.listComponentVersionAliases(PRODUCT)).map((a) => a.alias),
@@ -189,9 +176,7 @@ describe('component references', () => {
     const signedAt = await openRepository(join(ws.path, 'signed'), { create: true });
     const carried = await openRepository(`${reg.host}/signed`);
     try {
-      await transferComponentVersionRecursive(main.repository, signedAt.repository, PRODUCT, '1.0.0', {
-        lookup: [lookup.repository],
-      });
+      await fromMain(signedAt);
       await signComponentVersion(signedAt.repository, PRODUCT, '1.0.0', {
         name: 'release',
         privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }),
@@ -234,9 +219,7 @@ describe('component references', () => {
     const dir = join(ws.path, 'tampered');
     const copy = await openRepository(dir, { create: true });
     try {
-      await transferComponentVersionRecursive(main.repository, copy.repository, PRODUCT, '1.0.0', {
-        lookup: [lookup.repository],
-      });
+      await fromMain(copy);
       const blob = (await copy.repository.getComponentVersion(svc('c'), '1.0.0')).descriptor.component
         .resources?.[0]?.access as { localReference?: string };
       const file = join(dir, 'blobs', blob.localReference!.replace(':', '.'));
@@ -339,15 +322,7 @@ describe('component references', () => {
           }
         }
       }
-      const rerun = await transferComponentVersionRecursive(
-        main.repository,
-        target.repository,
-        PRODUCT,
-        '1.0.0',
-        {
-          lookup: [lookup.repository],
-        },
-      );
+      const rerun = await fromMain(target);
       assert.equal(rerun.results.length, 4);
       assert.ok(
         rerun.results.some((r) => r.status === 'unchanged'),
