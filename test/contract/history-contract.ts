@@ -30,6 +30,7 @@ import {
 } from '../../src/stages/index.js';
 import { blob } from '../support/content.js';
 import { COMPONENT as C, descriptor } from '../support/descriptors.js';
+import { tagForeignHistory } from '../support/history.js';
 
 export interface HistoryBackend {
   readonly provider: StoreProvider;
@@ -385,19 +386,7 @@ export function historyContract(name: string, open: () => Promise<HistoryBackend
         await assert.rejects(repo.resolveComponentVersion(C, 'prod'), NotFoundError, 'nothing moved');
         // Something else under the reserved tag: a manifest with an ordinary config.
         const store = backend.provider.repository(repo.repositoryOf(C));
-        const config = blob('{}', 'application/vnd.oci.empty.v1+json');
-        await store.push(config.descriptor, config.bytes);
-        const other = blob(
-          JSON.stringify({
-            schemaVersion: 2,
-            mediaType: 'application/vnd.oci.image.manifest.v1+json',
-            config: config.descriptor,
-            layers: [],
-          }),
-          'application/vnd.oci.image.manifest.v1+json',
-        );
-        await store.push(other.descriptor, other.bytes);
-        await store.tag(other.descriptor, HISTORY_TAG);
+        const other = await tagForeignHistory(store);
         await assert.rejects(getAliasHistory(repo, C), MalformedHistoryError);
         await assert.rejects(repo.addComponentVersionAlias(C, '1.0.0', 'prod'), (err: unknown) =>
           ['HISTORY_MALFORMED', 'HISTORY_NOT_RECORDED'].includes((err as { code?: string }).code ?? ''),

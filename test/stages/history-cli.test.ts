@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { openRepository } from '../../src/open.js';
-import { HISTORY_TAG, verifyAliasHistory } from '../../src/stages/index.js';
+import { verifyAliasHistory } from '../../src/stages/index.js';
 import { ocm } from '../support/cli.js';
-import { blob } from '../support/content.js';
 import { COMPONENT as C, descriptor } from '../support/descriptors.js';
+import { tagForeignHistory } from '../support/history.js';
 import { sharedRegistry } from '../support/registry.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -207,20 +207,7 @@ describe('ocm tag cv on a registry whose history cannot be appended', () => {
     try {
       for (const v of ['1.0.0', '1.1.0']) await opened.repository.addComponentVersion(descriptor(v));
       // Something that is not a history under the reserved tag: appends refuse to overwrite it.
-      const store = opened.repository.ociStore(C);
-      const config = blob('{}', 'application/vnd.oci.empty.v1+json');
-      await store.push(config.descriptor, config.bytes);
-      const other = blob(
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          config: config.descriptor,
-          layers: [],
-        }),
-        'application/vnd.oci.image.manifest.v1+json',
-      );
-      await store.push(other.descriptor, other.bytes);
-      await store.tag(other.descriptor, HISTORY_TAG);
+      await tagForeignHistory(opened.repository.ociStore(C));
       const dir = await tempDir();
       try {
         const r = await ocm(['tag', 'cv', `${repoRef}//${C}:1.1.0`, 'prod', '-m', 'x'], { cwd: dir.path });
