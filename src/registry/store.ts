@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { NotFoundError, UnsupportedError } from '../errors.js';
 import { mapLimit } from '../oci/concurrency.js';
@@ -15,28 +14,23 @@ import type {
   TagListOptions,
   Untagger,
 } from '../oci/content/storage.js';
-import { basicDescriptor, type Descriptor } from '../oci/descriptor.js';
+import type { Descriptor } from '../oci/descriptor.js';
 import { digestOf, isValidDigest, parseDigest, verifyBytes } from '../oci/digest.js';
 import { DigestMismatchError, SizeMismatchError, TooLargeError } from '../oci/errors.js';
-import {
-  encodeManifest,
-  type ImageManifest,
-  MAX_MANIFEST_SIZE,
-  parseManifest,
-  referencedDescriptors,
-} from '../oci/manifest.js';
-import { emptyJson, isManifestType, MediaType, manifestAcceptHeader } from '../oci/mediatype.js';
+import { MAX_MANIFEST_SIZE, parseManifest, referencedDescriptors } from '../oci/manifest.js';
+import { isManifestType, MediaType, manifestAcceptHeader } from '../oci/mediatype.js';
 import { validateRepository, validateTag } from '../oci/reference.js';
 import { Authenticator } from './auth/authenticator.js';
 import { type Credential, type CredentialProvider, staticCredentials } from './auth/credentials.js';
 import { catalogScope, repositoryScope } from './auth/scope.js';
 import { type BlobContext, type LearnedUploads, mountOrStart, openBlob, uploadBlob } from './blobs.js';
 import { type ClientRequest, hasStatus, RegistryClient } from './client.js';
-import { RegistryAuthError, RegistryError, TagDeletionUnsupportedError } from './errors.js';
+import { RegistryAuthError, RegistryError } from './errors.js';
 import { pages } from './pages.js';
 import { listReferrers } from './referrers.js';
 import { type RetryOptions, retryPolicy } from './retry.js';
 import { type HttpResponse, header, readBody, Transport, type TransportOptions } from './transport.js';
+import { removeTag } from './untag.js';
 
 export interface RegistryStoreOptions extends TransportOptions {
   /** `host[:port]` of the registry, e.g. `ghcr.io` or `127.0.0.1:5000`. */
@@ -446,76 +440,30 @@ export class RegistryRepository
     await this.#putManifest(tag, known.mediaType, known.bytes, options.signal);
   }
 
-  /**
-   * Removes one tag and nothing else (docs/aliases.md, Removing an alias). First `DELETE` on the
-   * tag; where the registry refuses that (Distribution 2.x: 400, others 405), a throw-away manifest,
-   * unique to this call, is pushed to the tag and then deleted by its own digest, which takes the tag
-   * with it and leaves the manifest the tag pointed at, and its other tags, untouched. If the registry
-   * refuses deletes by digest too, the tag is put back where it was and `TagDeletionUnsupportedError`
-   * is thrown. Once a registry has refused a tag DELETE, this store skips it: a removal then costs
-   * three requests (HEAD on the tag, PUT of the throw-away manifest, DELETE by its digest).
-   */
-  async untag(tag: string, options: OperationOptions = {}): Promise<void> {
-    const { signal } = options;
-    signal?.throwIfAborted();
-    validateTag(tag);
-    let refusal: RegistryError | undefined;
-    if (!this.#shared.tagDeleteRefused) {
-      try {
-        await this.#client.send({
-          method: 'DELETE',
-          url: this.#url('manifests', tag),
-          scopes: this.#push,
-          expect: [200, 202, 204],
-          idempotent: true,
-          signal,
-        });
-        return;
-      } catch (err) {
-        if (hasStatus(err, 404))
-          throw new NotFoundError(`${this.name}: tag ${tag} not found`, { cause: err });
-        if (!hasStatus(err, 400, 405) && !(err instanceof RegistryError && err.hasCode('UNSUPPORTED')))
-          throw err;
-        refusal = err as RegistryError;
-        // The registry will refuse again: later calls go straight to the fallback.
-        this.#shared.tagDeleteRefused = true;
-      }
-    }
-    const original = await this.resolve(tag, options);
-    const throwaway: ImageManifest = {
-      schemaVersion: 2,
-      mediaType: MediaType.ImageManifest,
-      config: basicDescriptor(emptyJson),
-      layers: [],
-      annotations: { 'software.ocm.tag-removal': `${tag} ${randomUUID()}` },
-    };
-    const bytes = encodeManifest(throwaway);
-    const digest = digestOf(bytes);
-    try {
-      await this.#putManifest(tag, MediaType.ImageManifest, bytes, signal);
-    } catch (err) {
-      // The empty config is usually there already; push it only when the registry says it is not.
-      if (!(err instanceof NotFoundError)) throw err;
-      await this.push(emptyJson, emptyJson.bytes, options);
-      await this.#putManifest(tag, MediaType.ImageManifest, bytes, signal);
-    }
-    try {
-      await this.#client.send({
-        method: 'DELETE',
-        url: this.#url('manifests', digest),
+  /** Removes one tag and nothing else, with the throw-away-manifest fallback (`removeTag`, untag.ts). */
+  untag(tag: string, options: OperationOptions = {}): Promise<void> {
+    const shared = this.#shared;
+    return removeTag(
+      {
+        name: this.name,
+        client: this.#client,
+        url: (kind, reference) => this.#url(kind, reference),
         scopes: this.#push,
-        expect: [200, 202, 204, 404],
-        idempotent: true,
-        signal,
-      });
-    } catch (err) {
-      if (!hasStatus(err, 400, 405)) throw err;
-      const back = await this.#getManifest(original.digest, signal);
-      await this.#putManifest(tag, back.mediaType, back.bytes, signal);
-      throw new TagDeletionUnsupportedError(this.name, tag, {
-        cause: refusal ? new AggregateError([refusal, err]) : err,
-      });
-    }
+        refused: {
+          get: () => shared.tagDeleteRefused,
+          set: () => {
+            shared.tagDeleteRefused = true;
+          },
+        },
+        resolve: (reference, o) => this.resolve(reference, o),
+        push: (expected, content, o) => this.push(expected, content, o),
+        getManifest: (reference, signal) => this.#getManifest(reference, signal),
+        putManifest: (reference, mediaType, bytes, signal) =>
+          this.#putManifest(reference, mediaType, bytes, signal),
+      },
+      tag,
+      options,
+    );
   }
 
   /** Pages of tags: `n` per page (default 1000), following `Link`, else continuing after `last`. */
