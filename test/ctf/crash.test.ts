@@ -3,7 +3,6 @@
  * killed with SIGKILL at random moments; concurrent processes tag and untag the same archive.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -14,42 +13,16 @@ import { parseManifest } from '../../src/oci/manifest.js';
 import { orAbsent, orNoFile } from '../support/absent.js';
 import { blob, manifest } from '../support/content.js';
 import { projectRoot } from '../support/paths.js';
+import { runTsxWorker } from '../support/spawn.js';
 import { tempDir } from '../support/tmp.js';
 
 const worker = join(projectRoot, 'test/support/ctf-worker.ts');
 const KILLS = Number(process.env.OCM_CRASH_KILLS ?? 50);
 
-interface Run {
-  lines: string[];
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-}
-
-function runWorker(args: string[], killAfterMs?: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', worker, ...args], {
-      cwd: projectRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let stderr = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      // Start the clock at the first acknowledged operation, so every kill lands mid-work.
-      if (killAfterMs !== undefined && timer === undefined && out.includes('\n')) {
-        timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      }
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ lines: out.split('\n').filter((l) => l.length > 0), code, signal, stderr });
-    });
+function runWorker(args: string[], killAfterMs?: number) {
+  return runTsxWorker(worker, args, {
+    cwd: projectRoot,
+    ...(killAfterMs === undefined ? {} : { killAfterMs }),
   });
 }
 

@@ -3,7 +3,6 @@
  * its event land in one index write under the lock, or neither does.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CtfStore } from '../../src/ctf/store.js';
@@ -16,41 +15,16 @@ import {
 } from '../../src/stages/index.js';
 import { COMPONENT as C, descriptor } from '../support/descriptors.js';
 import { projectRoot } from '../support/paths.js';
+import { runTsxWorker } from '../support/spawn.js';
 import { tempDir } from '../support/tmp.js';
 
 const worker = join(projectRoot, 'test/stages/history-worker.ts');
 const KILLS = Number(process.env.OCM_CRASH_KILLS ?? 25);
 
-interface Run {
-  lines: string[];
-  signal: NodeJS.Signals | null;
-  code: number | null;
-  stderr: string;
-}
-
-function runWorker(args: string[], killAfterMs?: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', worker, ...args], {
-      cwd: projectRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let stderr = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      // Start the clock at the first acknowledged move, so every kill lands mid-work.
-      if (killAfterMs !== undefined && timer === undefined && out.includes('\n'))
-        timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ lines: out.split('\n').filter((l) => l.length > 0), code, signal, stderr });
-    });
+function runWorker(args: string[], killAfterMs?: number) {
+  return runTsxWorker(worker, args, {
+    cwd: projectRoot,
+    ...(killAfterMs === undefined ? {} : { killAfterMs }),
   });
 }
 
