@@ -1,23 +1,4 @@
-import { join } from 'node:path';
-import { CtfStore } from '../../src/ctf/store.js';
 import { repositoryContract } from '../contract/repository-contract.js';
-import { tempDir } from '../support/tmp.js';
+import { ctfForms, freshCtf } from '../support/ctf-backends.js';
 
-for (const [label, file] of [
-  ['CTF directory', 'transport-archive'],
-  ['CTF tar', 'transport-archive.tar'],
-  ['CTF tgz', 'transport-archive.tgz'],
-] as const) {
-  repositoryContract(label, async () => {
-    const dir = await tempDir();
-    const store = await CtfStore.open(join(dir.path, file), { create: true });
-    return {
-      provider: store,
-      prefix: '',
-      close: async () => {
-        await store.close();
-        await dir.remove();
-      },
-    };
-  });
-}
+for (const [label, file] of ctfForms) repositoryContract(label, () => freshCtf(file));
