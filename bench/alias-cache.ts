@@ -13,11 +13,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { DescriptorV2 } from '../src/descriptor/index.js';
+import { mapLimit } from '../src/oci/concurrency.js';
 import { openRepository } from '../src/open.js';
 import { OcmRepository } from '../src/repository/index.js';
 import { startRegistry } from '../test/support/registry.js';
-import { emit, fmtMs, loadavg, median, pool, timeMs } from './lib.js';
+import { benchDescriptor, emit, fmtMs, loadavg, median, timeMs } from './lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,19 +30,7 @@ const runs = Number(values.runs);
 const COMPONENT = 'example.com/bench/alias-cache';
 const ALIASES = ['dev', 'qa', 'staging', 'prod', 'canary'] as const;
 const version = (i: number) => `1.${Math.floor(i / 100)}.${i % 100}`;
-const descriptor = (v: string): DescriptorV2 => ({
-  meta: { schemaVersion: 'v2' },
-  component: {
-    name: COMPONENT,
-    version: v,
-    provider: 'acme.org',
-    repositoryContexts: [],
-    resources: [],
-    sources: [],
-    componentReferences: [],
-    labels: [{ name: 'bench', value: v }],
-  },
-});
+const descriptor = (v: string) => benchDescriptor(COMPONENT, v);
 
 const work = mkdtempSync(join(tmpdir(), 'ocm-bench-alias-cache-'));
 const reg = await startRegistry('anonymous');
@@ -81,7 +69,7 @@ try {
   let n2 = 0;
   for (const n of sizes) {
     const fresh = Array.from({ length: n - have }, (_, i) => version(have + i));
-    await pool(fresh, 16, async (v) => {
+    await mapLimit(fresh, 16, async (v) => {
       await writer.addComponentVersion(descriptor(v));
     });
     have = n;

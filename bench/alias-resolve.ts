@@ -27,10 +27,11 @@
 import { parseArgs } from 'node:util';
 import semver from 'semver';
 import type { DescriptorV2 } from '../src/descriptor/index.js';
+import { mapLimit } from '../src/oci/concurrency.js';
 import { readAll } from '../src/oci/content/read.js';
 import { OcmRepository } from '../src/repository/index.js';
 import { startRegistry } from '../test/support/registry.js';
-import { emit, fmtMs, median, pool, timeMs } from './lib.js';
+import { benchDescriptor, emit, fmtMs, median, timeMs } from './lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -54,25 +55,11 @@ const BASELINE_CAPS = [6, 64];
 const runsFor = (n: number) => (values.runs ? Number(values.runs) : n <= 100 ? 15 : n <= 1000 ? 5 : 3);
 const version = (i: number) => `1.${Math.floor(i / 100)}.${i % 100}`;
 
-function descriptor(v: string): DescriptorV2 {
-  return {
-    meta: { schemaVersion: 'v2' },
-    component: {
-      name: COMPONENT,
-      version: v,
-      provider: 'acme.org',
-      repositoryContexts: [],
-      resources: [],
-      sources: [],
-      componentReferences: [],
-      labels: [{ name: 'bench', value: v }],
-    },
-  };
-}
+const descriptor = (v: string) => benchDescriptor(COMPONENT, v);
 
 const reg = await startRegistry('anonymous');
 try {
-  // Writer: a wide connection pool, no counting.
+  // Writer: a wide connection no counting.
   const writerStore = reg.open({ maxConnectionsPerHost: 32 });
   const writer = new OcmRepository(writerStore);
   // Readers: one counted client at our default cap, and one per baseline cap.
@@ -121,7 +108,7 @@ try {
     // Grow the component to n versions (concurrently, bounded), then point the aliases.
     const fresh = Array.from({ length: n - have }, (_, i) => version(have + i));
     const populateMs = await timeMs(() =>
-      pool(fresh, Number(values.populate), async (v) => {
+      mapLimit(fresh, Number(values.populate), async (v) => {
         await writer.addComponentVersion(descriptor(v));
       }),
     );

@@ -13,13 +13,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { mapLimit } from '../src/oci/concurrency.js';
 import { openRepository } from '../src/open.js';
 import { launchBrowser } from '../test/board/support.js';
 import { descriptor } from '../test/support/descriptors.js';
 import { startFaultProxy } from '../test/support/fault-proxy.js';
 import { projectRoot } from '../test/support/paths.js';
 import { startRegistry } from '../test/support/registry.js';
-import { emit, fmtMs, loadavg, median, pool } from './lib.js';
+import { emit, fmtMs, loadavg, median } from './lib.js';
 
 const { values } = parseArgs({
   options: { sizes: { type: 'string', default: '10,200' }, runs: { type: 'string', default: '3' } },
@@ -71,7 +72,7 @@ try {
     });
     const names = Array.from({ length: n }, (_, i) => `example.com/bench/c${String(i).padStart(3, '0')}`);
     const seeded = Date.now();
-    await pool(names, 8, async (name) => {
+    await mapLimit(names, 8, async (name) => {
       for (const v of ['1.0.0', '1.1.0']) await repository.addComponentVersion(descriptor(v, { name }));
       for (const [i, stage] of STAGES.entries())
         await repository.addComponentVersionAlias(name, i < 2 ? '1.1.0' : '1.0.0', stage);

@@ -1,8 +1,9 @@
 /**
  * Shared helpers of the benchmarks: statistics, the `BENCH {...}` result line that `bench/run.ts`
- * collects, and a bounded-concurrency pool.
+ * collects, and the descriptor the registry benchmarks store.
  */
 import { readFileSync } from 'node:fs';
+import type { DescriptorV2 } from '../src/descriptor/index.js';
 
 /** One result line; `bench/run.ts` reads every line starting with `BENCH `. */
 export interface BenchResult {
@@ -49,17 +50,6 @@ export async function timeMs(fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
-export async function pool<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-}
-
 export function loadavg(): string {
   try {
     return readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
@@ -69,3 +59,20 @@ export function loadavg(): string {
 }
 
 export const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(2)} ms`);
+
+/** A minimal component version with one label, as the registry benchmarks store them. */
+export function benchDescriptor(component: string, version: string): DescriptorV2 {
+  return {
+    meta: { schemaVersion: 'v2' },
+    component: {
+      name: component,
+      version,
+      provider: 'acme.org',
+      repositoryContexts: [],
+      resources: [],
+      sources: [],
+      componentReferences: [],
+      labels: [{ name: 'bench', value: version }],
+    },
+  };
+}
