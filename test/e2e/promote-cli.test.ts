@@ -16,6 +16,7 @@ import { descriptor } from '../support/descriptors.js';
 import { projectRoot } from '../support/paths.js';
 import { sharedRegistry } from '../support/registry.js';
 import { runNode } from '../support/spawn.js';
+import { stagesDocument } from '../support/stages.js';
 import { tempDir } from '../support/tmp.js';
 
 const C = 'example.com/shop/checkout';
@@ -40,20 +41,7 @@ before(async () => {
   await writeFile(join(dir.path, 'release.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
   const pub = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   await writeFile(join(dir.path, 'release.pub'), pub);
-  await writeFile(
-    join(dir.path, 'stages.yaml'),
-    `stages:
-  - name: dev
-  - name: staging
-    from: dev
-  - name: prod
-    from: staging
-    soak: 24h
-    forwardOnly: true
-    signatures:
-      - name: release
-`,
-  );
+  await writeFile(join(dir.path, 'stages.yaml'), stagesDocument({ freeze: false }));
   await writeFile(
     join(dir.path, 'cycle.yaml'),
     'stages:\n  - name: staging\n    from: prod\n  - name: prod\n    from: staging\n',

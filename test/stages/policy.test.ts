@@ -19,6 +19,7 @@ import {
   setStagePolicy,
 } from '../../src/stages/policy/index.js';
 import { COMPONENT, descriptor } from '../support/descriptors.js';
+import { stagesDocument } from '../support/stages.js';
 import { tempDir } from '../support/tmp.js';
 
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -31,23 +32,7 @@ const indent = (pem: string) =>
     .map((l) => `            ${l}`)
     .join('\n');
 
-const example = `stages:
-  - name: dev
-  - name: staging
-    from: dev
-  - name: prod
-    from: staging
-    soak: 24h
-    forwardOnly: true
-    signatures:
-      - name: release
-        publicKey: |
-${indent(publicPem)}
-    freeze:
-      - from: 2026-12-20T00:00:00Z
-        until: 2027-01-04T00:00:00Z
-        reason: year-end freeze
-`;
+const example = stagesDocument({ publicKeyPem: publicPem });
 
 /** The issues of the refusal of `text`, as `path: message`. */
 function issues(text: string): string[] {

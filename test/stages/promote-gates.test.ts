@@ -3,22 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { evaluateGates, type GateSnapshot } from '../../src/stages/gates.js';
 import { parseStagesDocument, type StageRule } from '../../src/stages/policy/index.js';
+import { stagesDocument } from '../support/stages.js';
 
-const policy = parseStagesDocument(`stages:
-  - name: dev
-  - name: staging
-    from: dev
-  - name: prod
-    from: staging
-    soak: 24h
-    forwardOnly: true
-    signatures:
-      - name: release
-    freeze:
-      - from: 2026-12-20T00:00:00Z
-        until: 2027-01-04T00:00:00Z
-        reason: year-end freeze
-`).policy;
+const policy = parseStagesDocument(stagesDocument()).policy;
 const stage = (name: string): StageRule => policy.stages.find((s) => s.name === name)!;
 const d = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`;
 const v110 = { version: '1.1.0', digest: d(1) };

@@ -14,6 +14,7 @@ import { getAliasHistory, type HistoryEntry } from '../../src/stages/history/ind
 import { checkPlainMoves, PolicyError, setStagePolicy } from '../../src/stages/policy/index.js';
 import { planPromotion, promote, promoteAll } from '../../src/stages/promote.js';
 import { COMPONENT, descriptor } from '../support/descriptors.js';
+import { stagesDocument } from '../support/stages.js';
 
 export interface StoryBackend {
   /** Opens a fresh repository whose history stamps events with `now()`. */
@@ -25,27 +26,7 @@ const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 20
 const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
-export const storyDocument = `stages:
-  - name: dev
-  - name: staging
-    from: dev
-  - name: prod
-    from: staging
-    soak: 24h
-    forwardOnly: true
-    signatures:
-      - name: release
-        publicKey: |
-${publicPem
-  .trim()
-  .split('\n')
-  .map((l) => `          ${l}`)
-  .join('\n')}
-    freeze:
-      - from: 2026-12-20T00:00:00Z
-        until: 2027-01-04T00:00:00Z
-        reason: year-end freeze
-`;
+export const storyDocument = stagesDocument({ publicKeyPem: publicPem });
 
 async function refusal(p: Promise<unknown>): Promise<PolicyError> {
   try {
