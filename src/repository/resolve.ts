@@ -14,18 +14,11 @@ import {
 } from '../descriptor/index.js';
 import { NotFoundError } from '../errors.js';
 import { mapLimit } from '../oci/concurrency.js';
-import { canFetchReference } from '../oci/content/guards.js';
-import { fetchAll, readAll } from '../oci/content/read.js';
+import { fetchAll, fetchManifest } from '../oci/content/read.js';
 import type { OperationOptions, Store } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { digestOf, isValidDigest, parseDigest } from '../oci/digest.js';
-import {
-  type ImageManifest,
-  isImageIndex,
-  MAX_MANIFEST_SIZE,
-  type Manifest,
-  parseManifest,
-} from '../oci/manifest.js';
+import { type ImageManifest, isImageIndex, type Manifest, parseManifest } from '../oci/manifest.js';
 import { isValidTag } from '../oci/reference.js';
 import { isComputedAlias } from './aliases.js';
 import type { RepositoryContext } from './context.js';
@@ -198,16 +191,7 @@ export async function loadManifest(
   options: OperationOptions,
 ): Promise<Loaded | undefined> {
   try {
-    let descriptor: Descriptor;
-    let bytes: Uint8Array;
-    if (canFetchReference(store)) {
-      const got = await store.fetchReference(reference, options);
-      descriptor = got.descriptor;
-      bytes = await readAll(got.content, MAX_MANIFEST_SIZE, options.signal);
-    } else {
-      descriptor = await store.resolve(reference, options);
-      bytes = await fetchAll(store, descriptor, options);
-    }
+    const { descriptor, bytes } = await fetchManifest(store, reference, options);
     if (isValidDigest(reference) && descriptor.digest !== reference) {
       throw new InvalidComponentVersionError(`asked for ${reference}, got ${descriptor.digest}`);
     }

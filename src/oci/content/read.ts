@@ -3,7 +3,8 @@ import type { Descriptor } from '../descriptor.js';
 import { verifyBytes } from '../digest.js';
 import { TooLargeError } from '../errors.js';
 import { MAX_MANIFEST_SIZE } from '../manifest.js';
-import type { Fetcher, OperationOptions } from './storage.js';
+import { canFetchReference } from './guards.js';
+import type { Fetcher, OperationOptions, ReadOnlyTarget } from './storage.js';
 
 export interface FetchAllOptions extends OperationOptions {
   /** Refuse content larger than this before reading it. Default: 4 MiB, the manifest limit. */
@@ -43,4 +44,25 @@ export async function readAll(stream: Readable, limit: number, signal?: AbortSig
     if (!stream.destroyed) stream.destroy();
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}
+
+/**
+ * A manifest by tag or digest, as the store names it and its bytes (at most 4 MiB): one request
+ * where the store can fetch by reference (a registry's GET by tag), else resolve then fetch. The
+ * bytes are not checked against the digest here: callers say in their own terms what a mismatch is.
+ */
+export async function fetchManifest(
+  store: ReadOnlyTarget,
+  reference: string,
+  options: OperationOptions = {},
+): Promise<{ descriptor: Descriptor; bytes: Uint8Array }> {
+  if (canFetchReference(store)) {
+    const got = await store.fetchReference(reference, options);
+    return {
+      descriptor: got.descriptor,
+      bytes: await readAll(got.content, MAX_MANIFEST_SIZE, options.signal),
+    };
+  }
+  const descriptor = await store.resolve(reference, options);
+  return { descriptor, bytes: await fetchAll(store, descriptor, options) };
 }

@@ -7,12 +7,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { canonicalJson } from '../../descriptor/normalisation/index.js';
 import { NotFoundError } from '../../errors.js';
-import { canDelete, canFetchReference, canPushReference } from '../../oci/content/guards.js';
-import { fetchAll, readAll } from '../../oci/content/read.js';
+import { canDelete, canPushReference } from '../../oci/content/guards.js';
+import { fetchAll, fetchManifest } from '../../oci/content/read.js';
 import type { OperationOptions, Store } from '../../oci/content/storage.js';
 import type { Descriptor } from '../../oci/descriptor.js';
-import { digestOf } from '../../oci/digest.js';
-import { MAX_MANIFEST_SIZE, parseManifest } from '../../oci/manifest.js';
+import { digestOf, parseDigest } from '../../oci/digest.js';
+import { parseManifest } from '../../oci/manifest.js';
 import type { JournalEntry } from '../../repository/journal.js';
 import {
   type AliasState,
@@ -48,19 +48,12 @@ export async function readHead(
   let descriptor: Descriptor;
   let bytes: Uint8Array;
   try {
-    if (canFetchReference(store)) {
-      const got = await store.fetchReference(HISTORY_TAG, options);
-      descriptor = got.descriptor;
-      bytes = await readAll(got.content, MAX_MANIFEST_SIZE, options.signal);
-    } else {
-      descriptor = await store.resolve(HISTORY_TAG, options);
-      bytes = await fetchAll(store, descriptor, options);
-    }
+    ({ descriptor, bytes } = await fetchManifest(store, HISTORY_TAG, options));
   } catch (err) {
     if (err instanceof NotFoundError) return undefined;
     throw err;
   }
-  if (digestOf(bytes) !== descriptor.digest)
+  if (digestOf(bytes, parseDigest(descriptor.digest).algorithm) !== descriptor.digest)
     throw new MalformedHistoryError(`${component}: the history manifest does not match its digest`);
   let manifest: ReturnType<typeof parseManifest>;
   try {

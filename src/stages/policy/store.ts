@@ -6,12 +6,11 @@
  * repository reads the same rules, and they travel with the component.
  */
 import { NotFoundError } from '../../errors.js';
-import { canFetchReference } from '../../oci/content/guards.js';
-import { fetchAll, readAll } from '../../oci/content/read.js';
+import { fetchAll, fetchManifest } from '../../oci/content/read.js';
 import type { OperationOptions, Store } from '../../oci/content/storage.js';
 import type { Descriptor } from '../../oci/descriptor.js';
 import { digestOf, parseDigest } from '../../oci/digest.js';
-import { encodeManifest, type ImageManifest, MAX_MANIFEST_SIZE, parseManifest } from '../../oci/manifest.js';
+import { encodeManifest, type ImageManifest, parseManifest } from '../../oci/manifest.js';
 import { MediaType } from '../../oci/mediatype.js';
 import type { OcmRepository } from '../../repository/repository.js';
 import { MAX_STAGES_DOCUMENT_SIZE, parseStagesDocument, type StagesDocument } from './document.js';
@@ -98,14 +97,7 @@ export async function readStagesDocument(
   let descriptor: Descriptor;
   let bytes: Uint8Array;
   try {
-    if (canFetchReference(store)) {
-      const got = await store.fetchReference(STAGES_TAG, options);
-      descriptor = got.descriptor;
-      bytes = await readAll(got.content, MAX_MANIFEST_SIZE, options.signal);
-    } else {
-      descriptor = await store.resolve(STAGES_TAG, options);
-      bytes = await fetchAll(store, descriptor, options);
-    }
+    ({ descriptor, bytes } = await fetchManifest(store, STAGES_TAG, options));
   } catch (err) {
     if (err instanceof NotFoundError) return undefined;
     throw err;
