@@ -206,11 +206,7 @@ export async function openRepository(
       : spec.plainHttp !== undefined
         ? { plainHttp: spec.plainHttp }
         : {}),
-    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-    ...(options.caFile === undefined ? {} : { caFile: options.caFile }),
-    ...(options.retry === undefined ? {} : { retry: options.retry }),
-    ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
-    ...(options.insecure ? { insecure: true } : {}),
+    ...connection(options),
     mountSources,
   });
   const provider = options.cache
@@ -245,11 +241,7 @@ export function artifactSource(
         entry = new RegistryStore({
           host: ref.registry,
           ...(options.plainHttp === undefined ? {} : { plainHttp: options.plainHttp }),
-          ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-          ...(options.caFile === undefined ? {} : { caFile: options.caFile }),
-          ...(options.retry === undefined ? {} : { retry: options.retry }),
-          ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
-          ...(options.insecure ? { insecure: true } : {}),
+          ...connection(options),
           mountSources,
         });
         stores.set(ref.registry, entry);
@@ -269,5 +261,18 @@ export function artifactSource(
     close: async () => {
       for (const store of stores.values()) await store.close();
     },
+  };
+}
+
+/** The registry connection settings of `options` that every `RegistryStore` opened here shares. */
+function connection(
+  options: Pick<OpenRepositoryOptions, 'credentials' | 'caFile' | 'retry' | 'onRequest' | 'insecure'>,
+) {
+  return {
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    ...(options.caFile === undefined ? {} : { caFile: options.caFile }),
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
+    ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+    ...(options.insecure ? { insecure: true } : {}),
   };
 }
