@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openRepository } from '../../src/open.js';
 import { ocm } from '../support/cli.js';
-import { addPart, PRODUCT, svc } from '../support/products.js';
+import { addProduct, PRODUCT, svc } from '../support/products.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -33,13 +33,7 @@ describe('ocm with component references', () => {
     const main = await openRepository(join(ws.path, 'main'), { create: true });
     const lookup = await openRepository(join(ws.path, 'lookup'), { create: true });
     try {
-      await addPart(main.repository, { name: svc('b') });
-      await addPart(main.repository, { name: svc('a'), refs: { 'svc-b': `${svc('b')}:1.0.0` } });
-      await addPart(lookup.repository, { name: svc('c') });
-      await addPart(main.repository, {
-        name: PRODUCT,
-        refs: { 'svc-a': `${svc('a')}:1.0.0`, 'svc-b': `${svc('b')}:1.0.0`, 'svc-c': `${svc('c')}:1.0.0` },
-      });
+      await addProduct(main.repository, lookup.repository);
       await main.repository.addComponentVersionAlias(PRODUCT, '1.0.0', 'prod');
     } finally {
       await main.close();

@@ -23,7 +23,7 @@ import {
   walkReferences,
 } from '../../src/repository/index.js';
 import { projectRoot } from '../support/paths.js';
-import { addPart, PRODUCT, svc } from '../support/products.js';
+import { addPart, addProduct, PRODUCT, svc } from '../support/products.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -50,13 +50,7 @@ async function indexEntries(ctfDir: string): Promise<unknown[]> {
 async function product(dir: string): Promise<{ main: OpenedRepository; lookup: OpenedRepository }> {
   const main = await openRepository(join(dir, 'main'), { create: true });
   const lookup = await openRepository(join(dir, 'lookup'), { create: true });
-  await addPart(main.repository, { name: svc('b') });
-  await addPart(main.repository, { name: svc('a'), refs: { 'svc-b': `${svc('b')}:1.0.0` } });
-  await addPart(lookup.repository, { name: svc('c') });
-  await addPart(main.repository, {
-    name: PRODUCT,
-    refs: { 'svc-a': `${svc('a')}:1.0.0`, 'svc-b': `${svc('b')}:1.0.0`, 'svc-c': `${svc('c')}:1.0.0` },
-  });
+  await addProduct(main.repository, lookup.repository);
   return { main, lookup };
 }
 

@@ -30,3 +30,17 @@ export async function addPart(repo: OcmRepository, part: Part): Promise<string> 
   });
   return (await repo.addComponentVersion(d)).digest;
 }
+
+/**
+ * The product of the reference tests: product -> a, b, c; a -> b (so b is reached along two paths);
+ * c is stored only in `lookup`.
+ */
+export async function addProduct(main: OcmRepository, lookup: OcmRepository): Promise<void> {
+  await addPart(main, { name: svc('b') });
+  await addPart(main, { name: svc('a'), refs: { 'svc-b': `${svc('b')}:1.0.0` } });
+  await addPart(lookup, { name: svc('c') });
+  await addPart(main, {
+    name: PRODUCT,
+    refs: { 'svc-a': `${svc('a')}:1.0.0`, 'svc-b': `${svc('b')}:1.0.0`, 'svc-c': `${svc('c')}:1.0.0` },
+  });
+}
