@@ -12,7 +12,14 @@ import type { Descriptor } from '../oci/descriptor.js';
 import { isValidDigest } from '../oci/digest.js';
 import { isValidTag } from '../oci/reference.js';
 import { isAliasTag, validateAlias } from './aliases.js';
-import { atomically, isLocked, type RepositoryContext, recordMoves, repositoryOf } from './context.js';
+import {
+  atomically,
+  beginMoves,
+  failedMove,
+  isLocked,
+  type RepositoryContext,
+  repositoryOf,
+} from './context.js';
 import {
   AliasConflictError,
   InvalidComponentVersionError,
@@ -90,33 +97,35 @@ export async function addAlias(
       );
       const current = await currentAlias(store, component, alias, options);
       checkExpectation(component, alias, options.expect, current);
-      if (current?.digest !== target.digest) {
-        // On a registry the store PUTs the manifest bytes it just fetched: no second GET.
-        await store.tag(loaded.descriptor, alias, options);
-      }
-      if (options.expect !== undefined && !isLocked(ctx)) {
-        // No lock on a registry: read back, so a concurrent writer that won is reported, not hidden.
-        const after = await store.resolve(alias, options);
-        if (after.digest !== target.digest) {
-          throw new AliasConflictError(component, alias, target.digest, after.digest);
+      if (current?.digest !== target.digest || (options.expect !== undefined && !isLocked(ctx))) {
+        const moves =
+          current?.digest === target.digest
+            ? []
+            : [
+                {
+                  alias,
+                  from: current ? { version: current.version, digest: current.digest } : null,
+                  to: { version: target.version, digest: target.digest },
+                  operation: options.operation ?? ('tag' as const),
+                  ...(options.details === undefined ? {} : { details: options.details }),
+                },
+              ];
+        // Recorded before it is made: a command cut off at any point leaves a record readers resolve.
+        const write = await beginMoves(ctx, store, component, moves, options);
+        try {
+          // On a registry the store PUTs the manifest bytes it just fetched: no second GET.
+          if (moves.length > 0) await store.tag(loaded.descriptor, alias, options);
+          if (options.expect !== undefined && !isLocked(ctx)) {
+            // No lock on a registry: read back, so a concurrent writer that won is reported, not hidden.
+            const after = await store.resolve(alias, options);
+            if (after.digest !== target.digest) {
+              throw new AliasConflictError(component, alias, target.digest, after.digest);
+            }
+          }
+        } catch (err) {
+          return failedMove(ctx, write, component, err);
         }
-      }
-      if (current?.digest !== target.digest) {
-        await recordMoves(
-          ctx,
-          store,
-          component,
-          [
-            {
-              alias,
-              from: current ? { version: current.version, digest: current.digest } : null,
-              to: { version: target.version, digest: target.digest },
-              operation: options.operation ?? 'tag',
-              ...(options.details === undefined ? {} : { details: options.details }),
-            },
-          ],
-          options,
-        );
+        await write.commit();
       }
       return {
         component,
@@ -153,8 +162,7 @@ export async function removeAlias(
       if (!current) throw new NotFoundError(`${component}: alias ${alias} not found`);
       checkExpectation(component, alias, options.expect, current);
       if (!canUntag(store)) throw new UnsupportedError(`${repositoryName}: the store cannot remove tags`);
-      await store.untag(alias, options);
-      await recordMoves(
+      const write = await beginMoves(
         ctx,
         store,
         component,
@@ -169,6 +177,12 @@ export async function removeAlias(
         ],
         options,
       );
+      try {
+        await store.untag(alias, options);
+      } catch (err) {
+        return failedMove(ctx, write, component, err);
+      }
+      await write.commit();
       return { component, alias, version: current.version, digest: current.digest, previous: current };
     },
     options,
@@ -198,22 +212,27 @@ export async function retagReplacedVersion(
   const stale = (
     await listAliases(ctx, store, change.component, await listTags(store, options), options)
   ).filter((a) => a.digest === change.previousDigest);
-  await store.tag(change.manifest, change.tag, options);
+  const to = { version: change.version, digest: change.manifest.digest };
+  const moves = change.moveAliases
+    ? stale.map((a) => ({
+        alias: a.alias,
+        from: { version: a.version ?? change.version, digest: change.previousDigest },
+        to,
+        operation: change.operation ?? ('replace' as const),
+      }))
+    : [];
+  const write = await beginMoves(ctx, store, change.component, moves, options);
   const aliases: { alias: string; moved: boolean }[] = [];
-  for (const a of stale) {
-    if (change.moveAliases) await store.tag(change.manifest, a.alias, options);
-    aliases.push({ alias: a.alias, moved: change.moveAliases });
+  try {
+    await store.tag(change.manifest, change.tag, options);
+    for (const a of stale) {
+      if (change.moveAliases) await store.tag(change.manifest, a.alias, options);
+      aliases.push({ alias: a.alias, moved: change.moveAliases });
+    }
+  } catch (err) {
+    return failedMove(ctx, write, change.component, err);
   }
-  if (change.moveAliases) {
-    const to = { version: change.version, digest: change.manifest.digest };
-    const moves = stale.map((a) => ({
-      alias: a.alias,
-      from: { version: a.version ?? change.version, digest: change.previousDigest },
-      to,
-      operation: change.operation ?? ('replace' as const),
-    }));
-    await recordMoves(ctx, store, change.component, moves, options);
-  }
+  await write.commit();
   return aliases;
 }
 

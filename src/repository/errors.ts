@@ -172,3 +172,21 @@ export class AliasMovedWithoutEventError extends OcmError {
     this.moves = moves;
   }
 }
+
+/**
+ * The registry did not confirm a move (no answer, or server errors through every retry): the alias
+ * may or may not have moved. Its history record was written first, so whichever happened is recorded
+ * once; running the same command again completes it.
+ */
+export class MoveUnconfirmedError extends OcmError {
+  constructor(component: string, cause: unknown) {
+    super(
+      'MOVE_UNCONFIRMED',
+      `${component}: the registry did not confirm the move, which may or may not have happened: ${(cause as Error)?.message ?? cause}`,
+      {
+        cause,
+        hint: 'run the same command again: it completes what this one started and records it once',
+      },
+    );
+  }
+}

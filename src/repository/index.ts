@@ -6,6 +6,7 @@ export {
   InvalidAliasError,
   InvalidComponentVersionError,
   MissingReferenceError,
+  MoveUnconfirmedError,
   NotAnAliasError,
   ReferenceCycleError,
   ReferenceDepthError,
@@ -22,6 +23,7 @@ export type {
   AliasTarget,
   JournalEntry,
   JournalOptions,
+  JournalWrite,
   PolicyChange,
 } from './journal.js';
 export { Annotation, componentRepository, type DescriptorEncoding, OcmMediaType } from './mapping.js';
