@@ -225,7 +225,8 @@ async function put(
   options: OperationOptions,
 ) {
   if (canPushReference(store)) {
-    await store.pushReference(descriptor, bytes, tag, options);
+    // The config is there unless this is the component's first record, which beginEntry handles.
+    await store.pushReference(descriptor, bytes, tag, { ...options, referencesPresent: true });
   } else {
     await store.push(descriptor, bytes, options);
     await store.tag(descriptor, tag, options);
