@@ -10,6 +10,7 @@ import { canUntag } from '../oci/content/guards.js';
 import type { OperationOptions, Store } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { isValidDigest } from '../oci/digest.js';
+import { isTagRemoval } from '../oci/manifest.js';
 import { isValidTag } from '../oci/reference.js';
 import { isAliasTag, validateAlias } from './aliases.js';
 import {
@@ -159,7 +160,15 @@ export async function removeAlias(
     async (provider) => {
       const store = provider.repository(repositoryName);
       const current = await currentAlias(store, component, alias, options);
-      if (!current) throw new NotFoundError(`${component}: alias ${alias} not found`);
+      if (!current) {
+        const loaded = await loadManifest(store, alias, options);
+        if (loaded && isTagRemoval(loaded.manifest) && canUntag(store)) {
+          // Finish a removal that was cut off; its record was written before it began.
+          await store.untag(alias, options);
+          return { component, alias, version: '', digest: loaded.descriptor.digest };
+        }
+        throw new NotFoundError(`${component}: alias ${alias} not found`);
+      }
       checkExpectation(component, alias, options.expect, current);
       if (!canUntag(store)) throw new UnsupportedError(`${repositoryName}: the store cannot remove tags`);
       const write = await beginMoves(
@@ -254,13 +263,16 @@ export async function listAliases(
     try {
       const loaded = await loadManifest(store, alias, options);
       if (!loaded) return { alias, problem: 'its manifest is missing' };
+      if (isTagRemoval(loaded.manifest))
+        return { alias, problem: 'being removed (an untag was cut off; ocm untag cv finishes it)' };
       const id = expectComponentVersion(loaded.manifest, component, `${component}:${alias}`);
       // A legacy manifest without annotation takes its version from the tag: a version tag, never an alias.
       if (id.version === undefined) return undefined;
       return { alias, version: id.version, digest: loaded.descriptor.digest };
     } catch (err) {
-      // A tag on something that is not a version of this component is not an alias of it.
-      if (err instanceof InvalidComponentVersionError) return undefined;
+      // Listed with its problem, never dropped in silence (a manifest retagged by hand, say).
+      if (err instanceof InvalidComponentVersionError)
+        return { alias, problem: `it names something that is not a version of ${component}` };
       return { alias, problem: (err as Error).message };
     }
   });
@@ -277,7 +289,8 @@ async function currentAlias(
   options: OperationOptions,
 ): Promise<AliasTarget | undefined> {
   const loaded = await loadManifest(store, alias, options);
-  if (!loaded) return undefined;
+  // A removal cut off halfway: the alias is as good as gone; tag may set it, untag finishes it.
+  if (!loaded || isTagRemoval(loaded.manifest)) return undefined;
   let id: ReturnType<typeof expectComponentVersion>;
   try {
     id = expectComponentVersion(loaded.manifest, component, `${component}:${alias}`);

@@ -1,4 +1,5 @@
 import { validateComponentName } from '../descriptor/index.js';
+import { OcmError } from '../errors.js';
 import { canBatch } from '../oci/content/guards.js';
 import type { OperationOptions, Store, StoreProvider } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
@@ -120,7 +121,8 @@ export async function failedMove(
   const status = (err as { status?: unknown } | null)?.status;
   const refused =
     err instanceof AliasConflictError || (typeof status === 'number' && status >= 400 && status < 500);
-  if (isLocked(ctx) || refused) {
+  // Only a store's own errors leave the outcome open; a bug or an abort by the caller is passed on.
+  if (isLocked(ctx) || refused || !(err instanceof OcmError)) {
     if (refused) await write.abort().catch(() => undefined);
     throw err;
   }
