@@ -219,6 +219,35 @@ describe('alias history on the registry: moves around it, races, garbage collect
     });
   }
 
+  it('garbage-collect --delete-untagged while entries are not folded loses nothing; a fold afterwards takes them all', {
+    timeout: 300_000,
+  }, async () => {
+    const reg = await registry.get();
+    const p = prefix();
+    let store = reg.open();
+    const journal = new HistoryJournal({ now: minuteClock(), foldEvery: 0 });
+    let repo = new OcmRepository(store, { prefix: p, journal });
+    for (const v of ['1.0.0', '1.1.0']) await repo.addComponentVersion(descriptor(v));
+    for (let i = 0; i < 6; i++) await repo.addComponentVersionAlias(C, i % 2 ? '1.0.0' : '1.1.0', 'prod');
+    await foldHistory(repo.ociStore(C), C);
+    for (let i = 0; i < 5; i++) await repo.addComponentVersionAlias(C, i % 2 ? '1.1.0' : '1.0.0', 'dev');
+    const before = await getAliasHistory(repo, C);
+    assert.equal(before.length, 11);
+    await store.close();
+    await garbageCollect(reg, { deleteUntagged: true });
+    store = reg.open();
+    repo = new OcmRepository(store, { prefix: p, journal });
+    try {
+      assert.deepEqual(await getAliasHistory(repo, C), before);
+      const folded = await foldHistory(repo.ociStore(C), C);
+      assert.equal(folded.folded, 5);
+      assert.deepEqual(await getAliasHistory(repo, C), before);
+      assert.equal((await verifyAliasHistory(repo, C)).events, 11);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('after garbage-collect --delete-untagged the whole history (recent events and sealed chunks) reads and verifies', {
     timeout: 300_000,
   }, async () => {

@@ -11,14 +11,14 @@
 import { NotFoundError } from '../../errors.js';
 import { mapLimit } from '../../oci/concurrency.js';
 import { canDelete, canPushReference } from '../../oci/content/guards.js';
-import { fetchManifest } from '../../oci/content/read.js';
+import { fetchAll, fetchManifest } from '../../oci/content/read.js';
 import type { OperationOptions, Store } from '../../oci/content/storage.js';
 import type { Descriptor } from '../../oci/descriptor.js';
 import { digestOf } from '../../oci/digest.js';
 import { parseManifest } from '../../oci/manifest.js';
-import { type HistoryHead, historyConfig } from './codec.js';
+import { HISTORY_TAG, type HistoryHead, historyConfig, MAX_CHUNK_BYTES } from './codec.js';
 import { HistoryIntegrityError, MalformedHistoryError } from './errors.js';
-import { chain, checkRecent, readHead, writeHead } from './log.js';
+import { chain, checkRecent, readHead, walkNewestFirst, writeHead } from './log.js';
 import type { HistoryEvent } from './model.js';
 import {
   DONE_SUFFIX,
@@ -265,4 +265,38 @@ export async function beginEntry(
       }
     },
   };
+}
+
+/**
+ * Copies a whole history, verified, into a store that has none: the head with its chunks as they are
+ * (same bytes, same digests), and the pending entries it does not hold yet written into a head of
+ * the copy. False when `to` has a history already or `from` has none.
+ */
+export async function copyHistory(
+  from: Store,
+  to: Store,
+  component: string,
+  options: ViewOptions,
+): Promise<boolean> {
+  if (await readHead(to, component, options)) return false;
+  const view = await readView(from, component, options);
+  const { head } = view;
+  if (!head && view.pending.length === 0) return false;
+  if (head) {
+    // Verify before spreading: a broken chain is reported here, not copied.
+    for await (const _ of walkNewestFirst(from, component, head, options)) void _;
+    await to.push(historyConfig.descriptor, historyConfig.bytes, options);
+    for (const ref of head.chunks) {
+      await to.push(
+        ref.descriptor,
+        await fetchAll(from, ref.descriptor, { ...options, maxSize: MAX_CHUNK_BYTES }),
+        options,
+      );
+    }
+    await to.push(head.descriptor, await fetchAll(from, head.descriptor, options), options);
+    await to.tag(head.descriptor, HISTORY_TAG, options);
+  }
+  if (view.pending.length > 0)
+    await writeHead(to, component, head, view.pending, { ...options, atomic: false, folded: new Set() });
+  return true;
 }

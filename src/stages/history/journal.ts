@@ -1,8 +1,8 @@
 import type { Store } from '../../oci/content/storage.js';
 import type { AliasJournal, AliasMoveContext, JournalEntry, JournalWrite } from '../../repository/journal.js';
 import { VERSION } from '../../version.js';
-import { beginEntry, DEFAULT_GRACE_MS, foldHistory } from './fold.js';
-import { appendEvents, copyHistory, pendingEvents } from './log.js';
+import { beginEntry, copyHistory, DEFAULT_GRACE_MS, foldHistory } from './fold.js';
+import { appendEvents, pendingEvents } from './log.js';
 import { checkInput } from './model.js';
 
 export interface HistoryJournalOptions {

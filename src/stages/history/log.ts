@@ -310,29 +310,3 @@ export async function writeHead(
   }
   return manifest.descriptor;
 }
-
-/** Copies a whole history, verified, into a store that has none. False when `to` has one already. */
-export async function copyHistory(
-  from: Store,
-  to: Store,
-  component: string,
-  options: OperationOptions,
-): Promise<boolean> {
-  if (await readHead(to, component, options)) return false;
-  const head = await readHead(from, component, options);
-  if (!head) return false;
-  // Verify before spreading: a broken chain is reported here, not copied.
-  for await (const _ of walkNewestFirst(from, component, head, options)) void _;
-  await to.push(historyConfig.descriptor, historyConfig.bytes, options);
-  for (const ref of head.chunks) {
-    await to.push(
-      ref.descriptor,
-      await fetchAll(from, ref.descriptor, { ...options, maxSize: MAX_CHUNK_BYTES }),
-      options,
-    );
-  }
-  const bytes = await fetchAll(from, head.descriptor, options);
-  await to.push(head.descriptor, bytes, options);
-  await to.tag(head.descriptor, HISTORY_TAG, options);
-  return true;
-}
