@@ -43,7 +43,10 @@ export interface AliasOptions extends OperationOptions, JournalOptions {
    * What the history records this change as: `tag` (default when setting) or `untag` (default when
    * removing); `promote`, `rollback` and `transfer` for the callers that do those.
    */
-  readonly operation?: Extract<AliasOperation, 'tag' | 'untag' | 'promote' | 'rollback' | 'transfer'>;
+  readonly operation?: Extract<
+    AliasOperation,
+    'tag' | 'untag' | 'promote' | 'rollback' | 'transfer' | 'sign'
+  >;
   /** Extra data kept with the history event (a promotion's gate results, `forced`, a transfer's source). */
   readonly details?: Readonly<Record<string, unknown>>;
 }

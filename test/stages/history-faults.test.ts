@@ -6,9 +6,11 @@
  * the first run's result must tell the truth.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { NotFoundError } from '../../src/errors.js';
 import { OcmRepository } from '../../src/repository/index.js';
+import { signComponentVersion, verifyComponentVersion } from '../../src/repository/signing.js';
 import { getAliasHistory, type HistoryEvent, HistoryJournal } from '../../src/stages/index.js';
 import { minuteClock } from '../contract/history-contract.js';
 import { COMPONENT as C, descriptor } from '../support/descriptors.js';
@@ -19,7 +21,8 @@ const registry = sharedRegistry('anonymous');
 after(() => registry.stop());
 let counter = 0;
 
-type Step = 'tag' | 'untag';
+type Step = 'tag' | 'untag' | 'sign';
+const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
 async function round(step: Step, position: number) {
   const reg = await registry.get();
@@ -38,8 +41,12 @@ async function round(step: Step, position: number) {
   });
   const cut = reg.open({ host: proxy.host, retry: { maxAttempts: 1 } });
   const cutRepo = new OcmRepository(cut, { prefix, journal });
-  const run = (r: OcmRepository) =>
-    step === 'tag' ? r.addComponentVersionAlias(C, '1.1.0', 'dev') : r.removeComponentVersionAlias(C, 'dev');
+  const run = (r: OcmRepository): Promise<unknown> =>
+    step === 'tag'
+      ? r.addComponentVersionAlias(C, '1.1.0', 'dev')
+      : step === 'untag'
+        ? r.removeComponentVersionAlias(C, 'dev')
+        : signComponentVersion(r, C, 'dev', { name: 'release', privateKey: keys.privateKey });
   let first: unknown;
   try {
     await run(cutRepo);
@@ -50,6 +57,7 @@ async function round(step: Step, position: number) {
   await cut.close();
   await proxy.close();
   try {
+    if (step === 'sign') return await checkSign(repo, position, first, dropped);
     const target = step === 'tag' ? '1.1.0' : null;
     const now = await repo.resolveComponentVersion(C, 'dev').then(
       (r) => r.version,
@@ -86,8 +94,34 @@ async function round(step: Step, position: number) {
   }
 }
 
+/**
+ * After a cut-off sign and a rerun: the version carries one signature that verifies, dev names the
+ * signed manifest, and the history holds one sign event for dev (none when the first run never got
+ * to move it and the rerun did, one either way), never two.
+ */
+async function checkSign(repo: OcmRepository, position: number, first: unknown, dropped: number) {
+  // The rerun, as a user would: it completes, or finds the version signed and does nothing.
+  const again = await signComponentVersion(repo, C, 'dev', { name: 'release', privateKey: keys.privateKey });
+  const { descriptor, resolution } = await repo.getComponentVersion(C, 'dev');
+  assert.equal(resolution.version, '1.0.0');
+  assert.equal(again.digest, resolution.digest, 'dev names the signed manifest');
+  assert.equal((descriptor.signatures ?? []).filter((s) => s.name === 'release').length, 1, 'one signature');
+  await verifyComponentVersion(repo, C, 'dev', { name: 'release', publicKey: keys.publicKey });
+  const history = await getAliasHistory(repo, C);
+  assert.ok(
+    history.every((e) => e.operation !== 'untracked'),
+    `position ${position}: no untracked row`,
+  );
+  const signs = (history as HistoryEvent[]).filter((e) => e.operation === 'sign');
+  assert.equal(signs.length, 1, `position ${position}: one sign event\n${JSON.stringify(history, null, 1)}`);
+  assert.equal(signs[0]!.to?.digest, resolution.digest);
+  const twice = await signComponentVersion(repo, C, 'dev', { name: 'release', privateKey: keys.privateKey });
+  assert.equal(twice.previousDigest, twice.digest, 'a second rerun signs nothing');
+  return { position, dropped, failed: first !== undefined, code: (first as { code?: string })?.code };
+}
+
 describe('registry moves cut off before the answer, at every request position', () => {
-  for (const step of ['tag', 'untag'] as const) {
+  for (const step of ['tag', 'untag', 'sign'] as const) {
     it(`${step}: one move, one event, no untracked row, a truthful result, at every position`, {
       timeout: 300_000,
     }, async () => {
