@@ -223,10 +223,24 @@ export async function signComponentVersion(
     };
   }
 
-  // Signed already with this key under this name (a rerun after the first run landed): signing again
-  // would store a new manifest for nothing, as ECDSA and RSA-PSS signatures differ each time.
+  const { signal: _, lookup: __, ...signing } = options;
+  const signed = signDescriptor(withReferences, {
+    ...signing,
+    privateKey,
+    hash,
+    requireDigests: true,
+  }) as unknown as DescriptorV2;
+  const entry = signed.signatures!.find((s) => s.name === options.name)!;
+
+  // Signed already with this key, name and algorithm (a rerun after the first run landed): signing
+  // again would store a new manifest for nothing, as RSA-PSS and ECDSA signatures differ each time.
   const existing = alreadySigned(withReferences, options.name, privateKey);
-  if (existing && canonicalJson(withReferences as never) === canonicalJson(descriptor as never)) {
+  if (
+    existing &&
+    existing.signature.algorithm === entry.signature.algorithm &&
+    sameDigest(existing.digest, entry.digest) &&
+    canonicalJson(withReferences as never) === canonicalJson(descriptor as never)
+  ) {
     return {
       component,
       version: resolution.version,
@@ -240,15 +254,6 @@ export async function signComponentVersion(
       references,
     };
   }
-
-  const { signal: _, lookup: __, ...signing } = options;
-  const signed = signDescriptor(withReferences, {
-    ...signing,
-    privateKey,
-    hash,
-    requireDigests: true,
-  }) as unknown as DescriptorV2;
-  const entry = signed.signatures!.find((s) => s.name === options.name)!;
 
   // Narrows the window in which a concurrent replace would be overwritten; see the check after the push.
   await assertCurrent(repo, resolution, signal, false);
