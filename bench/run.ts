@@ -43,7 +43,7 @@ const known: Record<string, { args?: string[]; timeoutMin: number; title: string
   },
   'transfer-100': { timeoutMin: 6, title: '100-version CTF transfer versus skopeo' },
   'registry-transfer': {
-    timeoutMin: 8,
+    timeoutMin: 14,
     title: '256 MiB blob push (library and built CLI) and pull versus skopeo, 1 GiB push memory',
   },
   'alias-cache': {
