@@ -12,6 +12,12 @@ import { ArtifactIndex, INDEX_FILE, MAX_INDEX_SIZE } from './artifact-index.js';
 import { commitTempFile, ensureDirectory, TEMP_PREFIX, writeFileAtomic } from './atomic.js';
 import { blobFileName, digestFromBlobFileName } from './blob-names.js';
 
+/**
+ * Bytes per read of a blob file. The default 64 KiB reads cost about twice the CPU per byte; 1 MiB
+ * reads save a little more but hold about 15 MiB more in the stream buffers of a transfer.
+ */
+const READ_CHUNK = 256 * 1024;
+
 /** Bytes of content to push: a stream consumed once, or a buffer. */
 export type BlobContent = Readable | Uint8Array;
 
@@ -154,7 +160,7 @@ export class DirectoryLayout {
       }
       throw err;
     }
-    const stream = createReadStream('', { fd: handle, autoClose: true });
+    const stream = createReadStream('', { fd: handle, autoClose: true, highWaterMark: READ_CHUNK });
     const verifier = new VerifyingStream(expected, `blob ${expected.digest}`);
     stream.on('error', (err) => verifier.destroy(err));
     verifier.on('close', () => stream.destroy());

@@ -5,6 +5,7 @@ import { canPushIfAbsent, canPushReference } from '../oci/content/guards.js';
 import { fetchAll } from '../oci/content/read.js';
 import type { OperationOptions, Store } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
+import { isVerified, markVerified } from '../oci/digest.js';
 import { type GraphNode, graphNodes, successors } from '../oci/graph.js';
 import { isImageIndex, parseManifest } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatype.js';
@@ -359,6 +360,8 @@ async function copyBlob(
         }),
       );
       fetched.on('error', (err) => content.destroy(err));
+      // It forwards the source's errors, so it is as verified as the source.
+      if (isVerified(fetched, blob)) markVerified(content, blob);
     }
     return content;
   };
