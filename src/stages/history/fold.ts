@@ -77,7 +77,9 @@ async function listTags(store: Store, options: OperationOptions): Promise<string
 async function readEntry(store: Store, ref: EntryRef, options: OperationOptions): Promise<PendingEntry> {
   // By digest, not by tag: the content cache serves it when warm. The tag names the digest: check it.
   const { descriptor, bytes } = await fetchManifest(store, ref.digest, options);
-  if (bytes.byteLength > MAX_ENTRY_BYTES || digestOf(bytes) !== ref.digest)
+  if (bytes.byteLength > MAX_ENTRY_BYTES)
+    throw new MalformedHistoryError(`history entry ${ref.tag}: larger than ${MAX_ENTRY_BYTES} bytes`);
+  if (digestOf(bytes) !== ref.digest)
     throw new MalformedHistoryError(`history entry ${ref.tag}: the content does not match its tag`);
   return decodeEntry(ref, parseManifest(bytes, descriptor.mediaType));
 }

@@ -18,7 +18,7 @@ import { canonicalJson, isPlainObject } from '../../descriptor/normalisation/ind
 import type { Descriptor } from '../../oci/descriptor.js';
 import { digestOf } from '../../oci/digest.js';
 import type { ImageManifest, Manifest } from '../../oci/manifest.js';
-import { isImageIndex } from '../../oci/manifest.js';
+import { isImageIndex, MAX_MANIFEST_SIZE } from '../../oci/manifest.js';
 import type { AliasTarget } from '../../repository/journal.js';
 import { HISTORY_CONFIG_MEDIA_TYPE, historyConfig } from './codec.js';
 import { MalformedHistoryError } from './errors.js';
@@ -31,8 +31,8 @@ export const ENTRY_TAG_PREFIX = '_ocm.he.';
 export const DONE_SUFFIX = '.d';
 export const ENTRY_ANNOTATION = 'software.ocm.history.entry';
 const MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
-/** Largest entry manifest a reader accepts. */
-export const MAX_ENTRY_BYTES = 256 * 1024;
+/** Largest entry manifest a reader accepts: a manifest's limit (thousands of moves in one command). */
+export const MAX_ENTRY_BYTES = MAX_MANIFEST_SIZE;
 
 /** An event as a writer records it: everything but `previous`, which the fold sets. */
 export type PendingEvent = Omit<HistoryEvent, 'previous'>;
