@@ -149,7 +149,10 @@ function cliHint(error: Error): string | undefined {
     error.code === 'REGISTRY_UNAUTHORIZED' &&
     (error as { status?: number }).status !== 403
   ) {
-    return 'log in with "docker login HOST", or pass --username USER --password-stdin';
+    // A wrong password is not a missing login: say which it is.
+    return (error as { credentialsOffered?: boolean }).credentialsOffered
+      ? 'the registry refused the credentials given: check the user name and password ("docker login HOST" again, or --username USER --password-stdin)'
+      : 'no credentials for this registry: log in with "docker login HOST", or pass --username USER --password-stdin';
   }
   return undefined;
 }
