@@ -117,6 +117,14 @@ function unknownCommand(argv: readonly string[]): UsageError {
     );
   }
   const options = commands.filter((c) => c.name.startsWith(`${verb} `)).map((c) => c.name);
+  // A reference where the noun goes (`ocm tag ./ctf//C:1.0.0 qa`): the noun was left out.
+  if (noun !== undefined && /[/:]/.test(noun) && options.includes(`${verb} cv`)) {
+    const words = argv.map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a));
+    return new UsageError(
+      `ocm ${verb} needs a noun before the reference`,
+      `did you mean "ocm ${verb} cv ${words.slice(1).join(' ')}"?`,
+    );
+  }
   const guess = closest(`${verb} ${noun ?? ''}`, options);
   return new UsageError(
     noun === undefined ? `ocm ${verb} needs a noun` : `unknown command "ocm ${verb} ${noun}"`,
@@ -154,6 +162,10 @@ function cliHint(error: Error): string | undefined {
       ? 'the registry refused the credentials given: check the user name and password ("docker login HOST" again, or --username USER --password-stdin)'
       : 'no credentials for this registry: log in with "docker login HOST", or pass --username USER --password-stdin';
   }
+  if (error instanceof OcmError && error.code === 'VERSION_EXISTS')
+    return 'pass --conflict replace to overwrite it, or --conflict skip to keep it (or choose another version)';
+  if (error instanceof OcmError && error.code === 'CONSTRUCTOR_NOT_FOUND')
+    return 'name it with --constructor FILE (e.g. examples/checkout/component-constructor.yaml); the format: docs/constructor.md';
   return undefined;
 }
 
