@@ -1,7 +1,8 @@
 /** Error messages that say what to do (issue 24): each names the next step a newcomer needs. */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { openRepository } from '../../src/open.js';
 import { ocm } from '../support/cli.js';
 import { descriptor } from '../support/descriptors.js';
@@ -49,4 +50,56 @@ it('ocm tag REF ALIAS (the noun left out) suggests "ocm tag cv REF ALIAS"', asyn
     r.stderr,
     `Error: ocm tag needs a noun before the reference\nHint: did you mean "ocm tag cv ./ctf//${C}:1.0.0 qa"?\n`,
   );
+});
+
+describe('promote', () => {
+  const ref = `./stages//${C}`;
+  const stages = `stages:
+  - name: dev
+  - name: staging
+    from: dev
+  - name: prod
+    from: staging
+    soak: 1h
+  - name: hotfix
+`;
+  const later = { OCM_NOW: new Date(Date.now() + 2 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  before(async () => {
+    const { repository, close } = await openRepository(join(ws.path, 'stages'), { create: true });
+    for (const v of ['1.0.0', '1.1.0']) await repository.addComponentVersion(descriptor(v));
+    await close();
+    await writeFile(join(ws.path, 'stages.yaml'), stages);
+    for (const argv of [
+      ['set', 'stages', ref, '--file', 'stages.yaml'],
+      ['tag', 'cv', `${ref}:1.0.0`, 'dev'],
+      ['promote', 'cv', ref, '--to', 'staging'],
+    ]) {
+      const r = await run(...argv);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  });
+
+  it('a stage that holds the candidate already: "nothing to do", and no gate rows (no refused soak)', async () => {
+    const moved = await ocm(['promote', 'cv', ref, '--to', 'prod'], { cwd: ws.path, env: later });
+    assert.equal(moved.code, 0, moved.stderr);
+    const again = await run('promote', 'cv', ref, '--to', 'prod');
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, `${C}: prod 1.0.0 -> 1.0.0 from staging\n`);
+    assert.match(again.stderr, /prod holds 1\.0\.0 already; nothing to do/);
+  });
+
+  it('--from names the source of a stage without a from rule; a stage with one refuses another', async () => {
+    const hotfix = await run('promote', 'cv', ref, '--to', 'hotfix', '--from', 'staging');
+    assert.equal(hotfix.code, 0, hotfix.stderr);
+    assert.match(hotfix.stdout, /promoted example\.com\/shop\/checkout:hotfix -> 1\.0\.0 /);
+    assert.equal((await run('tag', 'cv', `${ref}:1.1.0`, 'dev')).code, 0);
+    const other = await ocm(['promote', 'cv', ref, '--to', 'prod', '--from', 'dev'], {
+      cwd: ws.path,
+      env: later,
+    });
+    assert.equal(other.code, 3);
+    assert.match(other.stdout, /^from\s+refused\s+prod takes versions from staging, not from dev$/m);
+    const help = await run('promote', '--help');
+    assert.match(help.stdout, /--from STAGE\s+for a stage without a from rule: take what STAGE holds/);
+  });
 });
