@@ -103,3 +103,45 @@ describe('promote', () => {
     assert.match(help.stdout, /--from STAGE\s+for a stage without a from rule: take what STAGE holds/);
   });
 });
+
+describe('get history', () => {
+  const ref = `./history//${C}`;
+  before(async () => {
+    const { repository, close } = await openRepository(join(ws.path, 'history'), { create: true });
+    for (const v of ['1.0.0', '1.1.0', '1.2.0']) await repository.addComponentVersion(descriptor(v));
+    await close();
+    await writeFile(join(ws.path, 'gated.yaml'), 'stages:\n  - name: dev\n  - name: prod\n    from: dev\n');
+    for (const argv of [
+      ['tag', 'cv', `${ref}:1.0.0`, 'dev'],
+      ['tag', 'cv', `${ref}:1.1.0`, 'dev'],
+      ['tag', 'cv', `${ref}:1.2.0`, 'dev'],
+      ['tag', 'cv', `${ref}:1.0.0`, 'qa'],
+      ['set', 'stages', ref, '--file', 'gated.yaml'],
+      ['tag', 'cv', `${ref}:1.0.0`, 'prod', '--force'],
+    ]) {
+      const r = await run(...argv);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    // qa moved around ocm-ts: an untracked row.
+    const opened = await openRepository(join(ws.path, 'history'));
+    const store = opened.repository.ociStore(C);
+    await store.tag(await store.resolve('1.1.0'), 'qa');
+    await opened.close();
+  });
+
+  it('--limit 3 prints 3 rows, an untracked row among them', async () => {
+    const r = await run('get', 'history', ref, '--limit', '3');
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.trimEnd().split('\n').slice(1);
+    assert.equal(rows.length, 3, r.stdout);
+    assert.match(rows[0]!, /^-\s+qa\s+1\.0\.0\s+1\.1\.0\s+untracked\s/);
+    const j = await run('get', 'history', ref, '--limit', '3', '-o', 'json');
+    assert.equal(JSON.parse(j.stdout).length, 3);
+  });
+
+  it('a forced move shows as forced in the table', async () => {
+    const r = await run('get', 'history', `${ref}:prod`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\S+\s+prod\s+-\s+1\.0\.0\s+tag \(forced\)\s/m);
+  });
+});

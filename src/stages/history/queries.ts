@@ -63,7 +63,8 @@ export async function getAliasHistory(
   }
   const untracked =
     options.reconcile === false ? [] : await reconcile(repository, component, head?.aliases ?? {}, options);
-  return [...untracked, ...events];
+  // Untracked moves are the newest rows; the limit counts them too.
+  return [...untracked, ...events].slice(0, limit);
 }
 
 /** Aliases whose current target differs from their newest recorded one. */
