@@ -4,6 +4,7 @@ import { commands } from './commands/index.js';
 import type { Command } from './commands/types.js';
 import { Context } from './context.js';
 import { type CliIO, UsageError } from './io.js';
+import { explainNotFound, notFoundHint } from './suggest.js';
 
 /** Noun spellings users know from the OCM CLIs, mapped to ours. */
 const nouns: Readonly<Record<string, string>> = Object.fromEntries([
@@ -89,6 +90,9 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     try {
       const implementation = await found.command.load();
       return await implementation(command, parsed);
+    } catch (err) {
+      await explainNotFound(command, err);
+      throw err;
     } finally {
       await command.close();
     }
@@ -152,6 +156,8 @@ function failure(io: CliIO, err: unknown, debug: boolean): number {
 
 /** Where the CLI knows a better next step than the library can. */
 function cliHint(error: Error): string | undefined {
+  const existing = notFoundHint(error);
+  if (existing) return existing;
   if (
     error instanceof OcmError &&
     error.code === 'REGISTRY_UNAUTHORIZED' &&

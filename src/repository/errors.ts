@@ -1,4 +1,4 @@
-import { OcmError, type OcmErrorOptions } from '../errors.js';
+import { NotFoundError, OcmError, type OcmErrorOptions } from '../errors.js';
 import type { JournalEntry } from './journal.js';
 
 /**
@@ -170,5 +170,39 @@ export class AliasMovedWithoutEventError extends OcmError {
       },
     );
     this.moves = moves;
+  }
+}
+
+/**
+ * No version or alias of that name (code `NOT_FOUND`). Carries the component and the name asked
+ * for, so that a caller with the repository at hand can say what exists (the CLI lists it).
+ */
+export class ComponentVersionNotFoundError extends NotFoundError {
+  readonly component: string;
+  readonly requested: string;
+  constructor(component: string, requested: string, message: string, options?: OcmErrorOptions) {
+    super(message, options);
+    this.component = component;
+    this.requested = requested;
+  }
+}
+
+/** A version has no resource (or source) with that identity; `names` are those it has (code `NOT_FOUND`). */
+export class ElementNotFoundError extends NotFoundError {
+  readonly kind: 'resource' | 'source';
+  readonly identity: Readonly<Record<string, string>>;
+  readonly names: readonly string[];
+  constructor(
+    what: string,
+    kind: 'resource' | 'source',
+    identity: Readonly<Record<string, string>>,
+    names: readonly string[],
+  ) {
+    super(`${what}: no ${kind} ${JSON.stringify(identity)}`, {
+      hint: names.length === 0 ? `it has no ${kind}s` : `its ${kind}s: ${names.join(', ')}`,
+    });
+    this.kind = kind;
+    this.identity = identity;
+    this.names = names;
   }
 }

@@ -145,3 +145,29 @@ describe('get history', () => {
     assert.match(r.stdout, /^\S+\s+prod\s+-\s+1\.0\.0\s+tag \(forced\)\s/m);
   });
 });
+
+it('a version, alias or resource not found: what exists, and the nearest name', async () => {
+  const alias = await run('get', 'cv', `./ctf//${C}:prdo`);
+  assert.equal(alias.code, 1);
+  assert.equal(
+    alias.stderr,
+    `Error: ${C}: no version or alias prdo\nHint: did you mean "prod"? versions: 1.1.0, 1.0.0; aliases: prod\n`,
+  );
+  const version = await run('get', 'cv', `./ctf//${C}:1.2.0`);
+  assert.equal(version.code, 1);
+  assert.match(version.stderr, /Hint: did you mean "1\.1\.0"\? versions: 1\.1\.0, 1\.0\.0; aliases: prod\n$/);
+  const none = await run('get', 'cv', `./ctf//example.com/other:1.0.0`);
+  assert.match(none.stderr, /Hint: example\.com\/other has no versions here\n$/);
+
+  await writeFile(
+    join(ws.path, 'res.yaml'),
+    `name: ${C}\nversion: 2.0.0\nprovider: {name: acme}\nresources:\n  - {name: config, type: plainText, input: {type: utf8, text: x}}\n  - {name: notes, type: plainText, input: {type: utf8, text: y}}\n`,
+  );
+  assert.equal((await run('add', 'cv', '--constructor', 'res.yaml', '--repository', './ctf')).code, 0);
+  const resource = await run('download', 'resource', `./ctf//${C}:2.0.0`, 'confg');
+  assert.equal(resource.code, 1);
+  assert.equal(
+    resource.stderr,
+    `Error: ${C}:2.0.0: no resource {"name":"confg"}\nHint: did you mean "config"? its resources: config, notes\n`,
+  );
+});
