@@ -27,7 +27,10 @@ it('builds, promotes through the gates (one refused), rolls prod back, ends with
   assert.match(out, /^prod\s+staging\s+1h\s+yes\s+release\s+-$/m);
   // staging through its one gate; prod refused for the soak, with the time left; a plain tag refused.
   assert.match(out, /promoted example\.com\/shop\/checkout:staging -> 1\.0\.0 sha256:[0-9a-f]{64}\n/);
-  assert.match(out, /^soak\s+refused\s+in staging for \d+s of 1h: 59m\d+s left \(passes at \S+\); signed while there/m);
+  assert.match(
+    out,
+    /^soak\s+refused\s+in staging for \d+s of 1h: 59m\d+s left \(passes at \S+\); signed while there/m,
+  );
   assert.match(first.stderr, /promotion to prod refused \(soak: in staging for \d+s of 1h/);
   assert.match(first.stderr, /prod is a stage with promotion gates; a plain tag would go around them/);
   // An hour later (OCM_NOW) prod takes 1.0.0, then 1.1.0, and is rolled back.
