@@ -48,3 +48,16 @@ for (const [name, kind, version] of [
     assert.deepEqual(fromYaml.resolution, shown.resolution);
     assert.deepEqual(fromYaml.descriptorDigest, shown.descriptorDigest);
   });
+
+it('--at TIME: the alias as it was then, said as the alias with its time', async () => {
+  const at = new Date(Date.now() + 60_000).toISOString();
+  const r = await ocm(['get', 'cv', `./ctf//${C}:prod`, '--at', at, '-o', 'json'], { cwd: ws.path });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).resolution, {
+    requested: 'prod',
+    kind: 'alias',
+    version: '1.0.0',
+    digest: digests.get('1.0.0'),
+    at,
+  });
+});
