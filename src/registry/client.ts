@@ -126,7 +126,7 @@ export class RegistryClient {
       );
     }
     if (req.expect.includes(res.status)) return res;
-    throw await errorFrom(req, res);
+    throw await errorFrom(req, res, res.status === 401 ? await this.#auth.offered(host) : undefined);
   }
 }
 
@@ -144,6 +144,7 @@ function withAuth(req: ClientRequest, authorization: string | undefined) {
 export async function errorFrom(
   req: Pick<ClientRequest, 'method'>,
   res: HttpResponse,
+  credentialsOffered?: boolean,
 ): Promise<RegistryError> {
   const body = req.method === 'HEAD' ? Buffer.alloc(0) : await readPrefix(res, MAX_ERROR_BODY);
   if (req.method === 'HEAD') await discard(res);
@@ -154,6 +155,7 @@ export async function errorFrom(
     status: res.status,
     errors: parseErrorBody(body),
     ...(retryAfter === undefined ? {} : { retryAfter }),
+    ...(credentialsOffered === undefined ? {} : { credentialsOffered }),
   };
   return res.status === 401 || res.status === 403 ? new RegistryAuthError(init) : new RegistryError(init);
 }

@@ -3,6 +3,8 @@ export {
   AliasConflictError,
   AliasMovedWithoutEventError,
   ComponentVersionChangedError,
+  ComponentVersionNotFoundError,
+  ElementNotFoundError,
   InvalidAliasError,
   InvalidComponentVersionError,
   MissingReferenceError,

@@ -13,6 +13,7 @@ import { anchorBelow } from './anchors.js';
 import { VersionExistsError } from './errors.js';
 import type { JournalOptions } from './journal.js';
 import { localBlobElement } from './local-blobs.js';
+import { withOperationSignal } from './operation-signal.js';
 import type { OcmRepository, ResolvedComponentVersion } from './repository.js';
 
 export interface TransferOptions extends OperationOptions, JournalOptions {
@@ -79,12 +80,26 @@ export interface TransferResult {
  * are skipped (HEAD), everything else is streamed and verified on both sides; the manifest is
  * pushed only after everything it names is present, and tagged with the version last.
  */
-export async function transferComponentVersion(
+export function transferComponentVersion(
   source: OcmRepository,
   target: OcmRepository,
   component: string,
   versionOrAlias: string,
   options: TransferOptions = {},
+): Promise<TransferResult> {
+  // One listener on the caller's signal per version; each blob copy in flight holds a few (its
+  // read, its write, its requests) on the version's own signal.
+  return withOperationSignal(options.signal, 4 * (options.concurrency ?? 4) + 8, (signal) =>
+    transferOne(source, target, component, versionOrAlias, signal ? { ...options, signal } : options),
+  );
+}
+
+async function transferOne(
+  source: OcmRepository,
+  target: OcmRepository,
+  component: string,
+  versionOrAlias: string,
+  options: TransferOptions,
 ): Promise<TransferResult> {
   if (options.copyResources)
     return transferByValue(

@@ -112,7 +112,8 @@ export async function getAliasHistory(
     const states = await newestPerAlias(store, component, view, wanted, options, all);
     untracked = reconcile(current, states, options.alias);
   }
-  return [...untracked, ...events];
+  // Untracked moves are the newest rows; the limit counts them too.
+  return [...untracked, ...events].slice(0, limit);
 }
 
 /** What each alias (or just `options.alias`) names now. */
