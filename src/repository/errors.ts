@@ -174,7 +174,6 @@ export class AliasMovedWithoutEventError extends OcmError {
 }
 
 /**
-<<<<<<< HEAD
  * The registry did not confirm a move (no answer, or server errors through every retry): the alias
  * may or may not have moved. Its history record was written first, so whichever happened is recorded
  * once; running the same command again completes it.
@@ -189,7 +188,10 @@ export class MoveUnconfirmedError extends OcmError {
         hint: 'run the same command again: it completes what this one started and records it once',
       },
     );
-=======
+  }
+}
+
+/**
  * No version or alias of that name (code `NOT_FOUND`). Carries the component and the name asked
  * for, so that a caller with the repository at hand can say what exists (the CLI lists it).
  */
@@ -220,6 +222,5 @@ export class ElementNotFoundError extends NotFoundError {
     this.kind = kind;
     this.identity = identity;
     this.names = names;
->>>>>>> h/newcomer
   }
 }
