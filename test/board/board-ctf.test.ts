@@ -40,7 +40,7 @@ async function screenshot(page: Page, name: string, fullPage = false): Promise<v
   await page.screenshot({ path: join(imgDir, name), fullPage });
 }
 
-/** Console errors and failed (4xx, 5xx) responses of a page, as they happen. */
+/** Console errors, page errors and failed (4xx, 5xx) responses of a page, as they happen. */
 function troubles(page: Page): string[] {
   const seen: string[] = [];
   page.on('console', (m) => {
@@ -49,9 +49,7 @@ function troubles(page: Page): string[] {
   page.on('response', (r) => {
     if (r.status() >= 400) seen.push(`${r.status()} ${r.url()}`);
   });
-  page.on('requestfailed', (r) => {
-    if (!r.url().endsWith('/api/events')) seen.push(`failed ${r.url()}: ${r.failure()?.errorText}`);
-  });
+  page.on('pageerror', (e) => seen.push(`page error: ${e.message}`));
   return seen;
 }
 
@@ -470,6 +468,63 @@ describe('stage board on a CTF (chromium)', () => {
       assert.match(shown, /stale/);
       assert.notEqual(before, '3.0.0');
       assert.equal(await at('staging'), '3.0.0', 'the newer move stands');
+    } finally {
+      await page.close();
+      await board.close();
+    }
+  });
+
+  it('a plan made, the stage moves, then Promote: 409 and nothing changes; rollback from the page', async () => {
+    const board = await startBoard([{ label: './transport-archive', repository: opened.repository }], {
+      write: true,
+    });
+    const at = async (alias: string) =>
+      (await opened.repository.resolveComponentVersion(PAYMENTS, alias)).version;
+    await opened.repository.addComponentVersion(descriptor('3.2.0', { name: PAYMENTS }));
+    const page = await browser.context.newPage();
+    try {
+      // The page's live updates cut off, so that it keeps the plan it made on screen.
+      await page.route('**/api/events', (route) => route.abort());
+      await open(page, `${board.url}#token=${board.token}`);
+      await page.waitForSelector('table#board');
+      await page.goto(`${board.url}#/c/0/${encodeURIComponent(PAYMENTS)}`);
+      await page.waitForSelector('#move-stage');
+      assert.equal(await at('staging'), '3.0.0');
+      await page.selectOption('#move-stage', 'staging');
+      await page.click('text=Plan promotion');
+      await page.waitForSelector('text=Promote staging to 3.1.0');
+      // The plan is ready; someone moves staging before the click.
+      await opened.repository.addComponentVersionAlias(PAYMENTS, '3.2.0', 'staging', { message: 'hotfix' });
+      const answer = page.waitForResponse((r) => r.url().endsWith('/api/promote'));
+      await page.click('text=Promote staging to 3.1.0');
+      const res = await answer;
+      assert.equal(res.status(), 409);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'ALIAS_CONFLICT');
+      await page.waitForSelector('.outcome .refused[role=alert]');
+      assert.match(
+        (await page.locator('.outcome .refused[role=alert]').textContent()) ?? '',
+        /Refused:.*staging points at 3\.2\.0.*stale/,
+      );
+      assert.equal(await at('staging'), '3.2.0', 'the newer move stands');
+
+      // Roll staging back from a fresh page: to where it was before that move.
+      await page.unroute('**/api/events');
+      await page.reload();
+      await page.waitForSelector('#move-stage');
+      await page.selectOption('#move-stage', 'staging');
+      await page.fill('#move-message', 'back out the hotfix');
+      const rolled = page.waitForResponse((r) => r.url().endsWith('/api/rollback'));
+      await page.click('button:has-text("Roll back")');
+      assert.equal((await rolled).status(), 200);
+      await page.waitForSelector('ol.timeline li[data-operation="rollback"]');
+      assert.match(
+        (await page.locator('ol.timeline li[data-operation="rollback"]').first().textContent()) ?? '',
+        /rollback staging: 3\.2\.0 → 3\.0\.0.*back out the hotfix/,
+      );
+      await page
+        .locator('td[data-stage="staging"] .version', { hasText: /^3\.0\.0$/ })
+        .waitFor({ timeout: 10_000 });
+      assert.equal(await at('staging'), '3.0.0');
     } finally {
       await page.close();
       await board.close();
