@@ -138,7 +138,10 @@ describe('stage board on a registry: the cost of watching', () => {
       assert.equal(cells, names.length * 3);
       // A second load follows the same cells: no second watcher.
       await page.reload();
-      await page.locator('table#board td.cell:not(.empty)').nth(cells - 1).waitFor();
+      await page
+        .locator('table#board td.cell:not(.empty)')
+        .nth(cells - 1)
+        .waitFor();
       // Every cell's watcher and the repository's discovery sleep: the board is read and idle.
       await clock.asleep(cells + 1);
       const path = (e: RequestEvent) => new URL(e.url).pathname;
