@@ -510,7 +510,9 @@ describe('stage board on a CTF (chromium)', () => {
       // Roll staging back from a fresh page: to where it was before that move.
       await page.unroute('**/api/events');
       await page.reload();
-      await page.waitForSelector('#move-stage');
+      await page
+        .locator('#stages td[data-stage="staging"] .version', { hasText: /^3\.2\.0$/ })
+        .waitFor({ timeout: 10_000 });
       await page.selectOption('#move-stage', 'staging');
       await page.fill('#move-message', 'back out the hotfix');
       const rolled = page.waitForResponse((r) => r.url().endsWith('/api/rollback'));

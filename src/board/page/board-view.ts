@@ -15,6 +15,8 @@ interface BoardState {
   time: string;
   /** Sorted as shown; the table body holds one row per entry, in the same order. */
   components: BoardComponent[];
+  /** Keys of `components`. */
+  readonly keys: Set<string>;
   stages: string[];
   loading: boolean;
   problems: number;
@@ -72,12 +74,36 @@ function rowOf(c: BoardComponent, s: BoardState): HTMLTableRowElement {
   return tr;
 }
 
+let counting = false;
+
+/** The count line, once per frame however many rows arrive in it. */
 function showCount(): void {
+  if (counting) return;
+  counting = true;
+  requestAnimationFrame(() => {
+    counting = false;
+    writeCount();
+  });
+}
+
+function writeCount(): void {
   const count = document.getElementById('count');
   const tbody = document.getElementById('rows');
   if (!state || !count || !tbody) return;
   const shown = tbody.querySelectorAll('tr:not([hidden])').length;
   count.textContent = `${shown} of ${state.components.length} components${state.loading ? ', reading…' : ''}`;
+}
+
+/** Whether `c` brings a stage without a column, or a policy whose order the columns do not keep. */
+function needsColumns(c: BoardComponent, s: BoardState): boolean {
+  if (Object.keys(c.stages).some((stage) => !s.stages.includes(stage))) return true;
+  let at = -1;
+  for (const stage of c.policy ?? []) {
+    const i = s.stages.indexOf(stage);
+    if (i <= at) return true;
+    at = i;
+  }
+  return false;
 }
 
 /** Columns from every row's stages and policy; true when they changed. */
@@ -116,7 +142,8 @@ function place(c: BoardComponent, flash: boolean): void {
   const s = state;
   const tbody = document.getElementById('rows');
   if (!s || !tbody) return;
-  const old = s.components.findIndex((x) => keyOf(x) === keyOf(c));
+  const old = s.keys.has(keyOf(c)) ? s.components.findIndex((x) => keyOf(x) === keyOf(c)) : -1;
+  s.keys.add(keyOf(c));
   if (old >= 0) {
     s.components.splice(old, 1);
     tbody.children[old]?.remove();
@@ -129,7 +156,7 @@ function place(c: BoardComponent, flash: boolean): void {
     else hi = mid;
   }
   s.components.splice(lo, 0, c);
-  if (columns(s)) {
+  if (needsColumns(c, s) && columns(s)) {
     renderTable();
     return;
   }
@@ -139,6 +166,20 @@ function place(c: BoardComponent, flash: boolean): void {
   showCount();
 }
 
+/** Rows read but not yet placed: placed together, once per frame. */
+let queued: BoardComponent[] = [];
+
+function arrived(c: BoardComponent): void {
+  queued.push(c);
+  if (queued.length === 1) requestAnimationFrame(placeQueued);
+}
+
+function placeQueued(): void {
+  const rows = queued;
+  queued = [];
+  for (const c of rows) place(c, false);
+}
+
 let reading: AbortController | undefined;
 
 /** Stops reading the board's rows (the page went elsewhere). */
@@ -146,6 +187,7 @@ export function leaveBoard(): void {
   reading?.abort();
   reading = undefined;
   state = undefined;
+  queued = [];
 }
 
 export async function showBoard(main: HTMLElement): Promise<void> {
@@ -160,12 +202,13 @@ export async function showBoard(main: HTMLElement): Promise<void> {
         write: line.write,
         time: line.time,
         components: [],
+        keys: new Set(),
         stages: [],
         loading: true,
         problems: 0,
       };
       shell(main, state);
-    } else if (line.type === 'row') place(line.row, false);
+    } else if (line.type === 'row') arrived(line.row);
     else if (line.type === 'problem') {
       const list = document.getElementById('problems');
       list?.append(

@@ -63,7 +63,9 @@ events.addEventListener('problem', (ev) => {
     alias: string;
     message: string;
   };
-  announce(`Cannot read ${e.component}:${e.alias} (${e.message}); retrying`);
+  announce(
+    e.component ? `Cannot read ${e.component}:${e.alias} (${e.message}); retrying` : `${e.message}; retrying`,
+  );
 });
 
 void route();
