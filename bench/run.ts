@@ -61,8 +61,9 @@ const known: Record<string, { args?: string[]; timeoutMin: number; title: string
     title: 'Alias history: tag with and without history, newest 50 events at 10, 1,000 and 10,000 events',
   },
   board: {
-    timeoutMin: 15,
-    title: 'Stage board: first render and registry requests at 10 and 200 components, memory at 200',
+    timeoutMin: 20,
+    title:
+      'Stage board: first row and whole board, registry requests, at 10 and 1,000 components; memory at 1,000',
   },
 };
 
