@@ -20,8 +20,9 @@ import { RegistryError, type RegistryStore } from '../../src/registry/index.js';
 import { type AliasChange, AliasConflictError, OcmRepository } from '../../src/repository/index.js';
 import { COMPONENT as C, descriptor } from '../support/descriptors.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { countSetting } from '../support/settings.js';
 
-const ROUNDS = Number(process.env.OCM_RACE_ROUNDS ?? 200);
+const ROUNDS = countSetting('OCM_RACE_ROUNDS', 200);
 const BASE = '0.0.0';
 const TARGETS = ['1.0.0', '2.0.0'] as const;
 

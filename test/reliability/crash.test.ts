@@ -20,10 +20,11 @@ import { readAll } from '../../src/oci/content/read.js';
 import { OcmRepository } from '../../src/repository/index.js';
 import { orAbsent } from '../support/absent.js';
 import { projectRoot } from '../support/paths.js';
+import { countSetting } from '../support/settings.js';
 import { tempDir } from '../support/tmp.js';
 
 const worker = join(projectRoot, 'test/support/reliability-worker.ts');
-const KILLS = Number(process.env.OCM_RELIABILITY_KILLS ?? 30);
+const KILLS = countSetting('OCM_RELIABILITY_KILLS', 30);
 const COMPONENT = 'example.com/reliability/app';
 
 interface Run {
