@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { DescriptorV2 } from '../../src/descriptor/index.js';
 import { openRepository } from '../../src/open.js';
+import type { OcmRepository } from '../../src/repository/index.js';
 import { PromotionRequestError, setStagePolicy } from '../../src/stages/policy/index.js';
 import { planPromotion } from '../../src/stages/promote.js';
 import { descriptor } from '../support/descriptors.js';
@@ -31,16 +32,21 @@ function product(version: string): DescriptorV2 {
   };
 }
 
+/** Stores the product 1.0.0 with a stages document whose prod needs its references, and stages it. */
+async function stageProduct(repository: OcmRepository): Promise<void> {
+  await repository.addComponentVersion(product('1.0.0'));
+  await setStagePolicy(
+    repository,
+    PRODUCT,
+    'stages:\n  - name: staging\n  - name: prod\n    from: staging\n    references: present\n',
+  );
+  await repository.addComponentVersionAlias(PRODUCT, '1.0.0', 'staging');
+}
+
 it('refuses a product whose referenced version is missing, passes once it is there', async () => {
   const { repository, close } = await openRepository(join(dir.path, 'ctf'), { create: true });
   try {
-    await repository.addComponentVersion(product('1.0.0'));
-    await setStagePolicy(
-      repository,
-      PRODUCT,
-      'stages:\n  - name: staging\n  - name: prod\n    from: staging\n    references: present\n',
-    );
-    await repository.addComponentVersionAlias(PRODUCT, '1.0.0', 'staging');
+    await stageProduct(repository);
     const missing = await planPromotion(repository, PRODUCT, { to: 'prod' });
     assert.equal(missing.status, 'refused');
     const gate = missing.gates.find((g) => g.gate === 'references')!;
@@ -67,13 +73,7 @@ it('refuses a product whose referenced version is present but tampered with, nam
   const { repository, close } = await openRepository(ctf, { create: true });
   try {
     await addPart(repository, { name: PART });
-    await repository.addComponentVersion(product('1.0.0'));
-    await setStagePolicy(
-      repository,
-      PRODUCT,
-      'stages:\n  - name: staging\n  - name: prod\n    from: staging\n    references: present\n',
-    );
-    await repository.addComponentVersionAlias(PRODUCT, '1.0.0', 'staging');
+    await stageProduct(repository);
     assert.equal((await planPromotion(repository, PRODUCT, { to: 'prod' })).status, 'ready');
 
     // The part's local blob is altered in the archive: present, no longer intact.
