@@ -22,13 +22,28 @@ function limitedTest(fn) {
       const body = args.findIndex((a) => typeof a === 'function');
       args.splice(body < 0 ? args.length : body, 0, { timeout });
     }
-    return fn(...args);
+    return fromCaller(fn, args);
   };
   return Object.assign(limited, { skip: fn.skip, todo: fn.todo, only: fn.only });
 }
 
 /** `before(fn, options?)` and the other hooks, likewise. */
-const limitedHook = (hook) => (fn, options) => hook(fn, { timeout, ...options });
+const limitedHook = (hook) => (fn, options) => fromCaller(hook, [fn, { timeout, ...options }]);
+
+/**
+ * Calls `fn(...args)` from the caller's file, line and column, so that node reports the test at
+ * its place in the test file, not here: node takes a test's location from the frame that called
+ * it, and a function compiled with the caller's file as its `sourceURL`, with the call at the
+ * caller's line and column, is that frame.
+ */
+function fromCaller(fn, args) {
+  const frame = /\(?(\S+?):(\d+):(\d+)\)?$/.exec(new Error().stack?.split('\n')[3] ?? '');
+  if (!frame) return fn(...args);
+  const [, file, line, column] = frame;
+  // `new Function` puts two lines of its own before the body; the body's first line opens the call.
+  const body = `${'\n'.repeat(Math.max(0, Number(line) - 4))}return (\n${' '.repeat(Number(column) - 1)}fn(...args));\n//# sourceURL=${file}`;
+  return new Function('fn', 'args', body)(fn, args);
+}
 
 export const it = limitedTest(real.it);
 export const test = limitedTest(real.test);
