@@ -11,7 +11,14 @@ import { after, describe, it } from 'node:test';
 import { NotFoundError } from '../../src/errors.js';
 import { OcmRepository } from '../../src/repository/index.js';
 import { signComponentVersion, verifyComponentVersion } from '../../src/repository/signing.js';
-import { getAliasHistory, type HistoryEvent, HistoryJournal } from '../../src/stages/index.js';
+import {
+  getAliasHistory,
+  type HistoryEvent,
+  HistoryJournal,
+  promote,
+  rollbackAlias,
+  setStagePolicy,
+} from '../../src/stages/index.js';
 import { minuteClock } from '../contract/history-contract.js';
 import { COMPONENT as C, descriptor } from '../support/descriptors.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
@@ -21,7 +28,7 @@ const registry = sharedRegistry('anonymous');
 after(() => registry.stop());
 let counter = 0;
 
-type Step = 'tag' | 'untag' | 'sign';
+type Step = 'tag' | 'untag' | 'sign' | 'promote' | 'rollback';
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
 async function round(step: Step, position: number) {
@@ -32,6 +39,11 @@ async function round(step: Step, position: number) {
   const repo = new OcmRepository(direct, { prefix, journal });
   for (const v of ['1.0.0', '1.1.0']) await repo.addComponentVersion(descriptor(v));
   await repo.addComponentVersionAlias(C, '1.0.0', 'dev');
+  if (step === 'promote') {
+    await setStagePolicy(repo, C, 'stages:\n  - name: src\n  - name: dev\n    from: src\n');
+    await repo.addComponentVersionAlias(C, '1.1.0', 'src');
+  }
+  if (step === 'rollback') await repo.addComponentVersionAlias(C, '1.1.0', 'dev');
   let seen = 0;
   const proxy = await startFaultProxy({
     target: reg.host,
@@ -46,7 +58,11 @@ async function round(step: Step, position: number) {
       ? r.addComponentVersionAlias(C, '1.1.0', 'dev')
       : step === 'untag'
         ? r.removeComponentVersionAlias(C, 'dev')
-        : signComponentVersion(r, C, 'dev', { name: 'release', privateKey: keys.privateKey });
+        : step === 'promote'
+          ? promote(r, C, { to: 'dev' })
+          : step === 'rollback'
+            ? rollbackAlias(r, C, 'dev')
+            : signComponentVersion(r, C, 'dev', { name: 'release', privateKey: keys.privateKey });
   let first: unknown;
   try {
     await run(cutRepo);
@@ -58,7 +74,8 @@ async function round(step: Step, position: number) {
   await proxy.close();
   try {
     if (step === 'sign') return await checkSign(repo, position, first, dropped);
-    const target = step === 'tag' ? '1.1.0' : null;
+    const target = step === 'untag' ? null : step === 'rollback' ? '1.0.0' : '1.1.0';
+    const from = step === 'rollback' ? '1.1.0' : '1.0.0';
     const now = await repo.resolveComponentVersion(C, 'dev').then(
       (r) => r.version,
       () => null,
@@ -76,18 +93,23 @@ async function round(step: Step, position: number) {
         (await repo.listComponentVersionAliases(C)).every((a) => a.alias !== 'dev'),
         'dev is gone',
       );
-    } else {
+    } else if (step !== 'rollback') {
       await run(repo); // already there: records nothing more
-    }
+    } // a rollback that landed is not run again: that would roll back one more move
     const history = await getAliasHistory(repo, C);
     assert.ok(
       history.every((e) => e.operation !== 'untracked'),
       `position ${position}: no untracked row\n${JSON.stringify(history, null, 1)}`,
     );
-    const events = history as HistoryEvent[];
-    assert.equal(events.length, 2, `position ${position}: one event for the move, one for the set-up`);
+    const events = (history as HistoryEvent[]).filter((e) => e.alias === 'dev');
+    assert.equal(
+      events.length,
+      step === 'rollback' ? 3 : 2,
+      `position ${position}: one event for the move, the rest for the set-up`,
+    );
     assert.equal(events[0]!.to?.version ?? null, target);
-    assert.equal(events[0]!.from?.version, '1.0.0');
+    assert.equal(events[0]!.from?.version, from);
+    if (step === 'promote' || step === 'rollback') assert.equal(events[0]!.operation, step);
     return { position, dropped, failed: first !== undefined, code: (first as { code?: string })?.code };
   } finally {
     await direct.close();
@@ -121,7 +143,7 @@ async function checkSign(repo: OcmRepository, position: number, first: unknown, 
 }
 
 describe('registry moves cut off before the answer, at every request position', () => {
-  for (const step of ['tag', 'untag', 'sign'] as const) {
+  for (const step of ['tag', 'untag', 'sign', 'promote', 'rollback'] as const) {
     it(`${step}: one move, one event, no untracked row, a truthful result, at every position`, {
       timeout: 300_000,
     }, async () => {
