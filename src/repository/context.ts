@@ -23,6 +23,22 @@ export interface RepositoryContext {
   readonly journal?: AliasJournal;
   /** True for the repository a `batch` hands out: its writes already form one unit. */
   readonly inBatch?: boolean;
+  /**
+   * In a batch: runs the units of `atomically` one at a time, as the store's lock does outside a
+   * batch. Concurrent callers of one batch (a transfer with `--jobs`) share its transaction, and a
+   * read-modify-write such as a history append must not interleave with another.
+   */
+  readonly serial?: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+/** A queue that runs the functions given to it one at a time, in order. */
+export function serialQueue(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }
 
 /** The OCI repository (within the store) that holds `component`; `InvalidComponentNameError` if malformed. */
@@ -34,12 +50,16 @@ export function storeOf(ctx: RepositoryContext, component: string): Store {
   return ctx.provider.repository(repositoryOf(ctx, component));
 }
 
-/** Runs `fn` as one unit where the provider supports it (a CTF: one lock, one commit). */
+/**
+ * Runs `fn` as one unit where the provider supports it (a CTF: one lock, one commit); in a batch, one
+ * unit at a time.
+ */
 export function atomically<T>(
   ctx: RepositoryContext,
   fn: (provider: StoreProvider) => Promise<T>,
   options: OperationOptions,
 ): Promise<T> {
+  if (ctx.serial) return ctx.serial(() => fn(ctx.provider));
   return canBatch(ctx.provider) ? ctx.provider.batch(fn, options) : fn(ctx.provider);
 }
 

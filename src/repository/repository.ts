@@ -28,6 +28,7 @@ import {
   type RepositoryContext,
   recordMoves,
   repositoryOf,
+  serialQueue,
   storeOf,
 } from './context.js';
 import type { AliasJournal, JournalOptions } from './journal.js';
@@ -131,7 +132,7 @@ export class OcmRepository {
 
   #withProvider(provider: StoreProvider): OcmRepository {
     const child = new OcmRepository(provider, this.#options);
-    child.#ctx = { ...child.#ctx, inBatch: true };
+    child.#ctx = { ...child.#ctx, inBatch: true, serial: serialQueue() };
     for (const [digest, d] of this.#ctx.pendingBlobs) child.#ctx.pendingBlobs.set(digest, d);
     return child;
   }
@@ -350,6 +351,38 @@ export class OcmRepository {
           ],
           options,
         ),
+      options,
+    );
+  }
+
+  /**
+   * Records that `alias`, in place already, got there by `options.operation` (default `tag`), unless
+   * its newest recorded change says so already: for a rerun of a transfer whose first run lost the
+   * event. Nothing moves. True when it recorded an event; false when the journal says so already, or
+   * there is no journal that can tell.
+   */
+  async recordAliasInPlace(
+    component: string,
+    alias: string,
+    options: Pick<AliasOptions, 'operation' | 'details' | 'message' | 'actor' | 'signal'> = {},
+  ): Promise<boolean> {
+    const journal = this.#ctx.journal;
+    if (!journal?.lastChange) return false;
+    const operation = options.operation ?? 'tag';
+    const repositoryName = repositoryOf(this.#ctx, component);
+    return atomically(
+      this.#ctx,
+      async (provider) => {
+        const store = provider.repository(repositoryName);
+        const { resolution } = await resolveName(this.#ctx, store, component, alias, options);
+        const last = await journal.lastChange!(store, component, alias, options);
+        if (last?.operation === operation && last.to?.digest === resolution.digest) return false;
+        const from = last?.to ?? null;
+        const to = { version: resolution.version, digest: resolution.digest };
+        const details = options.details === undefined ? {} : { details: options.details };
+        await recordMoves(this.#ctx, store, component, [{ alias, from, to, operation, ...details }], options);
+        return true;
+      },
       options,
     );
   }

@@ -70,6 +70,11 @@ export interface TransferResult {
   readonly existing: number;
   readonly bytes: number;
   readonly aliases: readonly string[];
+  /**
+   * Of `aliases`, those this call moved, or whose missing event it recorded (a rerun after an
+   * interrupted transfer): the others were in place, recorded, already.
+   */
+  readonly aliasesRecorded: readonly string[];
 }
 
 /**
@@ -110,7 +115,15 @@ export async function transferComponentVersion(
   });
   if (current && current.digest !== resolved.digest) {
     if (options.conflict === 'skip')
-      return { ...base, status: 'skipped', copied: 0, existing: 0, bytes: 0, aliases: [] };
+      return {
+        ...base,
+        status: 'skipped',
+        copied: 0,
+        existing: 0,
+        bytes: 0,
+        aliases: [],
+        aliasesRecorded: [],
+      };
     if (options.conflict !== 'replace')
       throw new VersionExistsError(component, resolved.version, {
         hint: 'the target holds this version with other content; use conflict "replace" or "skip"',
@@ -127,9 +140,12 @@ export async function transferComponentVersion(
 
   const aliases = options.copyAliases
     ? await copyAliases(source, target, component, resolved.version, resolved.digest, options)
-    : [];
-  return { ...base, status, ...stats, aliases };
+    : noAliases;
+  return { ...base, status, ...stats, ...aliases };
 }
+
+type CopiedAliases = Pick<TransferResult, 'aliases' | 'aliasesRecorded'>;
+const noAliases: CopiedAliases = { aliases: [], aliasesRecorded: [] };
 
 /** Sets in `target` the aliases that point at `digest` in `source`, with the same rules as tagging. */
 async function copyAliases(
@@ -139,23 +155,31 @@ async function copyAliases(
   version: string,
   digest: string,
   options: TransferOptions,
-): Promise<string[]> {
+): Promise<CopiedAliases> {
   const signal = options.signal === undefined ? {} : { signal: options.signal };
   // The history travels with the aliases when the target has none yet; then the target records its own.
   await target.copyAliasHistoryFrom(source, component, signal);
   const aliases: string[] = [];
+  const recorded: string[] = [];
   for (const a of await source.listComponentVersionAliases(component, signal)) {
     if (a.digest !== digest) continue;
-    await target.addComponentVersionAlias(component, version, a.alias, {
+    const journal = {
       ...signal,
-      operation: 'transfer',
+      operation: 'transfer' as const,
       details: options.sourceName === undefined ? {} : { source: options.sourceName },
       ...(options.message === undefined ? {} : { message: options.message }),
       ...(options.actor === undefined ? {} : { actor: options.actor }),
-    });
+    };
+    const change = await target.addComponentVersionAlias(component, version, a.alias, journal);
+    // In place already: a rerun after an interruption records the event the first run lost, if it did.
+    if (
+      change.previous?.digest !== change.digest ||
+      (await target.recordAliasInPlace(component, a.alias, journal))
+    )
+      recorded.push(a.alias);
     aliases.push(a.alias);
   }
-  return aliases;
+  return { aliases, aliasesRecorded: recorded };
 }
 
 /**
@@ -203,8 +227,8 @@ async function transferByValue(
     added.status === 'added' ? 'copied' : added.status === 'replaced' ? 'replaced' : added.status;
   const aliases = options.copyAliases
     ? await copyAliases(source, target, component, resolution.version, resolution.digest, options)
-    : [];
-  return { component, version: resolution.version, digest: added.digest, status, ...stats, aliases };
+    : noAliases;
+  return { component, version: resolution.version, digest: added.digest, status, ...stats, ...aliases };
 }
 
 /**

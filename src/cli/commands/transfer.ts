@@ -125,7 +125,8 @@ async function runTransferRepository(ctx: Context, { values, positionals }: Pars
         });
         counts[result.status]++;
         bytes += result.bytes;
-        if (result.status !== 'unchanged') {
+        // An unchanged version is reported only when its aliases or their events were missing.
+        if (result.status !== 'unchanged' || result.aliasesRecorded.length > 0) {
           progress.done();
           const aliases = result.aliases.length > 0 ? `, aliases ${result.aliases.join(', ')}` : '';
           ctx.out(

@@ -1,7 +1,13 @@
-import type { Store } from '../../oci/content/storage.js';
-import type { AliasJournal, AliasMoveContext, JournalEntry } from '../../repository/journal.js';
+import type { OperationOptions, Store } from '../../oci/content/storage.js';
+import type {
+  AliasJournal,
+  AliasMoveContext,
+  AliasOperation,
+  AliasTarget,
+  JournalEntry,
+} from '../../repository/journal.js';
 import { VERSION } from '../../version.js';
-import { appendEvents, copyHistory } from './log.js';
+import { appendEvents, copyHistory, readHead, walkNewestFirst } from './log.js';
 import { checkInput } from './model.js';
 
 export interface HistoryJournalOptions {
@@ -60,5 +66,18 @@ export class HistoryJournal implements AliasJournal {
   copy(from: Store, to: Store, context: AliasMoveContext): Promise<boolean> {
     // The component name only labels errors here; stores are already the component's.
     return copyHistory(from, to, 'history', context);
+  }
+
+  async lastChange(
+    store: Store,
+    component: string,
+    alias: string,
+    options: OperationOptions,
+  ): Promise<{ to: AliasTarget | null; operation: AliasOperation } | undefined> {
+    const head = await readHead(store, component, options);
+    if (!head) return undefined;
+    for await (const { event } of walkNewestFirst(store, component, head, options))
+      if (event.alias === alias) return { to: event.to, operation: event.operation };
+    return undefined;
   }
 }
