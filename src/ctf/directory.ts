@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, lstat, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,7 @@ import { TooLargeError } from '../oci/errors.js';
 import { ArtifactIndex, INDEX_FILE, MAX_INDEX_SIZE } from './artifact-index.js';
 import { commitTempFile, ensureDirectory, TEMP_PREFIX, writeFileAtomic } from './atomic.js';
 import { blobFileName, digestFromBlobFileName } from './blob-names.js';
+import { InvalidArchiveError } from './errors.js';
 
 /** Bytes of content to push: a stream consumed once, or a buffer. */
 export type BlobContent = Readable | Uint8Array;
@@ -25,7 +26,9 @@ export interface BlobFile {
  * The on-disk layout of a CTF (docs/formats.md, CTF): `artifact-index.json` and a flat `blobs/` folder whose
  * files are named after their digests. Blob files are written once, verified, through a temporary
  * file in the root (never inside `blobs/`, whose every name a Go reader parses as a digest) and a
- * rename; they never change afterwards. The index is replaced atomically.
+ * rename; they never change afterwards. The index is replaced atomically. Like an archive, the
+ * directory holds no symbolic links (`blobs/`, a blob, the index): one is refused with
+ * `InvalidArchiveError` before anything is read or written through it, so nothing lands outside.
  */
 export class DirectoryLayout {
   readonly root: string;
@@ -45,6 +48,18 @@ export class DirectoryLayout {
 
   async ensure(): Promise<void> {
     await ensureDirectory(join(this.root, 'blobs'));
+    await this.#refuseLink(join(this.root, 'blobs'), 'blobs');
+  }
+
+  /** `InvalidArchiveError` when `path` (inside the CTF) is a symbolic link. */
+  async #refuseLink(path: string, name: string): Promise<void> {
+    try {
+      if (!(await lstat(path)).isSymbolicLink()) return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    throw linkError(this.root, name);
   }
 
   /**
@@ -53,8 +68,10 @@ export class DirectoryLayout {
    */
   async readIndex(): Promise<ArtifactIndex> {
     let key: string;
+    await this.#refuseLink(join(this.root, 'blobs'), 'blobs');
     try {
-      const s = await stat(this.indexPath, { bigint: true });
+      const s = await lstat(this.indexPath, { bigint: true });
+      if (s.isSymbolicLink()) throw linkError(this.root, INDEX_FILE);
       key = `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}`;
       if (s.size > BigInt(MAX_INDEX_SIZE)) {
         // Let the parser raise the typed error without reading the whole file.
@@ -84,7 +101,8 @@ export class DirectoryLayout {
 
   async blobSize(digest: string): Promise<number | undefined> {
     try {
-      const s = await stat(this.blobPath(digest));
+      const s = await lstat(this.blobPath(digest));
+      if (s.isSymbolicLink()) throw linkError(this.root, `blobs/${blobFileName(digest)}`);
       return s.isFile() ? s.size : undefined;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -97,7 +115,13 @@ export class DirectoryLayout {
     const size = await this.blobSize(digest);
     if (size === undefined) throw new NotFoundError(`blob ${digest} not found`);
     if (size > maxSize) throw new TooLargeError(`blob ${digest}`, maxSize);
-    const bytes = await readFile(this.blobPath(digest));
+    const handle = await this.#openNoFollow(digest);
+    let bytes: Uint8Array;
+    try {
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
     verifyBytes(bytes, { digest, size: bytes.byteLength }, `blob ${digest}`);
     return bytes;
   }
@@ -113,6 +137,8 @@ export class DirectoryLayout {
       if (!(content instanceof Uint8Array)) content.resume();
       return false;
     }
+    // A rename through a linked `blobs/` would put the blob wherever the link points.
+    await this.#refuseLink(join(this.root, 'blobs'), 'blobs');
     const tmp = join(this.root, `${TEMP_PREFIX}blob.${randomBytes(8).toString('hex')}`);
     try {
       if (content instanceof Uint8Array) {
@@ -144,21 +170,24 @@ export class DirectoryLayout {
 
   /** Opens a blob as a stream verified against `expected`; `NotFoundError` when it is absent. */
   async openBlob(expected: Descriptor): Promise<Readable> {
-    const path = this.blobPath(expected.digest);
-    let handle: Awaited<ReturnType<typeof open>>;
-    try {
-      handle = await open(path, constants.O_RDONLY);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new NotFoundError(`blob ${expected.digest} not found`, { cause: err });
-      }
-      throw err;
-    }
+    const handle = await this.#openNoFollow(expected.digest);
     const stream = createReadStream('', { fd: handle, autoClose: true });
     const verifier = new VerifyingStream(expected, `blob ${expected.digest}`);
     stream.on('error', (err) => verifier.destroy(err));
     verifier.on('close', () => stream.destroy());
     return stream.pipe(verifier);
+  }
+
+  /** Opens a blob for reading, refusing a link; `NotFoundError` when it is absent. */
+  async #openNoFollow(digest: string): Promise<FileHandle> {
+    try {
+      return await open(this.blobPath(digest), constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new NotFoundError(`blob ${digest} not found`, { cause: err });
+      if (code === 'ELOOP') throw linkError(this.root, `blobs/${blobFileName(digest)}`);
+      throw err;
+    }
   }
 
   async removeBlob(digest: string): Promise<void> {
@@ -181,7 +210,7 @@ export class DirectoryLayout {
       const digest = digestFromBlobFileName(name);
       if (digest === undefined) continue;
       try {
-        const s = await stat(join(this.root, 'blobs', name));
+        const s = await lstat(join(this.root, 'blobs', name));
         out.push({ digest, size: s.size, mtimeMs: s.mtimeMs });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -204,4 +233,10 @@ export class DirectoryLayout {
     }
     return out;
   }
+}
+
+function linkError(root: string, name: string): InvalidArchiveError {
+  return new InvalidArchiveError(root, `${name} is a symbolic link; a CTF directory holds no links`, {
+    hint: 'replace the link by the folder or file it points to; ocm reads and writes only inside the CTF',
+  });
 }
