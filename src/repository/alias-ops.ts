@@ -12,7 +12,14 @@ import type { Descriptor } from '../oci/descriptor.js';
 import { isValidDigest } from '../oci/digest.js';
 import { isValidTag } from '../oci/reference.js';
 import { isAliasTag, validateAlias } from './aliases.js';
-import { atomically, isLocked, type RepositoryContext, recordMoves, repositoryOf } from './context.js';
+import {
+  atomically,
+  isLocked,
+  type RepositoryContext,
+  recordMoves,
+  repositoryOf,
+  withPolicy,
+} from './context.js';
 import {
   AliasConflictError,
   InvalidComponentVersionError,
@@ -38,6 +45,11 @@ export interface AliasOptions extends OperationOptions, JournalOptions {
   readonly operation?: Extract<AliasOperation, 'tag' | 'untag' | 'promote' | 'rollback' | 'transfer'>;
   /** Extra data kept with the history event (a promotion's gate results, `forced`, a transfer's source). */
   readonly details?: Readonly<Record<string, unknown>>;
+  /**
+   * Move or remove a stage with promotion gates anyway (`tag` and `untag` only; the repository's
+   * policy, when it has one, refuses them otherwise); the history records the change as forced.
+   */
+  readonly force?: boolean;
 }
 
 export interface AliasChange {
@@ -72,9 +84,10 @@ export async function addAlias(
   component: string,
   versionOrAlias: string,
   alias: string,
-  options: AliasOptions,
+  given: AliasOptions,
 ): Promise<AliasChange> {
   validateAlias(alias);
+  const options = await withPolicy(ctx, component, alias, 'tag', given);
   ctx.journal?.check?.(options);
   const repositoryName = repositoryOf(ctx, component);
   return atomically(
@@ -135,7 +148,7 @@ export async function removeAlias(
   ctx: RepositoryContext,
   component: string,
   alias: string,
-  options: AliasOptions,
+  given: AliasOptions,
 ): Promise<AliasChange> {
   if (isValidVersion(alias) || (isValidTag(alias) && versionFromTag(alias) !== undefined)) {
     throw new NotAnAliasError(
@@ -143,6 +156,7 @@ export async function removeAlias(
     );
   }
   validateAlias(alias);
+  const options = await withPolicy(ctx, component, alias, 'untag', given);
   ctx.journal?.check?.(options);
   const repositoryName = repositoryOf(ctx, component);
   return atomically(

@@ -3,8 +3,9 @@ import { canBatch } from '../oci/content/guards.js';
 import type { OperationOptions, Store, StoreProvider } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { AliasMovedWithoutEventError } from './errors.js';
-import type { AliasJournal, JournalEntry, JournalOptions } from './journal.js';
+import type { AliasJournal, AliasOperation, JournalEntry, JournalOptions } from './journal.js';
 import { componentRepository } from './mapping.js';
+import type { AliasPolicy } from './policy-hook.js';
 
 /**
  * What the parts of one `OcmRepository` share: the backend, the settings, and the local blobs pushed
@@ -21,6 +22,8 @@ export interface RepositoryContext {
   readonly pendingBlobs: Map<string, Descriptor>;
   /** Records alias changes (the history); none when absent. */
   readonly journal?: AliasJournal;
+  /** Asked before plain alias changes (the stages document's gates); none when absent. */
+  readonly policy?: AliasPolicy;
   /** True for the repository a `batch` hands out: its writes already form one unit. */
   readonly inBatch?: boolean;
   /**
@@ -93,4 +96,36 @@ export async function recordMoves(
     if (atomic) throw err;
     throw new AliasMovedWithoutEventError(component, moves, err);
   }
+}
+
+/** Operations the policy is asked about: plain moves. `promote` checks its gates itself. */
+const checked: ReadonlySet<AliasOperation> = new Set(['tag', 'untag']);
+
+/**
+ * The options of an alias change with what the policy adds (the details of a forced move), after
+ * asking it: call before anything moves. Without a policy, or for an operation it is not asked
+ * about, `options` as given.
+ */
+export async function withPolicy<
+  O extends OperationOptions & {
+    readonly operation?: AliasOperation;
+    readonly force?: boolean;
+    readonly details?: Readonly<Record<string, unknown>>;
+  },
+>(
+  ctx: RepositoryContext,
+  component: string,
+  alias: string,
+  fallback: AliasOperation,
+  options: O,
+): Promise<O> {
+  const operation = options.operation ?? fallback;
+  if (!ctx.policy || !checked.has(operation)) return options;
+  const details = await ctx.policy.check(
+    storeOf(ctx, component),
+    component,
+    { alias, operation, force: options.force === true },
+    options,
+  );
+  return details === undefined ? options : { ...options, details: { ...options.details, ...details } };
 }

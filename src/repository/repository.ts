@@ -31,9 +31,10 @@ import {
   serialQueue,
   storeOf,
 } from './context.js';
-import type { AliasJournal, JournalOptions } from './journal.js';
+import type { AliasJournal, AliasOperation, JournalOptions } from './journal.js';
 import { addLocalBlob, getLocalBlob, type LocalBlob, type LocalBlobInput } from './local-blobs.js';
 import { CREATOR, componentRepository, type DescriptorEncoding } from './mapping.js';
+import type { AliasPolicy, PolicyCopy } from './policy-hook.js';
 import {
   type ListVersionsOptions,
   listTags,
@@ -66,6 +67,12 @@ export interface OcmRepositoryOptions {
    * Default none: alias changes are not recorded. `openRepository` sets one.
    */
   readonly journal?: AliasJournal;
+  /**
+   * Asked before every plain alias change (`tag`, `untag`): the stages document's gates
+   * (`stages/policy`), with `force` to go around them, recorded as forced. Default none: aliases
+   * move without any gate, whatever the stored stages document says. `openRepository` sets one.
+   */
+  readonly policy?: AliasPolicy;
 }
 
 export interface ComponentVersion {
@@ -104,6 +111,7 @@ export class OcmRepository {
       concurrency: Math.max(1, options.concurrency ?? 8),
       pendingBlobs: new Map<string, Descriptor>(),
       ...(options.journal === undefined ? {} : { journal: options.journal }),
+      ...(options.policy === undefined ? {} : { policy: options.policy }),
     };
     this.#settings = {
       creator: options.creator ?? CREATOR,
@@ -383,6 +391,46 @@ export class OcmRepository {
         await recordMoves(this.#ctx, store, component, [{ alias, from, to, operation, ...details }], options);
         return true;
       },
+      options,
+    );
+  }
+
+  /**
+   * Asks the policy (see `OcmRepositoryOptions.policy`) about a change of `alias` that the alias
+   * operations do not ask about themselves (a transfer onto rules other than the source's): throws
+   * when it is refused; else the details to record with it. Undefined without a policy.
+   */
+  async checkAliasPolicy(
+    component: string,
+    alias: string,
+    change: { readonly operation: AliasOperation; readonly force?: boolean },
+    options: OperationOptions = {},
+  ): Promise<Readonly<Record<string, unknown>> | undefined> {
+    const store = storeOf(this.#ctx, component);
+    return this.#ctx.policy?.check(
+      store,
+      component,
+      { alias, operation: change.operation, force: change.force === true },
+      options,
+    );
+  }
+
+  /**
+   * Copies the policy document of `component` (its stages document) from `source` when this
+   * repository has none (transfer, before the history that records it). Without a policy that can
+   * copy, `none`.
+   */
+  async copyAliasPolicyFrom(
+    source: OcmRepository,
+    component: string,
+    options: OperationOptions = {},
+  ): Promise<PolicyCopy> {
+    const policy = this.#ctx.policy;
+    if (!policy?.copy) return 'none';
+    const repositoryName = repositoryOf(this.#ctx, component);
+    return atomically(
+      this.#ctx,
+      (provider) => policy.copy!(source.ociStore(component), provider.repository(repositoryName), options),
       options,
     );
   }

@@ -12,6 +12,7 @@ import { anchorBelow } from './anchors.js';
 import { VersionExistsError } from './errors.js';
 import type { JournalOptions } from './journal.js';
 import { localBlobElement } from './local-blobs.js';
+import type { PolicyCopy } from './policy-hook.js';
 import type { OcmRepository, ResolvedComponentVersion } from './repository.js';
 
 export interface TransferOptions extends OperationOptions, JournalOptions {
@@ -21,6 +22,11 @@ export interface TransferOptions extends OperationOptions, JournalOptions {
    * `transfer` event.
    */
   readonly copyAliases?: boolean;
+  /**
+   * With `copyAliases`, onto a target that keeps its own stages document (other rules than the
+   * source's): set its gated stages anyway, recorded as forced. Refused otherwise (`PolicyError`).
+   */
+  readonly force?: boolean;
   /** How the source repository is named in the target's `transfer` events (`details.source`). */
   readonly sourceName?: string;
   /**
@@ -75,6 +81,12 @@ export interface TransferResult {
    * interrupted transfer): the others were in place, recorded, already.
    */
   readonly aliasesRecorded: readonly string[];
+  /**
+   * With `copyAliases`, what became of the source's stages document (the alias policy): `copied`
+   * with the history, `same`, `none`, or `kept` when the target keeps its own, other document; its
+   * gated stages are then set only with `force`.
+   */
+  readonly stages?: PolicyCopy;
 }
 
 /**
@@ -144,7 +156,7 @@ export async function transferComponentVersion(
   return { ...base, status, ...stats, ...aliases };
 }
 
-type CopiedAliases = Pick<TransferResult, 'aliases' | 'aliasesRecorded'>;
+type CopiedAliases = Pick<TransferResult, 'aliases' | 'aliasesRecorded' | 'stages'>;
 const noAliases: CopiedAliases = { aliases: [], aliasesRecorded: [] };
 
 /** Sets in `target` the aliases that point at `digest` in `source`, with the same rules as tagging. */
@@ -157,16 +169,31 @@ async function copyAliases(
   options: TransferOptions,
 ): Promise<CopiedAliases> {
   const signal = options.signal === undefined ? {} : { signal: options.signal };
-  // The history travels with the aliases when the target has none yet; then the target records its own.
+  // The stages document and the history travel with the aliases when the target has none yet (so
+  // that a `policy` event names a document the target has); then the target records its own.
+  const stages = await target.copyAliasPolicyFrom(source, component, signal);
   await target.copyAliasHistoryFrom(source, component, signal);
   const aliases: string[] = [];
   const recorded: string[] = [];
   for (const a of await source.listComponentVersionAliases(component, signal)) {
     if (a.digest !== digest) continue;
+    // Under the target's own rules, the source's moves passed no gate of the target's.
+    const moves =
+      stages === 'kept' &&
+      (await target.resolveComponentVersion(component, a.alias, signal).catch(() => undefined))?.digest !==
+        digest;
+    const forced = moves
+      ? await target.checkAliasPolicy(
+          component,
+          a.alias,
+          { operation: 'transfer', force: options.force === true },
+          signal,
+        )
+      : undefined;
     const journal = {
       ...signal,
       operation: 'transfer' as const,
-      details: options.sourceName === undefined ? {} : { source: options.sourceName },
+      details: { ...(options.sourceName === undefined ? {} : { source: options.sourceName }), ...forced },
       ...(options.message === undefined ? {} : { message: options.message }),
       ...(options.actor === undefined ? {} : { actor: options.actor }),
     };
@@ -179,7 +206,7 @@ async function copyAliases(
       recorded.push(a.alias);
     aliases.push(a.alias);
   }
-  return { aliases, aliasesRecorded: recorded };
+  return { aliases, aliasesRecorded: recorded, stages };
 }
 
 /**

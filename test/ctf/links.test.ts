@@ -45,7 +45,10 @@ describe('a directory CTF refuses symbolic links', () => {
     const opened = await openRepository(ctf);
     try {
       const blob = { content: Buffer.from('a local blob\n'), mediaType: 'text/plain' };
-      await assert.rejects(opened.repository.addLocalResource(COMPONENT, resource('r'), blob), refused('blobs'));
+      await assert.rejects(
+        opened.repository.addLocalResource(COMPONENT, resource('r'), blob),
+        refused('blobs'),
+      );
       await assert.rejects(opened.repository.addComponentVersion(descriptor('2.0.0')), refused('blobs'));
       await assert.rejects(opened.repository.listComponentVersions(COMPONENT), refused('blobs'));
     } finally {
@@ -63,7 +66,10 @@ describe('a directory CTF refuses symbolic links', () => {
     await symlink(join(outside, name), join(ctf, 'blobs', name));
     const opened = await openRepository(ctf);
     try {
-      await assert.rejects(opened.repository.getComponentVersion(COMPONENT, '1.0.0'), refused(`blobs/${name}`));
+      await assert.rejects(
+        opened.repository.getComponentVersion(COMPONENT, '1.0.0'),
+        refused(`blobs/${name}`),
+      );
       // Storing the same version again would find the "present" blob through the link.
       await assert.rejects(
         opened.repository.addComponentVersion(descriptor('1.0.0'), { conflict: 'replace' }),
@@ -79,8 +85,14 @@ describe('a directory CTF refuses symbolic links', () => {
     await symlink(join(outside, 'index.json'), join(ctf, 'artifact-index.json'));
     const opened = await openRepository(ctf);
     try {
-      await assert.rejects(opened.repository.listComponentVersions(COMPONENT), refused('artifact-index.json'));
-      await assert.rejects(opened.repository.addComponentVersion(descriptor('2.0.0')), refused('artifact-index.json'));
+      await assert.rejects(
+        opened.repository.listComponentVersions(COMPONENT),
+        refused('artifact-index.json'),
+      );
+      await assert.rejects(
+        opened.repository.addComponentVersion(descriptor('2.0.0')),
+        refused('artifact-index.json'),
+      );
     } finally {
       await opened.close();
     }

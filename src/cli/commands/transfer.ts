@@ -35,6 +35,7 @@ export async function runTransferCv(ctx: Context, { values, positionals }: Parse
       : await source.repository.listComponentVersions(ref.component, signal ? { signal } : {});
   if (versions.length === 0) throw new UsageError(`${ref.component} has no versions in ${ref.repository}`);
   const progress = ctx.progress();
+  const kept = new Set<string>();
   let bytes = 0;
   let n = 0;
   await target.repository.batch(
@@ -45,6 +46,7 @@ export async function runTransferCv(ctx: Context, { values, positionals }: Parse
           conflict,
           concurrency,
           copyAliases: flag(values, 'copy-aliases'),
+          force: flag(values, 'force'),
           sourceName: ref.repository,
           ...(copyResources ? { copyResources } : {}),
           ...(signal ? { signal } : {}),
@@ -55,6 +57,7 @@ export async function runTransferCv(ctx: Context, { values, positionals }: Parse
         });
         bytes += result.bytes;
         progress.done();
+        noteKeptStages(ctx, kept, ref.component, result.stages);
         const aliases = result.aliases.length > 0 ? `, aliases ${result.aliases.join(', ')}` : '';
         ctx.out(
           `${ref.component}:${result.version} ${result.status} (${result.copied} copied, ${result.existing} present, ${formatBytes(result.bytes)}${aliases})\n`,
@@ -103,6 +106,7 @@ async function runTransferRepository(ctx: Context, { values, positionals }: Pars
   }
   const progress = ctx.progress();
   const counts = { copied: 0, unchanged: 0, skipped: 0, replaced: 0, failed: 0 };
+  const kept = new Set<string>();
   let bytes = 0;
   let done = 0;
   const started = performance.now();
@@ -118,6 +122,7 @@ async function runTransferRepository(ctx: Context, { values, positionals }: Pars
           conflict,
           concurrency,
           copyAliases: task.aliased,
+          force: flag(values, 'force'),
           sourceName: positionals[0]!,
           ...(copyResources ? { copyResources } : {}),
           ...op,
@@ -125,6 +130,7 @@ async function runTransferRepository(ctx: Context, { values, positionals }: Pars
         });
         counts[result.status]++;
         bytes += result.bytes;
+        noteKeptStages(ctx, kept, task.component, result.stages);
         // An unchanged version is reported only when its aliases or their events were missing.
         if (result.status !== 'unchanged' || result.aliasesRecorded.length > 0) {
           progress.done();
@@ -152,6 +158,20 @@ async function runTransferRepository(ctx: Context, { values, positionals }: Pars
     `${components.length} components, ${tasks.length} versions: ${parts.join(', ')}; ${formatBytes(bytes)} in ${seconds.toFixed(1)} s\n`,
   );
   return counts.failed > 0 ? 1 : 0;
+}
+
+/** Says once per component that the target keeps its own stages document (the source's is not copied). */
+function noteKeptStages(
+  ctx: Context,
+  said: Set<string>,
+  component: string,
+  stages: string | undefined,
+): void {
+  if (stages !== 'kept' || said.has(component)) return;
+  said.add(component);
+  ctx.io.stderr.write(
+    `note: ${component}: the target keeps its own stages document; the source's was not copied, and the target's gates apply to the copied aliases\n`,
+  );
 }
 
 function wholeNumber(values: Parsed['values'], name: string, fallback: number): number {
