@@ -5,11 +5,20 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { NotFoundError } from '../errors.js';
+import { mapLimit } from '../oci/concurrency.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { VerifyingStream, verifyBytes } from '../oci/digest.js';
 import { TooLargeError } from '../oci/errors.js';
 import { ArtifactIndex, INDEX_FILE, MAX_INDEX_SIZE } from './artifact-index.js';
-import { commitTempFile, ensureDirectory, TEMP_PREFIX, writeFileAtomic } from './atomic.js';
+import {
+  commitTempFile,
+  ensureDirectory,
+  fsyncDirectory,
+  fsyncFile,
+  TEMP_PREFIX,
+  writeFileAtomic,
+  writeTempFile,
+} from './atomic.js';
 import { blobFileName, digestFromBlobFileName } from './blob-names.js';
 import { InvalidArchiveError } from './errors.js';
 
@@ -90,7 +99,33 @@ export class DirectoryLayout {
   /** Replaces the index atomically; `index` (what `bytes` encode) becomes the cached parse. */
   async writeIndex(bytes: Uint8Array, index?: ArtifactIndex): Promise<void> {
     await writeFileAtomic(this.indexPath, bytes);
-    if (!index) return;
+    if (index) await this.#cacheIndex(index);
+  }
+
+  /** The new index in a fsynced temporary file (`commitIndex` puts it in place). */
+  prepareIndex(bytes: Uint8Array): Promise<string> {
+    return writeTempFile(this.indexPath, bytes);
+  }
+
+  /** Renames a prepared index into place (durably); `index` becomes the cached parse. */
+  async commitIndex(tmp: string, index: ArtifactIndex): Promise<void> {
+    await commitTempFile(tmp, this.indexPath);
+    await this.#cacheIndex(index);
+  }
+
+  /**
+   * Makes blobs written with `sync: false` durable: their files at once, then the `blobs/` folder
+   * once. Call before the index that names them is put in place.
+   */
+  async syncBlobs(digests: readonly string[]): Promise<void> {
+    if (digests.length === 0) return;
+    await Promise.all([
+      mapLimit(digests, 16, (digest) => fsyncFile(this.blobPath(digest))),
+      fsyncDirectory(join(this.root, 'blobs')),
+    ]);
+  }
+
+  async #cacheIndex(index: ArtifactIndex): Promise<void> {
     const s = await stat(this.indexPath, { bigint: true });
     this.#cached = { key: `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}`, index: index.clone() };
   }
@@ -129,11 +164,19 @@ export class DirectoryLayout {
   /**
    * Stores content under its digest after verifying it. Returns false when the blob was already
    * present (the content is then drained and discarded, never compared byte by byte: equal digests
-   * mean equal content).
+   * mean equal content; a file of another size, left by a crash, is replaced). With `sync: false`
+   * nothing is fsynced: the caller calls `syncBlobs` before anything names the blob (a transaction
+   * syncs its blobs together, with its index).
    */
-  async writeBlob(expected: Descriptor, content: BlobContent, signal?: AbortSignal): Promise<boolean> {
+  async writeBlob(
+    expected: Descriptor,
+    content: BlobContent,
+    signal?: AbortSignal,
+    { sync = true }: { readonly sync?: boolean } = {},
+  ): Promise<boolean> {
     const target = this.blobPath(expected.digest);
-    if (await this.hasBlob(expected.digest)) {
+    const size = await this.blobSize(expected.digest);
+    if (size !== undefined && (size === expected.size || expected.size < 0)) {
       if (!(content instanceof Uint8Array)) content.resume();
       return false;
     }
@@ -146,21 +189,16 @@ export class DirectoryLayout {
         const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
         try {
           await handle.writeFile(content, { signal });
-          await handle.sync();
+          if (sync) await handle.sync();
         } finally {
           await handle.close();
         }
       } else {
         const out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
         await pipeline(content, new VerifyingStream(expected, `blob ${expected.digest}`), out, { signal });
-        const handle = await open(tmp, constants.O_RDONLY);
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
+        if (sync) await fsyncFile(tmp);
       }
-      await commitTempFile(tmp, target);
+      await commitTempFile(tmp, target, sync);
       return true;
     } catch (err) {
       await rm(tmp, { force: true });
