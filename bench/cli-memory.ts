@@ -7,7 +7,7 @@
  *
  *   node --import tsx bench/cli-memory.ts [--sizes 256,1024]   # MiB
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { openRepository } from '../src/open.js';
 import { descriptor, resource } from '../test/support/descriptors.js';
 import { startRegistry } from '../test/support/registry.js';
-import { emit, loadavg } from './lib.js';
+import { builtCli, emit, loadavg } from './lib.js';
 import { generate, generatedDigest } from './registry-generate.js';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '256,1024' } } });
@@ -25,11 +25,7 @@ const sizes = values.sizes.split(',').map((s) => Number(s) * 1024 * 1024);
 const MiB = 1024 * 1024;
 const COMPONENT = 'example.com/bench/memory';
 const root = fileURLToPath(new URL('..', import.meta.url));
-const main = join(root, 'dist/bin/main.js');
-if (!existsSync(main)) {
-  const built = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-  if (built.status !== 0) throw new Error('npm run build failed');
-}
+const main = builtCli();
 if (!existsSync('/usr/bin/time')) throw new Error('needs GNU time (/usr/bin/time, Debian package time)');
 
 /** Runs `node dist/bin/main.js ARGS` under GNU time: seconds and max RSS in KiB. */

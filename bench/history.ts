@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { CtfStore } from '../src/ctf/store.js';
 import type { StoreProvider } from '../src/oci/content/storage.js';
 import { OcmRepository } from '../src/repository/index.js';
-import { getAliasHistory, HistoryJournal } from '../src/stages/index.js';
+import { DEFAULT_GRACE_MS, foldHistory, getAliasHistory, HistoryJournal } from '../src/stages/index.js';
 import { blob, manifest } from '../test/support/content.js';
 import { COMPONENT as C, descriptor } from '../test/support/descriptors.js';
 import { startRegistry } from '../test/support/registry.js';
@@ -48,7 +48,20 @@ async function prepare(provider: StoreProvider, prefix: string, fillerTags: numb
   }));
   for (let i = 0; i < events; i += 1000)
     await journal.record(repo.ociStore(C), C, moves.slice(i, i + 1000), { atomic: false });
-  return { journal, withHistory: repo, without: new OcmRepository(provider, { prefix }) };
+  // Folded, and the folded entries deleted, as a repository is some time after its last moves.
+  const later = { now: () => Date.now() + DEFAULT_GRACE_MS };
+  await foldHistory(repo.ociStore(C), C, later);
+  await foldHistory(repo.ociStore(C), C, later);
+  return {
+    journal,
+    withHistory: repo,
+    without: new OcmRepository(provider, { prefix }),
+    /** The same, never folding: what one move costs by itself. */
+    noFold: new OcmRepository(provider, {
+      prefix,
+      journal: new HistoryJournal({ actor: 'bench', foldEvery: 0 }),
+    }),
+  };
 }
 
 async function tagTimes(repo: OcmRepository, n: number): Promise<number[]> {
@@ -146,14 +159,14 @@ const reg = await startRegistry('anonymous');
 try {
   let requests = 0;
   const store = reg.open({ onRequest: (e) => (e.url.includes('/token') ? undefined : requests++) });
-  const { withHistory, without } = await prepare(store, 'bench', 0, 10_000);
+  const { withHistory, without, noFold } = await prepare(store, 'bench', 0, 10_000);
   const count = async (fn: () => Promise<unknown>) => {
     const before = requests;
     await fn();
     return requests - before;
   };
   const withoutReq = await count(() => without.addComponentVersionAlias(C, '1.0.0', 'prod'));
-  const withReq = await count(() => withHistory.addComponentVersionAlias(C, '1.1.0', 'prod'));
+  const withReq = await count(() => noFold.addComponentVersionAlias(C, '1.1.0', 'prod'));
   const withT: number[] = [];
   const withoutT: number[] = [];
   for (let round = 0; round < 4; round++) {
@@ -166,6 +179,9 @@ try {
   console.log(`| tag without history | ${fmtMs(median(withoutT))} | ${withoutReq} |`);
   console.log(`| tag with history | ${fmtMs(median(withT))} | ${withReq} |`);
   console.log(`| ratio | ${ratio.toFixed(2)}x | |`);
+  console.log(
+    '(with history: one move in eight also folds, included in the times; the request count is of a move that does not)',
+  );
   emit({
     scenario: 'Registry tag with history vs without (10,000 events)',
     ours: median(withT),
@@ -175,8 +191,8 @@ try {
     ratioMeaning: 'with-history median / without-history median',
     baselineName: 'same move, no history',
     requests: { ours: withReq, baseline: withoutReq },
-    aim: '<= 10 requests with history',
-    met: withReq <= 10,
+    aim: '<= 5 requests and <= 2x with history (before: 7 requests, 6.2x)',
+    met: withReq <= 5 && ratio <= 2,
     runs: ops,
   });
   await store.close();

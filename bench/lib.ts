@@ -2,7 +2,10 @@
  * Shared helpers of the benchmarks: statistics, the `BENCH {...}` result line that `bench/run.ts`
  * collects, and the descriptor the registry benchmarks store.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DescriptorV2 } from '../src/descriptor/index.js';
 
 /** One result line; `bench/run.ts` reads every line starting with `BENCH `. */
@@ -56,6 +59,17 @@ export function loadavg(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** The built CLI, `dist/bin/main.js` (not tsx), built first with `npm run build` when missing. */
+export function builtCli(): string {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const main = join(root, 'dist/bin/main.js');
+  if (!existsSync(main)) {
+    const built = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('npm run build failed');
+  }
+  return main;
 }
 
 export const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(2)} ms`);

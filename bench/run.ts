@@ -43,8 +43,8 @@ const known: Record<string, { args?: string[]; timeoutMin: number; title: string
   },
   'transfer-100': { timeoutMin: 6, title: '100-version CTF transfer versus skopeo' },
   'registry-transfer': {
-    timeoutMin: 6,
-    title: '256 MiB blob push/pull versus skopeo, 1 GiB push memory',
+    timeoutMin: 14,
+    title: '256 MiB blob push (library and built CLI) and pull versus skopeo, 1 GiB push memory',
   },
   'alias-cache': {
     args: full ? [] : ['--sizes', '10,1000'],
@@ -61,8 +61,9 @@ const known: Record<string, { args?: string[]; timeoutMin: number; title: string
     title: 'Alias history: tag with and without history, newest 50 events at 10, 1,000 and 10,000 events',
   },
   board: {
-    timeoutMin: 15,
-    title: 'Stage board: first render and registry requests at 10 and 200 components, memory at 200',
+    timeoutMin: 20,
+    title:
+      'Stage board: first row and whole board, registry requests, at 10 and 1,000 components; memory at 1,000',
   },
 };
 
@@ -148,7 +149,6 @@ function runOne(name: string): Promise<Outcome> {
           }
         } else kept.push(line);
       }
-      if (results.length === 0) results.push(...parseLegacy(name, out));
       resolve({
         name,
         title: spec.title,
@@ -168,51 +168,6 @@ function runOne(name: string): Promise<Outcome> {
     });
     child.on('close', finish);
   });
-}
-
-/**
- * Benchmarks that print no BENCH lines: read their figures from the human output. Only
- * `registry-transfer.ts` for now (push/pull lines and the memory line).
- */
-function parseLegacy(name: string, out: string): BenchResult[] {
-  if (name !== 'registry-transfer') return [];
-  const results: BenchResult[] = [];
-  const size = /(\d+) MiB blob/.exec(out)?.[1] ?? '?';
-  for (const m of out.matchAll(
-    /^\s*(push|pull)\s+ours ([\d.]+) MiB\/s \(([\d.]+) s(?:, (\d+) requests)?\)\s+skopeo ([\d.]+) MiB\/s[^\n]*?ratio[^\d]*([\d.]+)/gm,
-  )) {
-    const ours = Number(m[2]);
-    const baseline = Number(m[5]);
-    results.push({
-      scenario: `${size} MiB blob ${m[1]} vs skopeo copy`,
-      ours,
-      baseline,
-      unit: 'MiB/s',
-      ratio: ours / baseline,
-      ratioMeaning: 'ours / skopeo throughput (higher is better)',
-      baselineName: 'skopeo copy',
-      requests: m[4] ? { ours: Number(m[4]), baseline: null } : null,
-      aim: '>= 1x skopeo throughput',
-      met: ours / baseline >= 1,
-    });
-  }
-  // `memory pushing a N MiB [generated ]stream: peak RSS P MiB ... maxRSS M MiB ..., B MiB before the push`
-  for (const mem of out.matchAll(
-    /memory pushing a (\d+) MiB (?:generated )?stream: peak RSS (\d+) MiB[^\n]*?maxRSS (\d+) MiB\)?,? (?:before the push )?(\d+) MiB/g,
-  )) {
-    results.push({
-      scenario: `peak RSS pushing a ${mem[1]} MiB stream (maxRSS of the pushing process)`,
-      ours: Number(mem[3]),
-      baseline: null,
-      unit: 'MiB',
-      ratio: null,
-      ratioMeaning: `sampled peak ${mem[2]} MiB; ${mem[4]} MiB before the push`,
-      requests: null,
-      aim: 'flat in blob size',
-      met: null,
-    });
-  }
-  return results;
 }
 
 // ------------------------------------------------------------------- run

@@ -73,11 +73,36 @@ export interface ElementSummary {
   readonly labels: readonly { readonly name: string; readonly value: string }[];
 }
 
+/** One side of a component reference: the part it names. */
+export interface ReferenceSummary {
+  readonly component: string;
+  readonly version: string;
+  /** The referenced version's normalised digest (`digest.value`), when the reference carries one. */
+  readonly digest: string | null;
+}
+
+/** A component reference (a part of a product) that differs between two versions. */
+export interface ReferenceChange {
+  readonly change: ElementChangeKind;
+  /** `name` plus extra identity, as `key=value` pairs. */
+  readonly identity: Readonly<Record<string, string>>;
+  /** For `changed`: what changed (`component`, `version`, `digest`, `labels`). */
+  readonly fields: readonly string[];
+  readonly before?: ReferenceSummary;
+  readonly after?: ReferenceSummary;
+  /** For a changed reference to the same component: the part's own diff between its two versions. */
+  readonly part?: VersionDiff;
+  /** Why the part's diff is missing (not in this repository, too deep). */
+  readonly partProblem?: string;
+}
+
 export interface VersionDiff {
   readonly component: string;
   readonly from: string;
   readonly to: string;
   readonly changes: readonly ElementChange[];
+  /** Component references added, removed or changed; changed parts carry their own diff. */
+  readonly references: readonly ReferenceChange[];
   /** Component labels that differ. */
   readonly labels: readonly {
     readonly name: string;
@@ -90,9 +115,34 @@ export interface ComponentPage {
   readonly name: string;
   readonly repository: number;
   readonly row: BoardComponent;
+  /** Column order: every stage of the policy (empty ones included), then the others the row holds. */
+  readonly stages: readonly string[];
+  /** Whether this server accepts moves (`--write`). */
+  readonly write: boolean;
   /** Newest first, with the aliases on each. */
   readonly versions: readonly { readonly version: string; readonly aliases: readonly string[] }[];
   /** Newest first; empty without the stages layer. */
   readonly history: readonly unknown[];
   readonly historyProblem?: string;
 }
+
+/**
+ * One line of `GET /api/board/rows` (newline-delimited JSON): first `start`, then a `row` per
+ * component as soon as it is read (in no particular order) or a `problem` where it could not be,
+ * then `end`.
+ */
+export type BoardStreamLine =
+  | {
+      readonly type: 'start';
+      readonly repositories: readonly BoardRepository[];
+      readonly time: string;
+      readonly write: boolean;
+    }
+  | { readonly type: 'row'; readonly row: BoardComponent }
+  | {
+      readonly type: 'problem';
+      readonly repository: number;
+      readonly component: string | null;
+      readonly message: string;
+    }
+  | { readonly type: 'end'; readonly components: number };

@@ -3,7 +3,16 @@ import { NotFoundError } from '../errors.js';
 import { mapLimit } from '../oci/concurrency.js';
 import type { OperationOptions } from '../oci/content/storage.js';
 import type { AliasInfo, OcmRepository } from '../repository/index.js';
-import type { Board, BoardComponent, BoardRepository, ComponentPage, StageCell, VersionDiff } from './api.js';
+import type {
+  Board,
+  BoardComponent,
+  BoardRepository,
+  BoardStreamLine,
+  ComponentPage,
+  ReferenceChange,
+  StageCell,
+  VersionDiff,
+} from './api.js';
 import { diffVersions } from './diff.js';
 import { feedingStages, lagOf, orderStages } from './model.js';
 
@@ -134,6 +143,11 @@ export class BoardReader {
     this.#rows.delete(`${repository}\n${component}`);
   }
 
+  /** Forgets the list of a repository's components (a new one appeared), keeping its rows. */
+  invalidateComponents(repository: number): void {
+    this.#components.delete(repository);
+  }
+
   async components(repository: number, options: OperationOptions): Promise<string[]> {
     let pending = this.#components.get(repository);
     if (!pending) {
@@ -142,6 +156,51 @@ export class BoardReader {
       pending.catch(() => this.#components.delete(repository));
     }
     return pending;
+  }
+
+  /**
+   * The board as it is read: `start`, then a `row` (or a `problem`) per component the moment it is
+   * read, then `end`. A repository's components are listed first (one catalog read on a registry),
+   * their rows read `concurrency` at a time; nothing waits for the whole board.
+   */
+  async stream(write: (line: BoardStreamLine) => void, options: OperationOptions = {}): Promise<void> {
+    write({
+      type: 'start',
+      repositories: this.repositories(),
+      time: (this.#options.now?.() ?? new Date()).toISOString(),
+      write: this.#options.write === true,
+    });
+    let count = 0;
+    let first = true;
+    for (let i = 0; i < this.#options.sources.length; i++) {
+      let names: string[];
+      try {
+        names = await this.components(i, options);
+      } catch (err) {
+        if (options.signal?.aborted) throw err;
+        write({ type: 'problem', repository: i, component: null, message: (err as Error).message });
+        continue;
+      }
+      const one = async (name: string) => {
+        try {
+          const row = await this.row(i, name, options);
+          count++;
+          write({ type: 'row', row });
+        } catch (err) {
+          if (options.signal?.aborted) throw err;
+          write({ type: 'problem', repository: i, component: name, message: (err as Error).message });
+        }
+      };
+      // The board's first row alone: it then takes one row's round trips, not a share of sixteen's.
+      let rest = names;
+      if (first && names.length > 0) {
+        await one(names[0]!);
+        rest = names.slice(1);
+        first = false;
+      }
+      await mapLimit(rest, this.#concurrency, one);
+    }
+    write({ type: 'end', components: count });
   }
 
   async board(options: OperationOptions = {}): Promise<Board> {
@@ -286,23 +345,57 @@ export class BoardReader {
       name: component,
       repository,
       row,
+      stages: orderStages(Object.keys(row.stages), row.policy ? [row.policy] : []),
+      write: this.#options.write === true,
       versions: versions.map((v) => ({ version: v, aliases: on.get(v) ?? [] })),
       history,
       ...(historyProblem === undefined ? {} : { historyProblem }),
     };
   }
 
+  /**
+   * What changed between two versions, and, for each reference that names another version of the
+   * same component, that part's own diff (read from this repository, `depth` levels down).
+   */
   async diff(
     repository: number,
     component: string,
     from: string,
     to: string,
     options: OperationOptions = {},
+    depth = PART_DEPTH,
   ): Promise<VersionDiff> {
     const [a, b] = await Promise.all([
       this.descriptor(repository, component, from, undefined, options),
       this.descriptor(repository, component, to, undefined, options),
     ]);
-    return diffVersions(a, b);
+    const d = diffVersions(a, b);
+    const references = await mapLimit(d.references, this.#concurrency, (r) =>
+      this.#part(repository, r, options, depth),
+    );
+    return { ...d, references };
+  }
+
+  async #part(
+    repository: number,
+    r: ReferenceChange,
+    options: OperationOptions,
+    depth: number,
+  ): Promise<ReferenceChange> {
+    const { before, after } = r;
+    if (r.change !== 'changed' || !before || !after || before.component !== after.component) return r;
+    if (depth <= 0) return { ...r, partProblem: `not compared: more than ${PART_DEPTH} levels of parts` };
+    try {
+      return {
+        ...r,
+        part: await this.diff(repository, after.component, before.version, after.version, options, depth - 1),
+      };
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      return { ...r, partProblem: (err as Error).message };
+    }
   }
 }
+
+/** Levels of parts a product's diff opens (a reference graph is acyclic, but may be deep). */
+const PART_DEPTH = 4;

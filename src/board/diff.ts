@@ -1,15 +1,23 @@
-import { listIdentities } from '../descriptor/identity.js';
-import type { DescriptorV2, Resource, Source } from '../descriptor/index.js';
+import { identityKey, listIdentities } from '../descriptor/identity.js';
+import type { ComponentReference, DescriptorV2, ElementMeta, Resource, Source } from '../descriptor/index.js';
 import { canonicalJson } from '../descriptor/normalisation/index.js';
-import type { ElementChange, ElementSummary, VersionDiff } from './api.js';
+import type { ElementChange, ElementSummary, ReferenceChange, ReferenceSummary, VersionDiff } from './api.js';
 
-export type { ElementChange, ElementChangeKind, ElementSummary, VersionDiff } from './api.js';
+export type {
+  ElementChange,
+  ElementChangeKind,
+  ElementSummary,
+  ReferenceChange,
+  VersionDiff,
+} from './api.js';
 
 type Element = Resource | Source;
 
 /**
  * What changed between two versions of a component (docs/board.md): resources and sources added,
- * removed, or with a new digest, labels, version, type or access. Elements are matched by identity.
+ * removed, or with a new digest, labels, version, type or access; component references added,
+ * removed, or naming another component, version or digest. Elements are matched by identity. The
+ * parts' own diffs are the reader's business (`BoardReader.diff`): this function reads nothing.
  */
 export function diffVersions(before: DescriptorV2, after: DescriptorV2): VersionDiff {
   const changes: ElementChange[] = [
@@ -21,8 +29,28 @@ export function diffVersions(before: DescriptorV2, after: DescriptorV2): Version
     from: before.component.version,
     to: after.component.version,
     changes,
+    references: diffReferences(
+      before.component.componentReferences ?? [],
+      after.component.componentReferences ?? [],
+    ),
     labels: diffLabels(before.component.labels ?? [], after.component.labels ?? []),
   };
+}
+
+/** The two lists' elements matched by identity: one entry per identity, with either side missing. */
+function match<T extends ElementMeta>(
+  a: readonly T[],
+  b: readonly T[],
+): { identity: Record<string, string>; before?: T; after?: T }[] {
+  const out = new Map<string, { identity: Record<string, string>; before?: T; after?: T }>();
+  const ids = [listIdentities(a), listIdentities(b)];
+  for (const [i, e] of a.entries()) out.set(identityKey(ids[0]![i]!), { identity: ids[0]![i]!, before: e });
+  for (const [i, e] of b.entries()) {
+    const k = identityKey(ids[1]![i]!);
+    out.set(k, { ...(out.get(k) ?? { identity: ids[1]![i]! }), after: e });
+  }
+  // In the order of the first list (removed and changed), then the added (new keys go last).
+  return [...out.values()];
 }
 
 function diffElements(
@@ -30,39 +58,49 @@ function diffElements(
   a: readonly Element[],
   b: readonly Element[],
 ): ElementChange[] {
-  const key = (id: Record<string, string>) =>
-    JSON.stringify(
-      Object.keys(id)
-        .sort()
-        .map((k) => [k, id[k]]),
-    );
-  const index = (list: readonly Element[]) => {
-    const ids = listIdentities(list);
-    return new Map(list.map((e, i) => [key(ids[i]!), { element: e, identity: ids[i]! }]));
-  };
-  const left = index(a);
-  const right = index(b);
   const out: ElementChange[] = [];
-  for (const [k, { element, identity }] of left) {
-    const other = right.get(k);
-    if (!other) {
-      out.push({ kind, change: 'removed', identity, fields: [], before: summary(element) });
-      continue;
+  for (const { identity, before, after } of match(a, b)) {
+    if (!after) out.push({ kind, change: 'removed', identity, fields: [], before: summary(before!) });
+    else if (!before) out.push({ kind, change: 'added', identity, fields: [], after: summary(after) });
+    else {
+      const fields = changedFields(before, after);
+      if (fields.length > 0)
+        out.push({
+          kind,
+          change: 'changed',
+          identity,
+          fields,
+          before: summary(before),
+          after: summary(after),
+        });
     }
-    const fields = changedFields(element, other.element);
-    if (fields.length > 0)
-      out.push({
-        kind,
-        change: 'changed',
-        identity,
-        fields,
-        before: summary(element),
-        after: summary(other.element),
-      });
   }
-  for (const [k, { element, identity }] of right)
-    if (!left.has(k)) out.push({ kind, change: 'added', identity, fields: [], after: summary(element) });
   return out;
+}
+
+function diffReferences(
+  a: readonly ComponentReference[],
+  b: readonly ComponentReference[],
+): ReferenceChange[] {
+  const out: ReferenceChange[] = [];
+  for (const { identity, before, after } of match(a, b)) {
+    if (!after) out.push({ change: 'removed', identity, fields: [], before: referenceSummary(before!) });
+    else if (!before) out.push({ change: 'added', identity, fields: [], after: referenceSummary(after) });
+    else {
+      const [x, y] = [referenceSummary(before), referenceSummary(after)];
+      const fields: string[] = [];
+      if (x.component !== y.component) fields.push('component');
+      if (x.version !== y.version) fields.push('version');
+      if (x.digest !== y.digest) fields.push('digest');
+      if (json(labelsOf(before)) !== json(labelsOf(after))) fields.push('labels');
+      if (fields.length > 0) out.push({ change: 'changed', identity, fields, before: x, after: y });
+    }
+  }
+  return out;
+}
+
+function referenceSummary(r: ComponentReference): ReferenceSummary {
+  return { component: r.componentName, version: r.version, digest: r.digest?.value ?? null };
 }
 
 function changedFields(a: Element, b: Element): string[] {
@@ -86,7 +124,7 @@ function summary(e: Element): ElementSummary {
   };
 }
 
-function labelsOf(e: Element) {
+function labelsOf(e: Element | ComponentReference) {
   return (e.labels ?? []).map((l) => ({ name: l.name, value: json(l.value ?? null) }));
 }
 

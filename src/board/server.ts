@@ -193,6 +193,7 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Boa
         live.follow(board);
         return send(res, 200, board);
       }
+      if (path === '/api/board/rows') return rows(res, op);
       if (path === '/api/board/row') {
         const r = repo();
         const row = await reader.row(r, q('component'), op);
@@ -274,6 +275,20 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Boa
       'cache-control': 'no-cache',
     });
     res.end(a.bytes);
+  };
+
+  /** The board as newline-delimited JSON, a row the moment it is read (`BoardStreamLine`). */
+  const rows = async (res: ServerResponse, op: { signal: AbortSignal }) => {
+    res.writeHead(200, {
+      ...securityHeaders,
+      'content-type': 'application/x-ndjson; charset=utf-8',
+      'cache-control': 'no-store',
+    });
+    await reader.stream((line) => {
+      if (line.type === 'row') live.follow(reader.assemble([line.row]));
+      if (!res.destroyed) res.write(`${JSON.stringify(line)}\n`);
+    }, op);
+    res.end();
   };
 
   const events = (req: IncomingMessage, res: ServerResponse) => {

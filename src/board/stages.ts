@@ -7,8 +7,9 @@
 import type { OperationOptions } from '../oci/content/storage.js';
 import { AliasConflictError, type AliasInfo, type OcmRepository } from '../repository/index.js';
 import { verifyComponentVersion } from '../repository/signing.js';
+import { readView } from '../stages/history/fold.js';
 import { getAliasHistory, rollbackAlias } from '../stages/history/index.js';
-import { readHead } from '../stages/history/log.js';
+import { newestPerAlias } from '../stages/history/queries.js';
 import { getStagePolicy } from '../stages/policy/index.js';
 import { type PromotionPlan, planPromotion, promote } from '../stages/promote.js';
 import type { BoardStages, MoveRequest, StagesView } from './data.js';
@@ -36,13 +37,16 @@ export function boardStages(): BoardStages {
   return {
     async view(repository, component, aliases, options): Promise<StagesView> {
       const op = signalOnly(options);
-      const [head, policy] = await Promise.all([
-        readHead(repository.ociStore(component), component, op).catch(() => undefined),
+      const store = repository.ociStore(component);
+      const [states, policy] = await Promise.all([
+        readView(store, component, op)
+          .then((view) => newestPerAlias(store, component, view, new Set(aliases.map((a) => a.alias)), op))
+          .catch(() => ({}) as Awaited<ReturnType<typeof newestPerAlias>>),
         getStagePolicy(repository, component, op).catch(() => undefined),
       ]);
       const since: Record<string, string | null> = {};
       for (const a of aliases) {
-        const state = head?.aliases[a.alias];
+        const state = states[a.alias];
         since[a.alias] = state && state.to?.digest === a.digest ? state.time : null;
       }
       if (!policy) return { since };

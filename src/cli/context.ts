@@ -128,6 +128,11 @@ export class Context {
     return source;
   }
 
+  /** The first repository this command opened (the one its reference names), if any is open. */
+  firstOpened(): OpenedRepository | undefined {
+    return this.#opened.find((o): o is OpenedRepository => 'repository' in o);
+  }
+
   async close(): Promise<void> {
     for (const o of this.#opened.splice(0)) await o.close().catch(() => {});
   }

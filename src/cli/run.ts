@@ -4,6 +4,7 @@ import { commands } from './commands/index.js';
 import type { Command } from './commands/types.js';
 import { Context } from './context.js';
 import { type CliIO, UsageError } from './io.js';
+import { explainNotFound, notFoundHint } from './suggest.js';
 
 /** Noun spellings users know from the OCM CLIs, mapped to ours. */
 const nouns: Readonly<Record<string, string>> = Object.fromEntries([
@@ -89,6 +90,9 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     try {
       const implementation = await found.command.load();
       return await implementation(command, parsed);
+    } catch (err) {
+      await explainNotFound(command, err);
+      throw err;
     } finally {
       await command.close();
     }
@@ -117,6 +121,14 @@ function unknownCommand(argv: readonly string[]): UsageError {
     );
   }
   const options = commands.filter((c) => c.name.startsWith(`${verb} `)).map((c) => c.name);
+  // A reference where the noun goes (`ocm tag ./ctf//C:1.0.0 qa`): the noun was left out.
+  if (noun !== undefined && /[/:]/.test(noun) && options.includes(`${verb} cv`)) {
+    const words = argv.map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a));
+    return new UsageError(
+      `ocm ${verb} needs a noun before the reference`,
+      `did you mean "ocm ${verb} cv ${words.slice(1).join(' ')}"?`,
+    );
+  }
   const guess = closest(`${verb} ${noun ?? ''}`, options);
   return new UsageError(
     noun === undefined ? `ocm ${verb} needs a noun` : `unknown command "ocm ${verb} ${noun}"`,
@@ -144,13 +156,22 @@ function failure(io: CliIO, err: unknown, debug: boolean): number {
 
 /** Where the CLI knows a better next step than the library can. */
 function cliHint(error: Error): string | undefined {
+  const existing = notFoundHint(error);
+  if (existing) return existing;
   if (
     error instanceof OcmError &&
     error.code === 'REGISTRY_UNAUTHORIZED' &&
     (error as { status?: number }).status !== 403
   ) {
-    return 'log in with "docker login HOST", or pass --username USER --password-stdin';
+    // A wrong password is not a missing login: say which it is.
+    return (error as { credentialsOffered?: boolean }).credentialsOffered
+      ? 'the registry refused the credentials given: check the user name and password ("docker login HOST" again, or --username USER --password-stdin)'
+      : 'no credentials for this registry: log in with "docker login HOST", or pass --username USER --password-stdin';
   }
+  if (error instanceof OcmError && error.code === 'VERSION_EXISTS')
+    return 'pass --conflict replace to overwrite it, or --conflict skip to keep it (or choose another version)';
+  if (error instanceof OcmError && error.code === 'CONSTRUCTOR_NOT_FOUND')
+    return 'name it with --constructor FILE (e.g. examples/checkout/component-constructor.yaml); the format: docs/constructor.md';
   return undefined;
 }
 

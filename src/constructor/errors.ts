@@ -71,6 +71,19 @@ export class PathEscapeError extends OcmError {
   }
 }
 
+/** The component constructor file itself does not exist (or is not a file). */
+export class ConstructorNotFoundError extends OcmError {
+  readonly path: string;
+
+  constructor(path: string, reason = 'does not exist', options: OcmErrorOptions = {}) {
+    super('CONSTRUCTOR_NOT_FOUND', `component constructor ${JSON.stringify(path)} ${reason}`, {
+      hint: 'name the YAML or JSON file that describes the component (its format: docs/constructor.md)',
+      ...options,
+    });
+    this.path = path;
+  }
+}
+
 /** An input names a file or directory that does not exist (or is not of the expected kind). */
 export class InputNotFoundError extends OcmError {
   readonly path: string;

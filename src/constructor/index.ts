@@ -11,6 +11,7 @@ export {
 export type { Environment } from './env.js';
 export {
   type ConstructorIssue,
+  ConstructorNotFoundError,
   InputError,
   InputNotFoundError,
   InvalidConstructorError,

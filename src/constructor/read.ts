@@ -6,7 +6,7 @@ import { formatPath, type PathSegment } from '../descriptor/path.js';
 import { DEFAULT_MAX_BYTES, type ReadLimits, readDocument } from '../descriptor/read.js';
 import type { AccessSpec } from '../descriptor/types.js';
 import { type Environment, expandVariables } from './env.js';
-import { type ConstructorIssue, InputNotFoundError, InvalidConstructorError } from './errors.js';
+import { type ConstructorIssue, ConstructorNotFoundError, InvalidConstructorError } from './errors.js';
 import { inputIssues } from './inputs.js';
 import { notFound } from './paths.js';
 import { constructorSchemaIssues } from './schema.js';
@@ -36,7 +36,7 @@ export interface ConstructorText {
  *
  * Throws only typed errors: `InvalidConstructorError` (unreadable or invalid document, every failing
  * path listed: too large, a YAML bomb, schema violations, unknown input types or fields),
- * `UndefinedVariableError`, `InputNotFoundError` (the file itself is missing).
+ * `UndefinedVariableError`, `ConstructorNotFoundError` (the file itself is missing).
  */
 export async function readConstructor(
   source: string | ConstructorText,
@@ -50,7 +50,7 @@ export async function readConstructor(
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     try {
       const info = await stat(file);
-      if (!info.isFile()) throw new InputNotFoundError(source, 'is not a file');
+      if (!info.isFile()) throw new ConstructorNotFoundError(source, 'is not a file');
       // Checked before reading, so that a huge file is never loaded to be refused.
       if (info.size > maxBytes) {
         throw new InvalidConstructorError([{ path: '', message: `is larger than ${maxBytes} bytes` }]);
@@ -58,8 +58,11 @@ export async function readConstructor(
       text = await readFile(file, { signal: options.signal });
       baseDir = dirname(await realpath(file));
     } catch (error) {
-      if (error instanceof InputNotFoundError || error instanceof InvalidConstructorError) throw error;
+      if (error instanceof ConstructorNotFoundError || error instanceof InvalidConstructorError) throw error;
       if ((error as Error | undefined)?.name === 'AbortError') throw error;
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      if (code === 'ENOENT' || code === 'ENOTDIR')
+        throw new ConstructorNotFoundError(source, 'does not exist', { cause: error });
       throw notFound(source, error);
     }
     format = extname(file).toLowerCase() === '.json' ? 'json' : undefined;

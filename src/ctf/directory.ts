@@ -22,6 +22,12 @@ import {
 import { blobFileName, digestFromBlobFileName } from './blob-names.js';
 import { InvalidArchiveError } from './errors.js';
 
+/**
+ * Bytes per read of a blob file. The default 64 KiB reads cost about twice the CPU per byte; 1 MiB
+ * reads save a little more but hold about 15 MiB more in the stream buffers of a transfer.
+ */
+const READ_CHUNK = 256 * 1024;
+
 /** Bytes of content to push: a stream consumed once, or a buffer. */
 export type BlobContent = Readable | Uint8Array;
 
@@ -209,7 +215,7 @@ export class DirectoryLayout {
   /** Opens a blob as a stream verified against `expected`; `NotFoundError` when it is absent. */
   async openBlob(expected: Descriptor): Promise<Readable> {
     const handle = await this.#openNoFollow(expected.digest);
-    const stream = createReadStream('', { fd: handle, autoClose: true });
+    const stream = createReadStream('', { fd: handle, autoClose: true, highWaterMark: READ_CHUNK });
     const verifier = new VerifyingStream(expected, `blob ${expected.digest}`);
     stream.on('error', (err) => verifier.destroy(err));
     verifier.on('close', () => stream.destroy());

@@ -89,6 +89,24 @@ export interface Expected {
   readonly size: number;
 }
 
+/** Streams that end cleanly only with the bytes of a known size and digest (see `markVerified`). */
+const verifiedStreams = new WeakMap<object, Expected>();
+
+/**
+ * Declares that `stream` fails, instead of ending cleanly, unless its bytes have `expected`'s size and
+ * digest: a `VerifyingStream`, or a pass-through of one that forwards its errors. A consumer that
+ * would check the same size and digest again (an upload) may then skip hashing every byte twice.
+ */
+export function markVerified(stream: object, expected: Expected): void {
+  verifiedStreams.set(stream, { digest: expected.digest, size: expected.size });
+}
+
+/** Whether `stream` was marked verified against this very digest and size (see `markVerified`). */
+export function isVerified(stream: object, expected: Expected): boolean {
+  const known = verifiedStreams.get(stream);
+  return known !== undefined && known.digest === expected.digest && known.size === expected.size;
+}
+
 /**
  * A pass-through stream that fails as soon as more than `expected.size` bytes arrive, and at the
  * end when the size or digest differ. Consumers therefore see an error instead of a clean end
@@ -104,6 +122,7 @@ export class VerifyingStream extends Transform {
     this.#expected = expected;
     this.#digester = new Digester(parseDigest(expected.digest).algorithm);
     this.#what = what;
+    markVerified(this, expected);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {

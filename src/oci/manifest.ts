@@ -11,6 +11,17 @@ import { isImageManifestType, isIndexType } from './mediatype.js';
 /** Registries must accept manifests up to 4 MiB; we refuse to hold anything larger in memory. */
 export const MAX_MANIFEST_SIZE = 4 * 1024 * 1024;
 
+/**
+ * Annotation of the throw-away manifest that removes a tag on a registry that refuses tag deletion
+ * (put under the tag, then deleted by digest). A tag still on one is a removal cut off halfway.
+ */
+export const TAG_REMOVAL_ANNOTATION = 'software.ocm.tag-removal';
+
+/** Whether a manifest is such a throw-away removal manifest. */
+export function isTagRemoval(m: Manifest): boolean {
+  return !isImageIndex(m) && m.annotations?.[TAG_REMOVAL_ANNOTATION] !== undefined;
+}
+
 export interface ImageManifest {
   readonly schemaVersion: 2;
   readonly mediaType?: string;

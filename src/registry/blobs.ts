@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { NotFoundError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
-import { Digester, parseDigest, VerifyingStream, verifyBytes } from '../oci/digest.js';
+import { Digester, isVerified, parseDigest, VerifyingStream, verifyBytes } from '../oci/digest.js';
 import { DigestMismatchError, SizeMismatchError } from '../oci/errors.js';
 import { type ClientRequest, hasStatus, type RegistryClient } from './client.js';
 import { RegistryError, redactUrl } from './errors.js';
@@ -349,15 +349,19 @@ async function streamed(
   opened?: URL,
 ) {
   const session = opened ?? location(await startSession(ctx, signal));
-  const verifier = new VerifyingStream(expected, `blob ${expected.digest}`);
-  stream.on('error', (err) => verifier.destroy(err));
+  // A source that checks these very bytes itself (a CTF or registry blob) is not hashed again.
+  const verifier = isVerified(stream, expected)
+    ? undefined
+    : new VerifyingStream(expected, `blob ${expected.digest}`);
+  if (verifier) stream.on('error', (err) => verifier.destroy(err));
   let used = false;
   const body = () => {
     if (used) throw new RegistryError({ method: 'PUT', url: redactUrl(session), status: undefined });
     used = true;
-    // The transport pipes the verifier into the request; a second 'data' reader only counts.
-    verifier.on('data', releaseEvery);
-    return stream.pipe(verifier);
+    const out = verifier ? stream.pipe(verifier) : stream;
+    // The transport pipes `out` into the request; a second 'data' reader only counts.
+    out.on('data', releaseEvery);
+    return out;
   };
   let committed = false;
   try {
@@ -376,7 +380,7 @@ async function streamed(
     committed = true;
   } catch (err) {
     // The verifier's own finding says more than the aborted request it caused.
-    const found = verifier.errored ?? (stream.errored as Error | null);
+    const found = verifier?.errored ?? (stream.errored as Error | null);
     if (found && (found instanceof DigestMismatchError || found instanceof SizeMismatchError)) throw found;
     if (signal?.aborted) throw signal.reason;
     // A lost answer: the blob may be there.
@@ -409,7 +413,10 @@ async function chunked(
   signal?: AbortSignal,
   opened?: URL,
 ) {
-  const digester = new Digester(parseDigest(expected.digest).algorithm);
+  // A source that checks these very bytes itself is not hashed again; it fails instead of ending.
+  const digester = isVerified(stream, expected)
+    ? undefined
+    : new Digester(parseDigest(expected.digest).algorithm);
   let session = opened ?? location(await startSession(ctx, signal));
   let offset = 0;
   let committed = false;
@@ -428,7 +435,7 @@ async function chunked(
       if (offset + chunk.byteLength > expected.size) {
         throw new SizeMismatchError(expected.size, offset + chunk.byteLength, `blob ${expected.digest}`);
       }
-      digester.update(chunk.bytes);
+      digester?.update(chunk.bytes);
       for (let restarts = 0; ; restarts++) {
         try {
           session = await patchChunk(ctx, session, chunk, offset, signal);
@@ -458,7 +465,7 @@ async function chunked(
     }
     if (offset !== expected.size)
       throw new SizeMismatchError(expected.size, offset, `blob ${expected.digest}`);
-    const actual = digester.digest();
+    const actual = digester?.digest() ?? expected.digest;
     if (actual !== expected.digest)
       throw new DigestMismatchError(expected.digest, actual, `blob ${expected.digest}`);
     await commit(ctx, session, expected.digest, signal);

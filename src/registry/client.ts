@@ -41,6 +41,7 @@ export class RegistryClient {
   readonly #transport: Transport;
   readonly #auth: Authenticator;
   readonly #retry: RetryPolicy;
+  #retries = 0;
 
   constructor(transport: Transport, auth: Authenticator, retry: RetryPolicy) {
     this.#transport = transport;
@@ -50,6 +51,11 @@ export class RegistryClient {
 
   get retryPolicy(): RetryPolicy {
     return this.#retry;
+  }
+
+  /** Requests sent again after a transient failure, since this client was made. */
+  get retries(): number {
+    return this.#retries;
   }
 
   /**
@@ -64,14 +70,17 @@ export class RegistryClient {
       } catch (err) {
         if (req.signal?.aborted) throw req.signal.reason;
         const e = asRegistryError(err, req);
+        // A 500 is worth another try only for a request that may be sent twice: Distribution
+        // answers 500 to a read that races a PUT of the same tag.
         if (
           !(e instanceof RegistryError) ||
-          !e.temporary ||
+          !(e.temporary || e.status === 500) ||
           !req.idempotent ||
           attempt >= this.#retry.maxAttempts
         ) {
           throw e;
         }
+        this.#retries++;
         const delay = backoffDelay(this.#retry, attempt, e.retryAfter);
         if (delay === undefined) throw e;
         await sleep(delay, req.signal);
@@ -117,7 +126,7 @@ export class RegistryClient {
       );
     }
     if (req.expect.includes(res.status)) return res;
-    throw await errorFrom(req, res);
+    throw await errorFrom(req, res, res.status === 401 ? await this.#auth.offered(host) : undefined);
   }
 }
 
@@ -135,6 +144,7 @@ function withAuth(req: ClientRequest, authorization: string | undefined) {
 export async function errorFrom(
   req: Pick<ClientRequest, 'method'>,
   res: HttpResponse,
+  credentialsOffered?: boolean,
 ): Promise<RegistryError> {
   const body = req.method === 'HEAD' ? Buffer.alloc(0) : await readPrefix(res, MAX_ERROR_BODY);
   if (req.method === 'HEAD') await discard(res);
@@ -145,6 +155,7 @@ export async function errorFrom(
     status: res.status,
     errors: parseErrorBody(body),
     ...(retryAfter === undefined ? {} : { retryAfter }),
+    ...(credentialsOffered === undefined ? {} : { credentialsOffered }),
   };
   return res.status === 401 || res.status === 403 ? new RegistryAuthError(init) : new RegistryError(init);
 }

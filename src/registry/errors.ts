@@ -20,6 +20,8 @@ export interface RegistryErrorInit {
   readonly retryAfter?: number;
   /** Overrides the status-based verdict, e.g. false for a TLS failure without a response. */
   readonly temporary?: boolean;
+  /** A 401: whether credentials for the host were offered (then refused), or there were none. */
+  readonly credentialsOffered?: boolean;
 }
 
 /**
@@ -65,6 +67,8 @@ export class RegistryError extends OcmError {
 
 /** The registry refused our credentials (401 after authenticating) or the action (403). */
 export class RegistryAuthError extends RegistryError {
+  /** Whether credentials were offered: a 401 with them is a wrong password (or token), without them a missing login. */
+  readonly credentialsOffered: boolean;
   constructor(init: RegistryErrorInit, options: OcmErrorOptions = {}) {
     super(
       init,
@@ -72,11 +76,14 @@ export class RegistryAuthError extends RegistryError {
         hint:
           init.status === 403
             ? 'the credentials are valid but lack permission for this repository or action'
-            : 'check the credentials for this registry (docker config.json or explicit credentials)',
+            : init.credentialsOffered
+              ? 'the registry refused the credentials offered: check the user name and password (docker config.json or explicit credentials)'
+              : 'no credentials for this registry: add them to the docker config.json or pass them explicitly',
         ...options,
       },
       'REGISTRY_UNAUTHORIZED',
     );
+    this.credentialsOffered = init.credentialsOffered === true;
   }
 }
 

@@ -7,6 +7,7 @@ import type {
   FetchedReference,
   Mounter,
   OperationOptions,
+  PushReferenceOptions,
   ReferenceFetcher,
   ReferrerLister,
   Store,
@@ -136,6 +137,11 @@ export class RegistryStore implements StoreProvider<RegistryRepository> {
   readonly host: string;
   readonly #transport: Transport;
   readonly #shared: Shared;
+
+  /** Requests sent again after a transient failure (5xx, 429, a dropped connection), for all repositories. */
+  get retries(): number {
+    return this.#shared.client.retries;
+  }
 
   constructor(options: RegistryStoreOptions) {
     this.host = options.host;
@@ -382,7 +388,7 @@ export class RegistryRepository
     expected: Descriptor,
     content: Content,
     reference: string,
-    options: OperationOptions = {},
+    options: PushReferenceOptions = {},
   ): Promise<void> {
     const { signal } = options;
     signal?.throwIfAborted();
@@ -391,7 +397,7 @@ export class RegistryRepository
     if (!isManifestType(expected.mediaType)) {
       throw new UnsupportedError(`${this.name}: only manifests are pushed by tag, not ${expected.mediaType}`);
     }
-    await this.#pushManifest(expected, content, signal, reference);
+    await this.#pushManifest(expected, content, signal, reference, options.referencesPresent === true);
   }
 
   async resolve(reference: string, options: OperationOptions = {}): Promise<Descriptor> {
@@ -638,6 +644,7 @@ export class RegistryRepository
     content: Content,
     signal?: AbortSignal,
     reference = expected.digest,
+    referencesPresent = false,
   ): Promise<void> {
     const what = `manifest ${expected.digest}`;
     if (expected.size > MAX_MANIFEST_SIZE) throw new TooLargeError(what, MAX_MANIFEST_SIZE);
@@ -659,7 +666,7 @@ export class RegistryRepository
     }
     verifyBytes(bytes, expected, what);
     const manifest = parseManifest(bytes, expected.mediaType);
-    if (this.#shared.verifyManifestReferences) {
+    if (this.#shared.verifyManifestReferences && !referencesPresent) {
       const refs = [...new Map(referencedDescriptors(manifest).map((d) => [d.digest, d])).values()];
       const present = await mapLimit(refs, 6, (d) => this.#exists(d, this.#push, signal));
       const missing = refs.filter((_, i) => !present[i]);

@@ -9,7 +9,7 @@ import { NotFoundError } from '../errors.js';
 import type { Content, OperationOptions } from '../oci/content/storage.js';
 import { basicDescriptor, type Descriptor } from '../oci/descriptor.js';
 import { digestOf } from '../oci/digest.js';
-import { encodeManifest, type ImageManifest } from '../oci/manifest.js';
+import { encodeManifest, type ImageManifest, TAG_REMOVAL_ANNOTATION } from '../oci/manifest.js';
 import { emptyJson, MediaType } from '../oci/mediatype.js';
 import { validateTag } from '../oci/reference.js';
 import { hasStatus, type RegistryClient } from './client.js';
@@ -80,7 +80,7 @@ export async function removeTag(
     mediaType: MediaType.ImageManifest,
     config: basicDescriptor(emptyJson),
     layers: [],
-    annotations: { 'software.ocm.tag-removal': `${tag} ${randomUUID()}` },
+    annotations: { [TAG_REMOVAL_ANNOTATION]: `${tag} ${randomUUID()}` },
   };
   const bytes = encodeManifest(throwaway);
   const digest = digestOf(bytes);

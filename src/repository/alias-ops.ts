@@ -10,13 +10,15 @@ import { canUntag } from '../oci/content/guards.js';
 import type { OperationOptions, Store } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { isValidDigest } from '../oci/digest.js';
+import { isTagRemoval } from '../oci/manifest.js';
 import { isValidTag } from '../oci/reference.js';
 import { isAliasTag, validateAlias } from './aliases.js';
 import {
   atomically,
+  beginMoves,
+  failedMove,
   isLocked,
   type RepositoryContext,
-  recordMoves,
   repositoryOf,
   withPolicy,
 } from './context.js';
@@ -42,7 +44,10 @@ export interface AliasOptions extends OperationOptions, JournalOptions {
    * What the history records this change as: `tag` (default when setting) or `untag` (default when
    * removing); `promote`, `rollback` and `transfer` for the callers that do those.
    */
-  readonly operation?: Extract<AliasOperation, 'tag' | 'untag' | 'promote' | 'rollback' | 'transfer'>;
+  readonly operation?: Extract<
+    AliasOperation,
+    'tag' | 'untag' | 'promote' | 'rollback' | 'transfer' | 'sign'
+  >;
   /** Extra data kept with the history event (a promotion's gate results, `forced`, a transfer's source). */
   readonly details?: Readonly<Record<string, unknown>>;
   /**
@@ -103,33 +108,35 @@ export async function addAlias(
       );
       const current = await currentAlias(store, component, alias, options);
       checkExpectation(component, alias, options.expect, current);
-      if (current?.digest !== target.digest) {
-        // On a registry the store PUTs the manifest bytes it just fetched: no second GET.
-        await store.tag(loaded.descriptor, alias, options);
-      }
-      if (options.expect !== undefined && !isLocked(ctx)) {
-        // No lock on a registry: read back, so a concurrent writer that won is reported, not hidden.
-        const after = await store.resolve(alias, options);
-        if (after.digest !== target.digest) {
-          throw new AliasConflictError(component, alias, target.digest, after.digest);
+      if (current?.digest !== target.digest || (options.expect !== undefined && !isLocked(ctx))) {
+        const moves =
+          current?.digest === target.digest
+            ? []
+            : [
+                {
+                  alias,
+                  from: current ? { version: current.version, digest: current.digest } : null,
+                  to: { version: target.version, digest: target.digest },
+                  operation: options.operation ?? ('tag' as const),
+                  ...(options.details === undefined ? {} : { details: options.details }),
+                },
+              ];
+        // Recorded before it is made: a command cut off at any point leaves a record readers resolve.
+        const write = await beginMoves(ctx, store, component, moves, options);
+        try {
+          // On a registry the store PUTs the manifest bytes it just fetched: no second GET.
+          if (moves.length > 0) await store.tag(loaded.descriptor, alias, options);
+          if (options.expect !== undefined && !isLocked(ctx)) {
+            // No lock on a registry: read back, so a concurrent writer that won is reported, not hidden.
+            const after = await store.resolve(alias, options);
+            if (after.digest !== target.digest) {
+              throw new AliasConflictError(component, alias, target.digest, after.digest);
+            }
+          }
+        } catch (err) {
+          return failedMove(ctx, write, component, err);
         }
-      }
-      if (current?.digest !== target.digest) {
-        await recordMoves(
-          ctx,
-          store,
-          component,
-          [
-            {
-              alias,
-              from: current ? { version: current.version, digest: current.digest } : null,
-              to: { version: target.version, digest: target.digest },
-              operation: options.operation ?? 'tag',
-              ...(options.details === undefined ? {} : { details: options.details }),
-            },
-          ],
-          options,
-        );
+        await write.commit();
       }
       return {
         component,
@@ -164,11 +171,18 @@ export async function removeAlias(
     async (provider) => {
       const store = provider.repository(repositoryName);
       const current = await currentAlias(store, component, alias, options);
-      if (!current) throw new NotFoundError(`${component}: alias ${alias} not found`);
+      if (!current) {
+        const loaded = await loadManifest(store, alias, options);
+        if (loaded && isTagRemoval(loaded.manifest) && canUntag(store)) {
+          // Finish a removal that was cut off; its record was written before it began.
+          await store.untag(alias, options);
+          return { component, alias, version: '', digest: loaded.descriptor.digest };
+        }
+        throw new NotFoundError(`${component}: alias ${alias} not found`);
+      }
       checkExpectation(component, alias, options.expect, current);
       if (!canUntag(store)) throw new UnsupportedError(`${repositoryName}: the store cannot remove tags`);
-      await store.untag(alias, options);
-      await recordMoves(
+      const write = await beginMoves(
         ctx,
         store,
         component,
@@ -183,6 +197,12 @@ export async function removeAlias(
         ],
         options,
       );
+      try {
+        await store.untag(alias, options);
+      } catch (err) {
+        return failedMove(ctx, write, component, err);
+      }
+      await write.commit();
       return { component, alias, version: current.version, digest: current.digest, previous: current };
     },
     options,
@@ -212,22 +232,27 @@ export async function retagReplacedVersion(
   const stale = (
     await listAliases(ctx, store, change.component, await listTags(store, options), options)
   ).filter((a) => a.digest === change.previousDigest);
-  await store.tag(change.manifest, change.tag, options);
+  const to = { version: change.version, digest: change.manifest.digest };
+  const moves = change.moveAliases
+    ? stale.map((a) => ({
+        alias: a.alias,
+        from: { version: a.version ?? change.version, digest: change.previousDigest },
+        to,
+        operation: change.operation ?? ('replace' as const),
+      }))
+    : [];
+  const write = await beginMoves(ctx, store, change.component, moves, options);
   const aliases: { alias: string; moved: boolean }[] = [];
-  for (const a of stale) {
-    if (change.moveAliases) await store.tag(change.manifest, a.alias, options);
-    aliases.push({ alias: a.alias, moved: change.moveAliases });
+  try {
+    await store.tag(change.manifest, change.tag, options);
+    for (const a of stale) {
+      if (change.moveAliases) await store.tag(change.manifest, a.alias, options);
+      aliases.push({ alias: a.alias, moved: change.moveAliases });
+    }
+  } catch (err) {
+    return failedMove(ctx, write, change.component, err);
   }
-  if (change.moveAliases) {
-    const to = { version: change.version, digest: change.manifest.digest };
-    const moves = stale.map((a) => ({
-      alias: a.alias,
-      from: { version: a.version ?? change.version, digest: change.previousDigest },
-      to,
-      operation: change.operation ?? ('replace' as const),
-    }));
-    await recordMoves(ctx, store, change.component, moves, options);
-  }
+  await write.commit();
   return aliases;
 }
 
@@ -249,13 +274,16 @@ export async function listAliases(
     try {
       const loaded = await loadManifest(store, alias, options);
       if (!loaded) return { alias, problem: 'its manifest is missing' };
+      if (isTagRemoval(loaded.manifest))
+        return { alias, problem: 'being removed (an untag was cut off; ocm untag cv finishes it)' };
       const id = expectComponentVersion(loaded.manifest, component, `${component}:${alias}`);
       // A legacy manifest without annotation takes its version from the tag: a version tag, never an alias.
       if (id.version === undefined) return undefined;
       return { alias, version: id.version, digest: loaded.descriptor.digest };
     } catch (err) {
-      // A tag on something that is not a version of this component is not an alias of it.
-      if (err instanceof InvalidComponentVersionError) return undefined;
+      // Listed with its problem, never dropped in silence (a manifest retagged by hand, say).
+      if (err instanceof InvalidComponentVersionError)
+        return { alias, problem: `it names something that is not a version of ${component}` };
       return { alias, problem: (err as Error).message };
     }
   });
@@ -272,7 +300,8 @@ async function currentAlias(
   options: OperationOptions,
 ): Promise<AliasTarget | undefined> {
   const loaded = await loadManifest(store, alias, options);
-  if (!loaded) return undefined;
+  // A removal cut off halfway: the alias is as good as gone; tag may set it, untag finishes it.
+  if (!loaded || isTagRemoval(loaded.manifest)) return undefined;
   let id: ReturnType<typeof expectComponentVersion>;
   try {
     id = expectComponentVersion(loaded.manifest, component, `${component}:${alias}`);

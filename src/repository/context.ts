@@ -1,9 +1,17 @@
 import { validateComponentName } from '../descriptor/index.js';
+import { OcmError } from '../errors.js';
 import { canBatch } from '../oci/content/guards.js';
 import type { OperationOptions, Store, StoreProvider } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
-import { AliasMovedWithoutEventError } from './errors.js';
-import type { AliasJournal, AliasOperation, JournalEntry, JournalOptions } from './journal.js';
+import { AliasConflictError, AliasMovedWithoutEventError, MoveUnconfirmedError } from './errors.js';
+import type {
+  AliasJournal,
+  AliasMoveContext,
+  AliasOperation,
+  JournalEntry,
+  JournalOptions,
+  JournalWrite,
+} from './journal.js';
 import { componentRepository } from './mapping.js';
 import type { AliasPolicy } from './policy-hook.js';
 
@@ -86,16 +94,63 @@ export async function recordMoves(
   if (!ctx.journal || moves.length === 0) return;
   const atomic = isLocked(ctx);
   try {
-    await ctx.journal.record(store, component, moves, {
-      atomic,
-      ...(options.message === undefined ? {} : { message: options.message }),
-      ...(options.actor === undefined ? {} : { actor: options.actor }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
+    await ctx.journal.record(store, component, moves, moveContext(atomic, options));
   } catch (err) {
     if (atomic) throw err;
     throw new AliasMovedWithoutEventError(component, moves, err);
   }
+}
+
+function moveContext(atomic: boolean, options: OperationOptions & JournalOptions): AliasMoveContext {
+  return {
+    atomic,
+    ...(options.message === undefined ? {} : { message: options.message }),
+    ...(options.actor === undefined ? {} : { actor: options.actor }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  };
+}
+
+const nothing: JournalWrite = { commit: async () => {}, abort: async () => {} };
+
+/**
+ * Records alias changes that are about to be made: call it before the moves, then `commit` after
+ * them (or `abort` when they were certainly not made). On a store with atomic writes `commit` is
+ * `recordMoves` inside the unit; elsewhere the journal writes its record first (`AliasJournal.begin`).
+ */
+export async function beginMoves(
+  ctx: RepositoryContext,
+  store: Store,
+  component: string,
+  moves: readonly JournalEntry[],
+  options: OperationOptions & JournalOptions,
+): Promise<JournalWrite> {
+  if (!ctx.journal || moves.length === 0) return nothing;
+  if (isLocked(ctx) || !ctx.journal.begin)
+    return { commit: () => recordMoves(ctx, store, component, moves, options), abort: async () => {} };
+  return ctx.journal.begin(store, component, moves, moveContext(false, options));
+}
+
+/**
+ * What a move that failed after `beginMoves` throws. A refusal (a 4xx answer, a lost
+ * compare-and-swap) certainly moved nothing: the record is withdrawn and the error passes. Anything
+ * else (no answer, a server error after the retries) may have moved the alias: the record stays,
+ * readers resolve it from where the alias points, and the error says to run the command again.
+ */
+export async function failedMove(
+  ctx: RepositoryContext,
+  write: JournalWrite,
+  component: string,
+  err: unknown,
+): Promise<never> {
+  const status = (err as { status?: unknown } | null)?.status;
+  const refused =
+    err instanceof AliasConflictError || (typeof status === 'number' && status >= 400 && status < 500);
+  // Only a store's own errors leave the outcome open; a bug or an abort by the caller is passed on.
+  if (isLocked(ctx) || refused || !(err instanceof OcmError)) {
+    if (refused) await write.abort().catch(() => undefined);
+    throw err;
+  }
+  throw new MoveUnconfirmedError(component, err);
 }
 
 /** Operations the policy is asked about: plain moves. `promote` checks its gates itself. */

@@ -1,4 +1,4 @@
-import { OcmError, type OcmErrorOptions } from '../errors.js';
+import { NotFoundError, OcmError, type OcmErrorOptions } from '../errors.js';
 import type { JournalEntry } from './journal.js';
 
 /**
@@ -170,5 +170,57 @@ export class AliasMovedWithoutEventError extends OcmError {
       },
     );
     this.moves = moves;
+  }
+}
+
+/**
+ * The registry did not confirm a move (no answer, or server errors through every retry): the alias
+ * may or may not have moved. Its history record was written first, so whichever happened is recorded
+ * once; running the same command again completes it.
+ */
+export class MoveUnconfirmedError extends OcmError {
+  constructor(component: string, cause: unknown) {
+    super(
+      'MOVE_UNCONFIRMED',
+      `${component}: the registry did not confirm the move, which may or may not have happened: ${(cause as Error)?.message ?? cause}`,
+      {
+        cause,
+        hint: 'run the same command again: it completes what this one started and records it once',
+      },
+    );
+  }
+}
+
+/**
+ * No version or alias of that name (code `NOT_FOUND`). Carries the component and the name asked
+ * for, so that a caller with the repository at hand can say what exists (the CLI lists it).
+ */
+export class ComponentVersionNotFoundError extends NotFoundError {
+  readonly component: string;
+  readonly requested: string;
+  constructor(component: string, requested: string, message: string, options?: OcmErrorOptions) {
+    super(message, options);
+    this.component = component;
+    this.requested = requested;
+  }
+}
+
+/** A version has no resource (or source) with that identity; `names` are those it has (code `NOT_FOUND`). */
+export class ElementNotFoundError extends NotFoundError {
+  readonly kind: 'resource' | 'source';
+  readonly identity: Readonly<Record<string, string>>;
+  readonly names: readonly string[];
+  constructor(
+    what: string,
+    kind: 'resource' | 'source',
+    identity: Readonly<Record<string, string>>,
+    names: readonly string[],
+  ) {
+    super(`${what}: no ${kind} ${JSON.stringify(identity)}`, {
+      hint: names.length === 0 ? `it has no ${kind}s` : `its ${kind}s: ${names.join(', ')}`,
+    });
+    this.kind = kind;
+    this.identity = identity;
+    this.names = names;
   }
 }

@@ -3,9 +3,12 @@ export {
   AliasConflictError,
   AliasMovedWithoutEventError,
   ComponentVersionChangedError,
+  ComponentVersionNotFoundError,
+  ElementNotFoundError,
   InvalidAliasError,
   InvalidComponentVersionError,
   MissingReferenceError,
+  MoveUnconfirmedError,
   NotAnAliasError,
   ReferenceCycleError,
   ReferenceDepthError,
@@ -22,6 +25,7 @@ export type {
   AliasTarget,
   JournalEntry,
   JournalOptions,
+  JournalWrite,
   PolicyChange,
 } from './journal.js';
 export { Annotation, componentRepository, type DescriptorEncoding, OcmMediaType } from './mapping.js';

@@ -52,11 +52,22 @@ export interface AliasMoveContext extends OperationOptions {
   readonly atomic: boolean;
 }
 
+/** Moves recorded before they are made; see `AliasJournal.begin`. */
+export interface JournalWrite {
+  /** The moves were made. Does not fail: the record stands either way, and readers resolve it. */
+  commit(): Promise<void>;
+  /** The moves were certainly not made (refused, or a concurrent writer won the compare-and-swap). */
+  abort(): Promise<void>;
+}
+
 /**
- * Records alias changes. The repository calls `record` after it moved the aliases, with the store
- * it moved them in: inside the same batch on a CTF (so the move and its record are one index write,
- * or neither happens), right after the move elsewhere. `copy` brings a history from another
- * repository's store when this one has none (transfer). Implemented in `stages/history`.
+ * Records alias changes. On a store with atomic writes (a CTF) the repository calls `record` after it
+ * moved the aliases, inside the same batch, so the move and its record are one index write or
+ * neither happens. Elsewhere it calls `begin` before it moves anything, then `commit` or `abort`: a
+ * command cut off at any point leaves a record from which readers tell whether the move happened
+ * (docs/history.md). `record` there serves changes already made (a stages document stored, aliases
+ * set by a transfer). `copy` brings a history from another repository's store when this one has none
+ * (transfer). Implemented in `stages/history`.
  */
 export interface AliasJournal {
   record(
@@ -65,6 +76,12 @@ export interface AliasJournal {
     moves: readonly JournalEntry[],
     context: AliasMoveContext,
   ): Promise<void>;
+  begin?(
+    store: Store,
+    component: string,
+    moves: readonly JournalEntry[],
+    context: AliasMoveContext,
+  ): Promise<JournalWrite>;
   copy?(from: Store, to: Store, context: AliasMoveContext): Promise<boolean>;
   /**
    * The newest recorded change of `alias` (undefined: none), so that a change whose record was lost

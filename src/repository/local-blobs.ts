@@ -24,7 +24,7 @@ import { isImageIndex } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatype.js';
 import { genericBlobDigestOf, ociArtifactDigest } from '../signing/digest-spec.js';
 import { type RepositoryContext, storeOf } from './context.js';
-import { InvalidComponentVersionError } from './errors.js';
+import { ElementNotFoundError, InvalidComponentVersionError } from './errors.js';
 import type { LocalBlobLayer } from './mapping.js';
 import { isOciLayoutMediaType, layoutTarStream, pushOciLayout } from './oci-layout.js';
 import { type ResolvedComponentVersion, readVersion, resolveName } from './resolve.js';
@@ -203,10 +203,15 @@ export async function getLocalBlob(
   const { resolution: res, loaded } = await resolveName(ctx, store, component, versionOrAlias, options);
   const { descriptor, manifest } = await readVersion(store, loaded, res, options);
   const element = kind === 'resource' ? findResource(descriptor, identity) : findSource(descriptor, identity);
-  if (!element)
-    throw new NotFoundError(`${component}:${res.version}: no ${kind} ${JSON.stringify(identity)}`);
   const list: readonly (Resource | Source)[] =
     (kind === 'resource' ? descriptor.component.resources : descriptor.component.sources) ?? [];
+  if (!element)
+    throw new ElementNotFoundError(
+      `${component}:${res.version}`,
+      kind,
+      identity,
+      list.map((e) => e.name),
+    );
   const access = localBlobAccessAt(element, `component.${kind}s[${list.indexOf(element)}]`);
   if (!access)
     throw new UnsupportedError(`${kind} ${element.name} has access ${element.access.type}, not a local blob`);

@@ -22,7 +22,7 @@ import { type ImageManifest, isImageIndex, type Manifest, parseManifest } from '
 import { isValidTag } from '../oci/reference.js';
 import { isComputedAlias } from './aliases.js';
 import type { RepositoryContext } from './context.js';
-import { InvalidAliasError, InvalidComponentVersionError } from './errors.js';
+import { ComponentVersionNotFoundError, InvalidAliasError, InvalidComponentVersionError } from './errors.js';
 import {
   decodeDescriptorLayer,
   descriptorLayerFromConfig,
@@ -129,7 +129,12 @@ export async function resolveName(
   validateComponentName(component);
   if (isValidVersion(name)) {
     const loaded = await loadManifest(store, versionToTag(name), options);
-    if (!loaded) throw new NotFoundError(`component version ${component}:${name} not found`);
+    if (!loaded)
+      throw new ComponentVersionNotFoundError(
+        component,
+        name,
+        `component version ${component}:${name} not found`,
+      );
     const id = expectComponentVersion(loaded.manifest, component, `${component}:${name}`);
     if (id.version !== undefined && id.version !== name) {
       // The tag of one version names another: written by a tool that derives tags lossily.
@@ -147,7 +152,8 @@ export async function resolveName(
     return { resolution: resolution(component, name, id.version, 'version', loaded.descriptor), loaded };
   }
   // Reserved tags (`_ocm.history`, `_ocm.stages`, ...) hold repository data, never a version.
-  if (/^_ocm/.test(name)) throw new NotFoundError(`${component}: no version or alias ${name}`);
+  if (/^_ocm/.test(name))
+    throw new ComponentVersionNotFoundError(component, name, `${component}: no version or alias ${name}`);
   if (!isValidTag(name)) {
     throw new InvalidAliasError(name, 'it is neither a version nor a valid tag');
   }
@@ -165,7 +171,9 @@ export async function resolveName(
     const versions = await versionsFromTags(ctx, store, component, await listTags(store, options), options);
     const pick = name === 'latest' ? versions[0] : versions.find((v) => !isPrerelease(v));
     if (pick === undefined) {
-      throw new NotFoundError(
+      throw new ComponentVersionNotFoundError(
+        component,
+        name,
         `${component}: no alias ${name} is stored and no ${name === 'stable' ? 'release ' : ''}version exists to compute it from`,
       );
     }
@@ -178,7 +186,7 @@ export async function resolveName(
       loaded: computed,
     };
   }
-  throw new NotFoundError(`${component}: no version or alias ${name}`);
+  throw new ComponentVersionNotFoundError(component, name, `${component}: no version or alias ${name}`);
 }
 
 /**

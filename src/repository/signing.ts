@@ -10,6 +10,7 @@
  * depend on where or under which tag the descriptor is stored.
  */
 
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   AccessType,
@@ -20,6 +21,7 @@ import {
   isAccessType,
   type Resource,
 } from '../descriptor/index.js';
+import { canonicalJson } from '../descriptor/normalisation/index.js';
 import { NotFoundError } from '../errors.js';
 import { readAll } from '../oci/content/read.js';
 import { digestOf, parseDigest } from '../oci/digest.js';
@@ -39,6 +41,7 @@ import {
   genericBlobDigest,
   isExcludedDigest,
   type KeyInput,
+  listSignatures,
   loadPrivateKey,
   loadPublicKey,
   MissingDigestError,
@@ -176,7 +179,15 @@ export async function signComponentVersion(
   const privateKey = loadPrivateKey(options.privateKey);
   const hash = canonicalHashAlgorithm(options.hash ?? SHA256);
   const { descriptor, resolution } = await repo.getComponentVersion(component, versionOrAlias, opts(signal));
-  if (resolution.kind !== 'version') await assertCurrent(repo, resolution, signal, true);
+  let stale: StaleAliasError | undefined;
+  if (resolution.kind !== 'version') {
+    try {
+      await assertCurrent(repo, resolution, signal, true);
+    } catch (err) {
+      if (!(err instanceof StaleAliasError)) throw err;
+      stale = err;
+    }
+  }
 
   const withResources = await checkResources(repo, descriptor, resolution, { mode: 'sign', ...opts(signal) });
   const { descriptor: withReferences, references } = await referenceDigests(
@@ -190,6 +201,28 @@ export async function signComponentVersion(
     },
   );
 
+  if (stale) {
+    // A sign cut off after it stored the signed version but before it moved this alias: finish it.
+    const done = await finishCutOffSign(repo, resolution, withReferences, options.name, privateKey, signal);
+    if (!done) throw stale;
+    return {
+      component,
+      version: resolution.version,
+      requested: resolution.requested,
+      kind: resolution.kind,
+      digest: done.digest,
+      previousDigest: resolution.digest,
+      signature: {
+        name: done.entry.name,
+        algorithm: done.entry.signature.algorithm,
+        digest: done.entry.digest,
+      },
+      movedAliases: done.moved,
+      resources: withResources.checks,
+      references,
+    };
+  }
+
   const { signal: _, lookup: __, ...signing } = options;
   const signed = signDescriptor(withReferences, {
     ...signing,
@@ -198,6 +231,29 @@ export async function signComponentVersion(
     requireDigests: true,
   }) as unknown as DescriptorV2;
   const entry = signed.signatures!.find((s) => s.name === options.name)!;
+
+  // Signed already with this key, name and algorithm (a rerun after the first run landed): signing
+  // again would store a new manifest for nothing, as RSA-PSS and ECDSA signatures differ each time.
+  const existing = alreadySigned(withReferences, options.name, privateKey);
+  if (
+    existing &&
+    existing.signature.algorithm === entry.signature.algorithm &&
+    sameDigest(existing.digest, entry.digest) &&
+    canonicalJson(withReferences as never) === canonicalJson(descriptor as never)
+  ) {
+    return {
+      component,
+      version: resolution.version,
+      requested: resolution.requested,
+      kind: resolution.kind,
+      digest: resolution.digest,
+      previousDigest: resolution.digest,
+      signature: { name: existing.name, algorithm: existing.signature.algorithm, digest: existing.digest },
+      movedAliases: [],
+      resources: withResources.checks,
+      references,
+    };
+  }
 
   // Narrows the window in which a concurrent replace would be overwritten; see the check after the push.
   await assertCurrent(repo, resolution, signal, false);
@@ -232,6 +288,49 @@ export async function signComponentVersion(
     resources: withResources.checks,
     references,
   };
+}
+
+/**
+ * When the version now stores exactly what signing the alias's content would store, signed with this
+ * key under this name, the earlier run stored it and was cut off before it moved the aliases: moves
+ * every alias still on the unsigned manifest to the signed one (recorded as `sign`). Undefined when the
+ * version holds anything else: the alias is then really stale.
+ */
+async function finishCutOffSign(
+  repo: OcmRepository,
+  resolution: ResolvedComponentVersion,
+  unsigned: unknown,
+  name: string,
+  privateKey: KeyObject,
+  signal: AbortSignal | undefined,
+) {
+  const { component, version } = resolution;
+  const current = await repo.getComponentVersion(component, version, opts(signal));
+  const entry = alreadySigned(current.descriptor, name, privateKey);
+  const { signatures: _, ...rest } = current.descriptor as unknown as Record<string, unknown>;
+  const { signatures: __, ...mine } = unsigned as Record<string, unknown>;
+  if (!entry || canonicalJson(rest as never) !== canonicalJson(mine as never)) return undefined;
+  const moved: string[] = [];
+  for (const a of await repo.listComponentVersionAliases(component, opts(signal))) {
+    if (a.digest !== resolution.digest) continue;
+    await repo.addComponentVersionAlias(component, version, a.alias, {
+      operation: 'sign',
+      expect: resolution.digest,
+      ...opts(signal),
+    });
+    moved.push(a.alias);
+  }
+  return { digest: current.resolution.digest, entry, moved: moved.sort() };
+}
+
+/** The signature named `name` when it verifies with the public half of `privateKey`. */
+function alreadySigned(descriptor: unknown, name: string, privateKey: KeyObject) {
+  if (!listSignatures(descriptor).some((s) => s.name === name)) return undefined;
+  try {
+    return verifyDescriptor(descriptor, { name, publicKey: createPublicKey(privateKey) });
+  } catch {
+    return undefined;
+  }
 }
 
 // ---------------------------------------------------------------- verification

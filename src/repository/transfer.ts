@@ -5,6 +5,7 @@ import { canPushIfAbsent, canPushReference } from '../oci/content/guards.js';
 import { fetchAll } from '../oci/content/read.js';
 import type { OperationOptions, Store } from '../oci/content/storage.js';
 import type { Descriptor } from '../oci/descriptor.js';
+import { isVerified, markVerified } from '../oci/digest.js';
 import { type GraphNode, graphNodes, successors } from '../oci/graph.js';
 import { isImageIndex, parseManifest } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatype.js';
@@ -12,6 +13,7 @@ import { anchorBelow } from './anchors.js';
 import { VersionExistsError } from './errors.js';
 import type { JournalOptions } from './journal.js';
 import { localBlobElement } from './local-blobs.js';
+import { withOperationSignal } from './operation-signal.js';
 import type { PolicyCopy } from './policy-hook.js';
 import type { OcmRepository, ResolvedComponentVersion } from './repository.js';
 
@@ -95,12 +97,26 @@ export interface TransferResult {
  * are skipped (HEAD), everything else is streamed and verified on both sides; the manifest is
  * pushed only after everything it names is present, and tagged with the version last.
  */
-export async function transferComponentVersion(
+export function transferComponentVersion(
   source: OcmRepository,
   target: OcmRepository,
   component: string,
   versionOrAlias: string,
   options: TransferOptions = {},
+): Promise<TransferResult> {
+  // One listener on the caller's signal per version; each blob copy in flight holds a few (its
+  // read, its write, its requests) on the version's own signal.
+  return withOperationSignal(options.signal, 4 * (options.concurrency ?? 4) + 8, (signal) =>
+    transferOne(source, target, component, versionOrAlias, signal ? { ...options, signal } : options),
+  );
+}
+
+async function transferOne(
+  source: OcmRepository,
+  target: OcmRepository,
+  component: string,
+  versionOrAlias: string,
+  options: TransferOptions,
 ): Promise<TransferResult> {
   if (options.copyResources)
     return transferByValue(
@@ -410,6 +426,8 @@ async function copyBlob(
         }),
       );
       fetched.on('error', (err) => content.destroy(err));
+      // It forwards the source's errors, so it is as verified as the source.
+      if (isVerified(fetched, blob)) markVerified(content, blob);
     }
     return content;
   };

@@ -145,12 +145,12 @@ function soakGate(s: GateSnapshot, inSource: boolean): GateResult {
       detail: `in ${from} for ${formatDuration(held)} (soak ${soak.text})${note}`,
     };
   }
-  // Round the time left up to the minute: "22h left" must not be said when 22h59m are.
-  const left = Math.ceil((soak.ms - Math.max(0, held)) / 60_000) * 60_000;
+  // The time left to the second, never rounded up: 59m59s left is not "1h left".
+  const left = soak.ms - Math.max(0, held);
   return {
     gate: 'soak',
     result: 'refused',
-    detail: `in ${from} for ${formatDuration(held)} of ${soak.text}: ${formatDuration(left)} left (passes at ${iso(new Date(s.sourceSince.getTime() + soak.ms))})${note}`,
+    detail: `in ${from} for ${formatDuration(held)} of ${soak.text}: ${formatDuration(left, { seconds: true })} left (passes at ${iso(new Date(s.sourceSince.getTime() + soak.ms))})${note}`,
   };
 }
 

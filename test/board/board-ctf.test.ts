@@ -1,8 +1,9 @@
 /**
  * The stage board in a real browser (Debian's chromium through playwright-core) over a CTF: cells,
  * lag marks, live moves from the CLI, the component page (history, versions, diff), markup shown
- * as text, promotion and its refusals, the API's refusals, and an axe-core check. Writes the
- * README's screenshots to docs/img/.
+ * as text, promotion (and the race it loses to a newer move), rollback, the API's refusals, and an
+ * axe-core check. With OCM_SCREENSHOTS=1 (`npm run screenshots`) it writes the README's screenshots
+ * to docs/img/; a plain test run writes nothing into the tree.
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
@@ -15,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { type OpenedRepository, openRepository } from '../../src/open.js';
 import { signComponentVersion } from '../../src/repository/index.js';
+import { getAliasHistory } from '../../src/stages/history/index.js';
 import { setStagePolicy } from '../../src/stages/policy/index.js';
 import { ocm } from '../support/cli.js';
 import { descriptor, resource } from '../support/descriptors.js';
@@ -29,6 +31,27 @@ const PAYMENTS = 'example.com/shop/payments';
 const MARKUP = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const imgDir = join(projectRoot, 'docs/img');
+const NEW = 'example.com/shop/late';
+
+/** The README's screenshots, only when asked (`npm run screenshots`). */
+async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
+  if (process.env.OCM_SCREENSHOTS !== '1') return;
+  await mkdir(imgDir, { recursive: true });
+  await page.screenshot({ path: join(imgDir, name), fullPage });
+}
+
+/** Console errors, page errors and failed (4xx, 5xx) responses of a page, as they happen. */
+function troubles(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') seen.push(`console: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) seen.push(`${r.status()} ${r.url()}`);
+  });
+  page.on('pageerror', (e) => seen.push(`page error: ${e.message}`));
+  return seen;
+}
 
 const digest = (c: string) => ({
   hashAlgorithm: 'SHA-256',
@@ -186,8 +209,13 @@ describe('stage board on a CTF (chromium)', () => {
       assert.deepEqual(Object.keys(checkout.stages).sort(), ['dev', 'prod', 'staging']);
       assert.equal(checkout.stages.prod.version, '1.0.0');
       assert.match(checkout.stages.prod.digest, /^sha256:/);
-      assert.ok(Date.parse(checkout.stages.prod.since) > 0, 'since comes from the history');
+      const set = (await getAliasHistory(opened.repository, CHECKOUT)).find(
+        (e) => e.alias === 'prod' && e.to?.digest === checkout.stages.prod.digest,
+      );
+      assert.ok(set?.time, 'the history says when prod got its digest');
+      assert.equal(checkout.stages.prod.since, set.time, 'since is the time of that event');
 
+      const seen = troubles(page);
       const dialogs = await open(page, board.url);
       await page.waitForSelector('table#board tbody tr');
       const headers = await page.locator('table#board thead th').allTextContents();
@@ -244,8 +272,7 @@ describe('stage board on a CTF (chromium)', () => {
         violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
         [],
       );
-      await mkdir(imgDir, { recursive: true });
-      await page.screenshot({ path: join(imgDir, 'board.png') });
+      await screenshot(page, 'board.png');
 
       // A move made with the CLI appears without a reload.
       const marker = await page.evaluate('window.__marker = 42');
@@ -259,7 +286,27 @@ describe('stage board on a CTF (chromium)', () => {
         0,
         'staging no longer lags dev',
       );
+
+      // A component and a stage that appear after the page loaded show up without a reload.
+      await opened.repository.addComponentVersion(descriptor('0.1.0', { name: NEW }));
+      await page.locator(`td.empty[data-component="${NEW}"]`).first().waitFor({ timeout: 10_000 });
+      await opened.repository.addComponentVersionAlias(NEW, '0.1.0', 'dev');
+      await waitForCell(page, NEW, 'dev', '0.1.0');
+      await opened.repository.addComponentVersionAlias(CART, '2.0.0', 'hotfix');
+      await waitForCell(page, CART, 'hotfix', '2.0.0');
+      assert.deepEqual(await page.locator('table#board thead th').allTextContents(), [
+        'Component',
+        'dev',
+        'qa',
+        'staging',
+        'prod',
+        'canary',
+        'hotfix',
+      ]);
+      assert.equal(await page.locator('table#board tbody tr').count(), 5);
+      assert.equal(await page.evaluate('window.__marker'), marker, 'no reload');
       assert.deepEqual(dialogs, []);
+      assert.deepEqual(seen, [], 'no console error, no failed request');
     } finally {
       await page.close();
       await board.close();
@@ -270,8 +317,18 @@ describe('stage board on a CTF (chromium)', () => {
     // prod moved around ocm-ts (a bare OCI tag, no history event): an untracked move.
     const store = opened.repository.ociStore(CHECKOUT);
     await store.tag(await store.resolve('1.1.0'), 'prod');
+    // search gets a policy whose staging and prod it has not reached: shown, empty.
+    await setStagePolicy(
+      opened.repository,
+      SEARCH,
+      'stages:\n  - name: dev\n  - name: qa\n    from: dev\n  - name: staging\n    from: qa\n  - name: prod\n    from: staging\n',
+    );
+    const event = (await getAliasHistory(opened.repository, SEARCH)).find((e) => e.operation === 'policy');
+    const document = event && 'details' in event ? event.details?.document : undefined;
+    assert.match(String(document), /^sha256:[0-9a-f]{64}$/);
     const board = await startBoard([{ label: './transport-archive', repository: opened.repository }]);
     const page = await browser.context.newPage();
+    const seen = troubles(page);
     try {
       const dialogs = await open(page, `${board.url}#/c/0/${encodeURIComponent(CHECKOUT)}`);
       await page.waitForSelector('ol.timeline li');
@@ -294,30 +351,48 @@ describe('stage board on a CTF (chromium)', () => {
         (await page.locator('ol.timeline li', { has: page.locator('.tag.forced') }).textContent()) ?? '',
         /tag dev: \(none\) → 0\.9\.0.*forced.*hotfix/,
       );
+      // The policy event is the stages document it set, with its digest.
+      const policy = page.locator('ol.timeline li[data-operation="policy"]');
+      assert.match((await policy.textContent()) ?? '', /policy: stages document set sha256:/);
+      assert.doesNotMatch((await policy.textContent()) ?? '', /\(none\)|\(removed\)/);
+      assert.equal(await policy.locator('code').getAttribute('title'), document);
+      // Every stage of the policy, the empty ones too, then the others.
+      assert.deepEqual(await page.locator('table#stages thead th').allTextContents(), [
+        'dev',
+        'qa',
+        'staging',
+        'prod',
+        'canary',
+      ]);
+      assert.deepEqual(
+        await page.locator('table#stages td.empty').evaluateAll((tds) => tds.map((td) => td.dataset.stage)),
+        ['staging', 'prod'],
+      );
       await page.goto(`${board.url}#/c/0/${encodeURIComponent(CHECKOUT)}`);
       await page.waitForSelector('#diff-from');
 
       await page.selectOption('#diff-from', '1.0.0');
       await page.selectOption('#diff-to', '1.1.0');
       await page.click('form[aria-label="Compare versions"] button');
-      await page.waitForSelector('table#diff');
+      await page.waitForSelector('#diff table.elements');
       const rows = await page
-        .locator('table#diff tbody tr')
+        .locator('#diff table.elements tbody tr')
         .evaluateAll((trs) =>
           trs.map((tr) => `${tr.querySelector('th')?.textContent}:${tr.getAttribute('data-change')}`),
         );
       assert.deepEqual(rows, ['config:changed', 'notes:removed', 'chart:changed', 'image:added']);
-      assert.match((await page.locator('table#diff').textContent()) ?? '', /changed: labels/);
-      assert.match((await page.locator('table#diff').textContent()) ?? '', /changed: digest/);
+      assert.match((await page.locator('#diff table.elements').textContent()) ?? '', /changed: labels/);
+      assert.match((await page.locator('#diff table.elements').textContent()) ?? '', /changed: digest/);
 
       const violations = await axe(page);
       assert.deepEqual(
         violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
         [],
       );
-      await page.screenshot({ path: join(imgDir, 'component.png'), fullPage: true });
+      await screenshot(page, 'component.png', true);
       assert.equal(await page.evaluate('window.__pwned'), undefined);
       assert.deepEqual(dialogs, []);
+      assert.deepEqual(seen, [], 'no console error, no failed request');
     } finally {
       await page.close();
       await board.close();
@@ -394,6 +469,65 @@ describe('stage board on a CTF (chromium)', () => {
       assert.match(shown, /stale/);
       assert.notEqual(before, '3.0.0');
       assert.equal(await at('staging'), '3.0.0', 'the newer move stands');
+    } finally {
+      await page.close();
+      await board.close();
+    }
+  });
+
+  it('a plan made, the stage moves, then Promote: 409 and nothing changes; rollback from the page', async () => {
+    const board = await startBoard([{ label: './transport-archive', repository: opened.repository }], {
+      write: true,
+    });
+    const at = async (alias: string) =>
+      (await opened.repository.resolveComponentVersion(PAYMENTS, alias)).version;
+    await opened.repository.addComponentVersion(descriptor('3.2.0', { name: PAYMENTS }));
+    const page = await browser.context.newPage();
+    try {
+      // The page's live updates cut off, so that it keeps the plan it made on screen.
+      await page.route('**/api/events', (route) => route.abort());
+      await open(page, `${board.url}#token=${board.token}`);
+      await page.waitForSelector('table#board');
+      await page.goto(`${board.url}#/c/0/${encodeURIComponent(PAYMENTS)}`);
+      await page.waitForSelector('#move-stage');
+      assert.equal(await at('staging'), '3.0.0');
+      await page.selectOption('#move-stage', 'staging');
+      await page.click('text=Plan promotion');
+      await page.waitForSelector('text=Promote staging to 3.1.0');
+      // The plan is ready; someone moves staging before the click.
+      await opened.repository.addComponentVersionAlias(PAYMENTS, '3.2.0', 'staging', { message: 'hotfix' });
+      const answer = page.waitForResponse((r) => r.url().endsWith('/api/promote'));
+      await page.click('text=Promote staging to 3.1.0');
+      const res = await answer;
+      assert.equal(res.status(), 409);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'ALIAS_CONFLICT');
+      await page.waitForSelector('.outcome .refused[role=alert]');
+      assert.match(
+        (await page.locator('.outcome .refused[role=alert]').textContent()) ?? '',
+        /Refused:.*staging points at 3\.2\.0.*stale/,
+      );
+      assert.equal(await at('staging'), '3.2.0', 'the newer move stands');
+
+      // Roll staging back from a fresh page: to where it was before that move.
+      await page.unroute('**/api/events');
+      await page.reload();
+      await page
+        .locator('#stages td[data-stage="staging"] .version', { hasText: /^3\.2\.0$/ })
+        .waitFor({ timeout: 10_000 });
+      await page.selectOption('#move-stage', 'staging');
+      await page.fill('#move-message', 'back out the hotfix');
+      const rolled = page.waitForResponse((r) => r.url().endsWith('/api/rollback'));
+      await page.click('button:has-text("Roll back")');
+      assert.equal((await rolled).status(), 200);
+      await page.waitForSelector('ol.timeline li[data-operation="rollback"]');
+      assert.match(
+        (await page.locator('ol.timeline li[data-operation="rollback"]').first().textContent()) ?? '',
+        /rollback staging: 3\.2\.0 → 3\.0\.0.*back out the hotfix/,
+      );
+      await page
+        .locator('td[data-stage="staging"] .version', { hasText: /^3\.0\.0$/ })
+        .waitFor({ timeout: 10_000 });
+      assert.equal(await at('staging'), '3.0.0');
     } finally {
       await page.close();
       await board.close();

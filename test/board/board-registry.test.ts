@@ -1,18 +1,20 @@
 /**
  * The stage board over a real Distribution registry, in chromium: cells and lag marks of several
- * components, a CLI move seen live (one HEAD per stage per interval), a promotion through the page
- * recorded in the history.
+ * components, a CLI move seen live, a promotion through the page recorded in the history, and what
+ * watching costs: one HEAD per stage per interval (counted, with an injected clock), beside one tag
+ * list per component and one catalog read for new components and stages.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { type OpenedRepository, openRepository } from '../../src/open.js';
+import type { RequestEvent } from '../../src/registry/index.js';
 import { setStagePolicy } from '../../src/stages/policy/index.js';
 import { ocm } from '../support/cli.js';
 import { descriptor } from '../support/descriptors.js';
 import { sharedRegistry } from '../support/registry.js';
 import { tempDir } from '../support/tmp.js';
-import { type Browser, launchBrowser, startBoard } from './support.js';
+import { type Browser, launchBrowser, StepClock, startBoard } from './support.js';
 
 const names = ['example.com/fleet/api', 'example.com/fleet/web', 'example.com/fleet/worker'];
 const registry = sharedRegistry('anonymous');
@@ -113,6 +115,70 @@ describe('stage board on a registry (chromium)', () => {
     } finally {
       await page.close();
       await board.close();
+    }
+  });
+});
+
+describe('stage board on a registry: the cost of watching', () => {
+  it('one HEAD per stage per interval, one tag list per component, one catalog read', {
+    timeout: 120_000,
+  }, async () => {
+    const requests: RequestEvent[] = [];
+    const counted = await openRepository(prefix, {
+      history: { actor: 'ci' },
+      onRequest: (e) => requests.push(e),
+    });
+    const clock = new StepClock();
+    const board = await startBoard([{ label: prefix, repository: counted.repository }], { clock });
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(board.url);
+      await page.waitForSelector('table#board tbody tr');
+      const cells = await page.locator('table#board td.cell:not(.empty)').count();
+      assert.equal(cells, names.length * 3);
+      // A second load follows the same cells: no second watcher.
+      await page.reload();
+      await page
+        .locator('table#board td.cell:not(.empty)')
+        .nth(cells - 1)
+        .waitFor();
+      // Every cell's watcher and the repository's discovery sleep: the board is read and idle.
+      await clock.asleep(cells + 1);
+      const path = (e: RequestEvent) => new URL(e.url).pathname;
+      for (let interval = 0; interval < 2; interval++) {
+        requests.length = 0;
+        assert.equal(clock.step(), cells + 1);
+        await clock.asleep(cells + 1);
+        const heads = requests
+          .filter((e) => e.method === 'HEAD')
+          .map(path)
+          .sort();
+        const expected = names
+          .flatMap((n) =>
+            ['dev', 'staging', 'prod'].map((s) => `/v2/fleet/component-descriptors/${n}/manifests/${s}`),
+          )
+          .sort();
+        assert.deepEqual(heads, expected, 'one HEAD per stage, nothing else looked at twice');
+        const gets = requests.filter((e) => e.method === 'GET').map(path);
+        assert.deepEqual(
+          gets.filter((p) => p.endsWith('/tags/list')).sort(),
+          names.map((n) => `/v2/fleet/component-descriptors/${n}/tags/list`).sort(),
+          'one tag list per component',
+        );
+        assert.deepEqual(
+          gets.filter((p) => p === '/v2/_catalog'),
+          ['/v2/_catalog'],
+        );
+        assert.equal(
+          requests.length,
+          heads.length + names.length + 1,
+          `nothing else: ${requests.map(path).join(' ')}`,
+        );
+      }
+    } finally {
+      await page.close();
+      await board.close();
+      await counted.close();
     }
   });
 });

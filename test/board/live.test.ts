@@ -5,17 +5,13 @@ import { LiveBoard, type LiveEvent } from '../../src/board/live.js';
 import { MemoryStore } from '../../src/oci/content/memory.js';
 import type { Store, StoreProvider } from '../../src/oci/content/storage.js';
 import { OcmRepository } from '../../src/repository/index.js';
-import type { WatchClock } from '../../src/stages/watch.js';
 import { descriptor } from '../support/descriptors.js';
-
-/** A clock whose sleeps never end: each watcher makes its first look and then waits. */
-const frozen: WatchClock = {
-  now: () => new Date('2026-01-01T00:00:00Z'),
-  sleep: () => new Promise(() => {}),
-};
+import { StepClock } from './support.js';
 
 describe('live board', () => {
-  it('runs at most 8 looks at once, however many aliases it watches', async () => {
+  it('runs at most 8 looks at once, however many aliases it watches; tells a move once', {
+    timeout: 60_000,
+  }, async () => {
     const memory = new MemoryStore();
     let inFlight = 0;
     let most = 0;
@@ -53,9 +49,8 @@ describe('live board', () => {
     }
     looks = 0;
     most = 0;
-    const live = new LiveBoard(new BoardReader({ sources: [{ label: 'memory', repository }] }), {
-      clock: frozen,
-    });
+    const clock = new StepClock();
+    const live = new LiveBoard(new BoardReader({ sources: [{ label: 'memory', repository }] }), { clock });
     const events: LiveEvent[] = [];
     live.subscribe((e) => events.push(e));
     for (const name of names)
@@ -64,16 +59,23 @@ describe('live board', () => {
     while (looks < 30) await new Promise((r) => setImmediate(r));
     while (inFlight > 0) await new Promise((r) => setImmediate(r));
     assert.ok(most <= 8 && most > 1, `at most 8 looks at once, saw ${most}`);
-    // A move announced by the board is told once, even when a watcher sees it too.
-    const move = {
-      component: names[0]!,
-      alias: 'dev',
-      from: null,
-      to: { version: '1.0.0', digest: 'sha256:x' },
-      time: '',
-    };
-    live.announce(0, move);
-    assert.equal(events.filter((e) => e.type === 'move').length, 1);
+    // A move announced by the board is told once, even when its watcher sees it too: dev really
+    // moves, the board announces it, then every watcher looks again (one interval passes).
+    await clock.asleep(30);
+    await repository.addComponentVersion(descriptor('1.1.0', { name: names[0]! }));
+    const moved = await repository.addComponentVersionAlias(names[0]!, '1.1.0', 'dev');
+    const to = { version: '1.1.0', digest: moved.digest };
+    live.announce(0, { component: names[0]!, alias: 'dev', from: null, to, time: '' });
+    const looksBefore = looks;
+    await clock.asleep(31); // the 30 watchers and the discovery of new components and stages
+    assert.equal(clock.step(), 31);
+    // Every watcher has looked and sleeps again: the look that saw dev's move is behind us.
+    await clock.asleep(31);
+    assert.ok(looks >= looksBefore + 30, `every watcher looked again (${looks - looksBefore} looks)`);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'move').map((e) => e.type === 'move' && e.to?.digest),
+      [moved.digest],
+    );
     live.close();
   });
 });

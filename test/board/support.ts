@@ -12,6 +12,7 @@ import { type BrowserContext, chromium } from 'playwright-core';
 import { BoardReader, type BoardSource } from '../../src/board/data.js';
 import { type BoardServer, startBoardServer } from '../../src/board/server.js';
 import { boardStages } from '../../src/board/stages.js';
+import type { WatchClock } from '../../src/stages/watch.js';
 import { projectRoot } from '../support/paths.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -32,7 +33,7 @@ export function buildAssets(): Promise<string> {
 
 export async function startBoard(
   sources: readonly BoardSource[],
-  options: { write?: boolean; interval?: number; stages?: boolean } = {},
+  options: { write?: boolean; interval?: number; stages?: boolean; clock?: WatchClock } = {},
 ): Promise<BoardServer & { reader: BoardReader }> {
   const reader = new BoardReader({
     sources,
@@ -44,6 +45,7 @@ export async function startBoard(
     write: options.write === true,
     assetsDir: await buildAssets(),
     ...(options.interval === undefined ? {} : { interval: options.interval }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   return Object.assign(server, { reader });
 }
@@ -81,4 +83,48 @@ export async function launchBrowser(): Promise<Browser> {
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A clock for many sleepers (the board's watchers and its discovery): every sleep waits until the
+ * test calls `step`, which ends all the sleeps begun so far, an interval passing for each of them.
+ */
+export class StepClock implements WatchClock {
+  time = new Date('2026-01-01T00:00:00Z');
+  #sleeping: (() => void)[] = [];
+  #waiters: { n: number; resolve: () => void }[] = [];
+
+  now(): Date {
+    return this.time;
+  }
+
+  /** Sleepers now. */
+  get sleeping(): number {
+    return this.#sleeping.length;
+  }
+
+  sleep(_ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#sleeping.push(resolve);
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+      for (const w of this.#waiters.filter((w) => this.#sleeping.length >= w.n)) {
+        this.#waiters.splice(this.#waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    });
+  }
+
+  /** Resolves once at least `n` sleeps are waiting. */
+  asleep(n: number): Promise<void> {
+    if (this.#sleeping.length >= n) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ n, resolve }));
+  }
+
+  /** Ends every sleep begun so far; returns how many. */
+  step(): number {
+    const woken = this.#sleeping;
+    this.#sleeping = [];
+    for (const wake of woken) wake();
+    return woken.length;
+  }
 }

@@ -19,6 +19,8 @@ interface Tree {
   digest: string;
   referenceName?: string;
   repeated?: boolean;
+  resolution: { requested: string; kind: string; version: string; digest: string };
+  descriptorDigest: { hashAlgorithm: string; normalisationAlgorithm: string; value: string };
   references: Tree[];
 }
 
@@ -65,6 +67,25 @@ describe('ocm with component references', () => {
     const j = await run('get', 'cv', `./main//${PRODUCT}:prod`, '-r', '--lookup', './lookup', '-o', 'json');
     const tree = JSON.parse(j.stdout) as Tree;
     assert.equal(tree.version, '1.0.0');
+    // Each node: how it resolved (the root through its alias, the parts by version) and its digest.
+    assert.deepEqual(tree.resolution, {
+      requested: 'prod',
+      kind: 'alias',
+      version: '1.0.0',
+      digest: tree.digest,
+    });
+    const part = tree.references[0]!;
+    assert.deepEqual(part.resolution, {
+      requested: '1.0.0',
+      kind: 'version',
+      version: '1.0.0',
+      digest: part.digest,
+    });
+    for (const node of [tree, part, part.references[0]!]) {
+      assert.equal(node.descriptorDigest.normalisationAlgorithm, 'jsonNormalisation/v3');
+      assert.match(node.descriptorDigest.value, /^[0-9a-f]{64}$/);
+    }
+    assert.notEqual(tree.descriptorDigest.value, part.descriptorDigest.value);
     assert.deepEqual(
       tree.references.map((t) => [t.referenceName, t.component, t.references.length, t.repeated ?? false]),
       [
@@ -121,8 +142,17 @@ describe('ocm with component references', () => {
       run('get', 'cv', `./back//${PRODUCT}:prod`, '-r', '-o', 'json'),
     ]);
     for (const tr of trees) assert.equal(tr.code, 0, tr.stderr);
-    assert.deepEqual(JSON.parse(trees[1]!.stdout), JSON.parse(trees[0]!.stdout));
-    assert.deepEqual(JSON.parse(trees[2]!.stdout), JSON.parse(trees[0]!.stdout));
+    const [byVersion, ...byAlias] = trees.map((tr) => JSON.parse(tr.stdout) as Tree);
+    // The root says how it was asked for (1.0.0 here, prod there); everything else reads the same.
+    assert.deepEqual(byVersion!.resolution, {
+      ...byAlias[0]!.resolution,
+      requested: '1.0.0',
+      kind: 'version',
+    });
+    for (const tree of byAlias) {
+      assert.deepEqual(tree.resolution, { ...byVersion!.resolution, requested: 'prod', kind: 'alias' });
+      assert.deepEqual({ ...tree, resolution: null }, { ...byVersion!, resolution: null });
+    }
     const aliases = await run('get', 'aliases', `./back//${svc('a')}`, '-o', 'json');
     assert.deepEqual(JSON.parse(aliases.stdout), []);
   });

@@ -296,7 +296,11 @@ describe('constructor errors', () => {
 
   it('a missing constructor file', () =>
     workspace(async (ws) => {
-      await assert.rejects(readConstructor(join(ws.src, 'component-constructor.yaml')), InputNotFoundError);
+      await assert.rejects(readConstructor(join(ws.src, 'component-constructor.yaml')), {
+        name: 'ConstructorNotFoundError',
+        code: 'CONSTRUCTOR_NOT_FOUND',
+        message: /^component constructor ".*component-constructor\.yaml" does not exist$/,
+      });
     }));
 
   it('one invalid component of several: none is written', () =>

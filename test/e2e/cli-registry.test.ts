@@ -165,7 +165,10 @@ describe('ocm binary against an htpasswd registry', () => {
     const target = `${reg.host}/auth`;
     let r = await ocm(['transfer', 'cv', `./source//${C}:prod`, target], { cwd });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /Hint: log in with "docker login HOST", or pass --username USER --password-stdin/);
+    assert.match(
+      r.stderr,
+      /Hint: no credentials for this registry: log in with "docker login HOST", or pass --username USER --password-stdin/,
+    );
     r = await ocm(
       ['transfer', 'cv', `./source//${C}:prod`, target, '--username', reg.username!, '--password-stdin'],
       {
@@ -189,6 +192,11 @@ describe('ocm binary against an htpasswd registry', () => {
       stdin: 'wrong-password\n',
     });
     assert.equal(r.code, 1);
+    // A wrong password is told apart from a missing login.
+    assert.match(
+      r.stderr,
+      /Hint: the registry refused the credentials given: check the user name and password/,
+    );
     assert.doesNotMatch(r.stderr + r.stdout, new RegExp(`${reg.password}|wrong-password`));
   });
 });

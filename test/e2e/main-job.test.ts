@@ -24,14 +24,22 @@ it('builds, promotes through the gates (one refused), rolls prod back, ends with
   assert.equal(first.code, 0, first.stderr);
   const out = first.stdout;
   assert.match(out, /example\.com\/shop\/checkout\s+1\.0\.0\s+added\s+sha256:/);
-  assert.match(out, /^prod\s+staging\s+1h\s+yes\s+-\s+-$/m);
+  assert.match(out, /^prod\s+staging\s+1h\s+yes\s+release\s+-$/m);
   // staging through its one gate; prod refused for the soak, with the time left; a plain tag refused.
   assert.match(out, /promoted example\.com\/shop\/checkout:staging -> 1\.0\.0 sha256:[0-9a-f]{64}\n/);
-  assert.match(out, /^soak\s+refused\s+in staging for \d+s of 1h: 1h left \(passes at \S+\)$/m);
+  assert.match(
+    out,
+    /^soak\s+refused\s+in staging for \d+s of 1h: 59m\d+s left \(passes at \S+\); signed while there/m,
+  );
   assert.match(first.stderr, /promotion to prod refused \(soak: in staging for \d+s of 1h/);
   assert.match(first.stderr, /prod is a stage with promotion gates; a plain tag would go around them/);
   // An hour later (OCM_NOW) prod takes 1.0.0, then 1.1.0, and is rolled back.
-  assert.match(out, /^soak\s+pass\s+in staging for 1h\d*m? \(soak 1h\)$/m);
+  assert.match(out, /^soak\s+pass\s+in staging for 1h\d*m? \(soak 1h\); signed while there/m);
+  // Signed at staging with a fresh key (never printed); prod's signature gate verifies it.
+  assert.match(out, /^signed example\.com\/shop\/checkout:1\.0\.0 as release \(RSASSA-PSS/m);
+  assert.match(out, /^signed example\.com\/shop\/checkout:1\.1\.0 as release \(RSASSA-PSS/m);
+  assert.match(out, /^signatures \(release\)\s+pass\s+release: verified \(RSASSA-PSS, key given\)$/m);
+  assert.doesNotMatch(first.stdout + first.stderr, /PRIVATE KEY/);
   assert.match(out, /promoted example\.com\/shop\/checkout:prod -> 1\.0\.0 /);
   assert.match(out, /promoted example\.com\/shop\/checkout:prod -> 1\.1\.0 /);
   assert.match(out, /\$ ocm rollback cv \.\/transport-archive\/\/example\.com\/shop\/checkout:prod/);

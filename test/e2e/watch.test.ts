@@ -191,7 +191,19 @@ describe('ocm get cv --watch (built binary)', () => {
           ['dev', '1.1.0', '1.2.0'],
         ],
       );
-      assert.deepEqual(Object.keys(moves[0]).sort(), ['alias', 'component', 'from', 'time', 'to']);
+      assert.deepEqual(Object.keys(moves[0]).sort(), [
+        'alias',
+        'component',
+        'descriptorDigest',
+        'from',
+        'resolution',
+        'time',
+        'to',
+      ]);
+      // Where the alias resolves now, as get cv -o json says it.
+      assert.deepEqual(moves[1].resolution, { requested: 'dev', kind: 'alias', ...moves[1].to });
+      assert.equal(moves[1].descriptorDigest.normalisationAlgorithm, 'jsonNormalisation/v3');
+      assert.notEqual(moves[1].descriptorDigest.value, moves[0].descriptorDigest.value);
       w.child.kill('SIGINT');
       assert.equal(await w.exit, 0);
     } finally {

@@ -118,7 +118,6 @@ describe('alias history parts', () => {
             last: eventHash(oldest[75]!),
           },
         ],
-        aliases: { dev: { to: recent.at(-1)!.to, time: recent.at(-1)!.time } },
       });
       await oci.push(forged.descriptor, forged.bytes);
       await oci.tag(forged.descriptor, HISTORY_TAG);

@@ -178,6 +178,38 @@ describe('stages document', () => {
     );
   });
 
+  it('a misspelt key gets a did-you-mean from the keys its mapping allows', () => {
+    assert.deepEqual(issues('stages:\n  - name: dev\n  - name: prod\n    from: dev\n    soka: 1h\n'), [
+      'stages[1].soka: is not allowed here; did you mean "soak"?',
+    ]);
+    assert.deepEqual(
+      issues(
+        'stages:\n  - name: prod\n    freeze:\n      - from: 2026-12-20\n        untill: 2027-01-04\n',
+      ).sort(),
+      [
+        'stages[0].freeze[0].until: is required',
+        'stages[0].freeze[0].untill: is not allowed here; did you mean "until"?',
+      ].sort(),
+    );
+    assert.deepEqual(
+      issues('stagse: []\n').sort(),
+      ['stagse: is not allowed here; did you mean "stages"?', 'stages: is required'].sort(),
+    );
+  });
+
+  it('freeze windows take plain dates (midnight UTC) as --since and --at do', () => {
+    const doc = parseStagesDocument(
+      'stages:\n  - name: prod\n    freeze:\n      - from: 2026-12-20\n        until: 2027-01-04T12:00:00Z\n',
+    );
+    const window = doc.policy.stages[0]!.freeze[0]!;
+    assert.equal(window.from.toISOString(), '2026-12-20T00:00:00.000Z');
+    assert.equal(window.until.toISOString(), '2027-01-04T12:00:00.000Z');
+    assert.deepEqual(
+      issues('stages:\n  - name: prod\n    freeze:\n      - from: 2026-02-30\n        until: 2026-03-04\n'),
+      ['stages[0].freeze[0].from: is not a date of the calendar'],
+    );
+  });
+
   it('refuses freeze windows that end before they start or are not RFC 3339', () => {
     assert.deepEqual(
       issues(
@@ -191,11 +223,13 @@ describe('stages document', () => {
       ),
       ['stages[0].freeze[0].from: is not a date of the calendar'],
     );
-    assert.match(
+    assert.deepEqual(
       issues(
-        'stages:\n  - name: prod\n    freeze:\n      - from: 2026-12-20\n        until: 2027-01-04T00:00:00Z\n',
-      )[0]!,
-      /^stages\[0\]\.freeze\[0\]\.from: must be an RFC 3339 date-time/,
+        'stages:\n  - name: prod\n    freeze:\n      - from: 20 Dec 2026\n        until: 2027-01-04T00:00:00Z\n',
+      ),
+      [
+        'stages[0].freeze[0].from: must be an RFC 3339 date-time such as 2026-12-20T00:00:00Z, or a date such as 2026-12-20',
+      ],
     );
   });
 

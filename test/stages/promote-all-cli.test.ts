@@ -47,7 +47,7 @@ it('promotes what is ahead, reports the rest, exits 3 for the refused one', asyn
   const r = await ocm(['promote', './ctf', '--to', 'prod', '--all'], { cwd: dir.path });
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stdout, /^COMPONENT\s+GATE\s+RESULT\s+DETAIL\n/);
-  assert.match(r.stdout, /^example\.com\/x\/soaking\s+soak\s+refused\s+in dev for \d+s of 1h: 1h left/m);
+  assert.match(r.stdout, /^example\.com\/x\/soaking\s+soak\s+refused\s+in dev for \d+s of 1h: 59m\d+s left/m);
   assert.doesNotMatch(r.stdout, /^example\.com\/x\/even\s+from/m);
   assert.match(r.stdout, /^example\.com\/x\/ahead\s+prod\s+promoted\s+prod 1\.0\.0 -> 1\.1\.0$/m);
   assert.match(r.stdout, /^example\.com\/x\/plain\s+prod\s+skipped\s+no stages document$/m);

@@ -55,11 +55,13 @@ describe('gates', () => {
     assert.equal(soak.detail, 'in staging for 1d1h (soak 24h)');
   });
 
-  it('soak: refused before it has passed, saying how long is left (rounded up)', () => {
+  it('soak: refused before it has passed, saying how long is left to the second (never rounded up)', () => {
     const early = prod({ now: new Date(t0.getTime() + 2 * hour + 30_000) });
     const soak = evaluateGates(early).find((g) => g.gate === 'soak')!;
     assert.equal(soak.result, 'refused');
-    assert.equal(soak.detail, 'in staging for 2h of 24h: 22h left (passes at 2026-06-02T12:00:00Z)');
+    assert.equal(soak.detail, 'in staging for 2h of 24h: 21h59m30s left (passes at 2026-06-02T12:00:00Z)');
+    const almost = evaluateGates(prod({ now: new Date(t0.getTime() + 24 * hour - 59 * 60_000 - 59_000) }));
+    assert.match(almost[1]!.detail, /: 59m59s left /);
     assert.equal(evaluateGates(prod({ now: new Date(t0.getTime() + 24 * hour) }))[1]!.result, 'pass');
     assert.equal(evaluateGates(prod({ now: new Date(t0.getTime() + 24 * hour - 1) }))[1]!.result, 'refused');
   });

@@ -43,9 +43,21 @@ export async function runGetCv(ctx: Context, { values, positionals }: Parsed): P
       ctx.note(
         `${resolution.requested} -> ${resolution.version} (${resolution.kind === 'alias' ? 'alias' : 'computed'}, ${resolution.digest})`,
       );
-    if (format === 'json') ctx.out(json(descriptor));
-    else if (format === 'yaml') ctx.out(await yaml(descriptor, { goStyle: true }));
-    else {
+    if (format !== 'table') {
+      // Beside the descriptor: how the name resolved (an alias read --at a time is still that alias).
+      const { normalisedDigest, resolutionJson } = await import('./resolution.js');
+      const shown = {
+        ...descriptor,
+        resolution: {
+          ...resolutionJson(
+            at === undefined ? resolution : { ...resolution, requested: ref.version, kind: 'alias' },
+          ),
+          ...(at === undefined ? {} : { at }),
+        },
+        descriptorDigest: await normalisedDigest(descriptor),
+      };
+      ctx.out(format === 'json' ? json(shown) : await yaml(shown, { goStyle: true }));
+    } else {
       const name =
         resolution.kind === 'version'
           ? resolution.version

@@ -37,6 +37,11 @@ function cell(text: string | null): string {
   return out;
 }
 
+/** The operation as the table shows it: a move forced past a stage's gates says so. */
+function operation(e: HistoryEntry): string {
+  return 'details' in e && e.details?.forced === true ? `${e.operation} (forced)` : e.operation;
+}
+
 export async function runGetHistory(ctx: Context, { values, positionals }: Parsed): Promise<number> {
   if (positionals.length !== 1)
     throw new UsageError(
@@ -72,7 +77,7 @@ export async function runGetHistory(ctx: Context, { values, positionals }: Parse
           cell(e.alias ?? (e.operation === 'policy' ? '(stages)' : null)),
           cell(e.from?.version ?? null),
           cell(e.to?.version ?? null),
-          e.operation,
+          operation(e),
           cell(e.actor),
           cell(e.message),
         ]),

@@ -380,7 +380,8 @@ export const commands: readonly Command[] = [
          [--allow-downgrade] [--public-key NAME=FILE...] [-m MESSAGE] [--by ACTOR] [-o table|json]
        promote REPOSITORY --to STAGE --all [--dry-run]
 
-  The candidate is what the stage's from holds now (or --version). Every gate of the stage is
+  The candidate is what the stage's from holds now (for a stage without a from: what --from STAGE
+  holds, or --version). Every gate of the stage is
   evaluated: from (the candidate is what the source stage holds), soak (how long the source has
   held it, from the history), signatures (verified with the document's keys or those given),
   references (every referenced version present and verified), forwardOnly, freeze. The plan is
@@ -390,7 +391,8 @@ export const commands: readonly Command[] = [
   (e.g. someone moved the stage meanwhile), 2 usage errors.
 
       --to STAGE             the stage to move
-      --from STAGE           take the candidate from this stage (default: the stage's from)
+      --from STAGE           for a stage without a from rule: take what STAGE holds (a stage
+                             with a from takes only from it; another is refused)
       --version V            take this version as the candidate
       --dry-run              print the plan, change nothing
       --allow-downgrade      let a forwardOnly stage go back to a lower version

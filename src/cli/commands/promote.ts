@@ -133,7 +133,8 @@ export async function runPromote(ctx: Context, { values, positionals }: Parsed):
   const plan = await planPromotion(repository, ref.component, options);
   if (format === 'table') {
     ctx.out(`${planHeader(plan)}\n`);
-    ctx.out(table(['GATE', 'RESULT', 'DETAIL'], planRows(plan, false)));
+    // Nothing to move, nothing to judge: the gates of an unchanged stage are not shown.
+    if (plan.status !== 'unchanged') ctx.out(table(['GATE', 'RESULT', 'DETAIL'], planRows(plan, false)));
   }
   if (dryRun || plan.status === 'unchanged') {
     if (format === 'json')

@@ -1,4 +1,5 @@
 import { mapLimit } from '../../oci/concurrency.js';
+import { withOperationSignal } from '../../repository/operation-signal.js';
 import type { Parsed } from '../args.js';
 import { flag, oneOf, str } from '../args.js';
 import type { Context } from '../context.js';
@@ -116,38 +117,47 @@ async function runTransferRepository(ctx: Context, { values, positionals }: Pars
     );
   await target.repository.batch(async (into) => {
     // At most `jobs` versions at once; a failed version is reported and counted, the others go on.
-    await mapLimit(tasks, jobs, async (task) => {
-      try {
-        const result = await transferComponentVersion(source.repository, into, task.component, task.version, {
-          conflict,
-          concurrency,
-          copyAliases: task.aliased,
-          force: flag(values, 'force'),
-          sourceName: positionals[0]!,
-          ...(copyResources ? { copyResources } : {}),
-          ...op,
-          onProgress: show,
-        });
-        counts[result.status]++;
-        bytes += result.bytes;
-        noteKeptStages(ctx, kept, task.component, result.stages);
-        // An unchanged version is reported only when its aliases or their events were missing.
-        if (result.status !== 'unchanged' || result.aliasesRecorded.length > 0) {
-          progress.done();
-          const aliases = result.aliases.length > 0 ? `, aliases ${result.aliases.join(', ')}` : '';
-          ctx.out(
-            `${task.component}:${result.version} ${result.status} (${result.copied} copied, ${result.existing} present, ${formatBytes(result.bytes)}${aliases})\n`,
+    // The versions in flight listen to the transfer's own signal, one listener each, removed when done.
+    await withOperationSignal(signal, jobs + 8, (scoped) =>
+      mapLimit(tasks, jobs, async (task) => {
+        try {
+          const result = await transferComponentVersion(
+            source.repository,
+            into,
+            task.component,
+            task.version,
+            {
+              conflict,
+              concurrency,
+              copyAliases: task.aliased,
+              force: flag(values, 'force'),
+              sourceName: positionals[0]!,
+              ...(copyResources ? { copyResources } : {}),
+              ...(scoped ? { signal: scoped } : {}),
+              onProgress: show,
+            },
           );
+          counts[result.status]++;
+          bytes += result.bytes;
+          noteKeptStages(ctx, kept, task.component, result.stages);
+          // An unchanged version is reported only when its aliases or their events were missing.
+          if (result.status !== 'unchanged' || result.aliasesRecorded.length > 0) {
+            progress.done();
+            const aliases = result.aliases.length > 0 ? `, aliases ${result.aliases.join(', ')}` : '';
+            ctx.out(
+              `${task.component}:${result.version} ${result.status} (${result.copied} copied, ${result.existing} present, ${formatBytes(result.bytes)}${aliases})\n`,
+            );
+          }
+        } catch (err) {
+          if (signal?.aborted) throw err;
+          counts.failed++;
+          progress.done();
+          ctx.io.stderr.write(`${task.component}:${task.version} failed: ${(err as Error).message}\n`);
         }
-      } catch (err) {
-        if (signal?.aborted) throw err;
-        counts.failed++;
-        progress.done();
-        ctx.io.stderr.write(`${task.component}:${task.version} failed: ${(err as Error).message}\n`);
-      }
-      done++;
-      show();
-    });
+        done++;
+        show();
+      }),
+    );
   }, op);
   progress.done();
   const seconds = (performance.now() - started) / 1000;

@@ -4,12 +4,14 @@
  */
 import type { OpenedRepository } from '../../open.js';
 import type { ReferenceNode } from '../../repository/index.js';
+import type { DigestSpec } from '../../signing/index.js';
 import type { Parsed } from '../args.js';
 import { flag, oneOf, str } from '../args.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../io.js';
 import type { ComponentRef } from '../ref.js';
 import { formatBytes, json, type OutputFormat, outputFormats, table, yaml } from '../render.js';
+import { normalisedDigest, type ResolutionJson, resolutionJson } from './resolution.js';
 
 /** `--lookup REPO`, repeatable: opened read-only, in the order given. */
 export async function openLookups(ctx: Context, values: Parsed['values']): Promise<OpenedRepository[]> {
@@ -26,17 +28,21 @@ interface TreeJson {
   digest: string;
   referenceName?: string;
   repeated?: true;
+  resolution: ResolutionJson;
+  descriptorDigest: DigestSpec;
   references: TreeJson[];
 }
 
-function treeJson(node: ReferenceNode): TreeJson {
+async function treeJson(node: ReferenceNode): Promise<TreeJson> {
   return {
     component: node.component,
     version: node.version,
     digest: node.digest,
     ...(node.referenceName === undefined ? {} : { referenceName: node.referenceName }),
     ...(node.repeated ? { repeated: true as const } : {}),
-    references: node.children.map(treeJson),
+    resolution: resolutionJson(node.found.resolution),
+    descriptorDigest: await normalisedDigest(node.found.descriptor),
+    references: await Promise.all(node.children.map(treeJson)),
   };
 }
 
@@ -59,8 +65,8 @@ export async function runGetTree(ctx: Context, values: Parsed['values'], ref: Co
     ref.version,
     signal ? { signal } : {},
   );
-  if (format === 'json') ctx.out(json(treeJson(walk.root)));
-  else if (format === 'yaml') ctx.out(await yaml(treeJson(walk.root)));
+  if (format === 'json') ctx.out(json(await treeJson(walk.root)));
+  else if (format === 'yaml') ctx.out(await yaml(await treeJson(walk.root)));
   else
     ctx.out(
       table(

@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
 import { canWatch } from '../../oci/content/guards.js';
 import { aliasProblem } from '../../repository/aliases.js';
+import type { OcmRepository } from '../../repository/index.js';
 import { type AliasMove, watchAlias } from '../../stages/watch.js';
 import type { Parsed } from '../args.js';
 import { oneOf, str } from '../args.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
+import { normalisedDigest, resolutionJson } from './resolution.js';
 
 const units: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -72,10 +74,28 @@ export async function runWatchCv(ctx: Context, { values, positionals }: Parsed):
       );
       continue;
     }
-    ctx.out(format === 'json' ? `${JSON.stringify(move)}\n` : `${line(move)}\n`);
+    ctx.out(
+      format === 'json' ? `${JSON.stringify(await moveJson(repository, move, signal))}\n` : `${line(move)}\n`,
+    );
     if (command !== undefined) await execute(ctx, command, move, signal);
   }
   return 0;
+}
+
+/**
+ * A move as a JSON line: the move, and where the alias now resolves as `get cv -o json` says it
+ * (`resolution`, `descriptorDigest`: one read of the descriptor per move); both null once removed.
+ */
+async function moveJson(repository: OcmRepository, move: AliasMove, signal: AbortSignal | undefined) {
+  if (!move.to) return { ...move, resolution: null, descriptorDigest: null };
+  const { descriptor } = await repository.getComponentVersion(move.component, move.to.digest, {
+    ...(signal ? { signal } : {}),
+  });
+  return {
+    ...move,
+    resolution: resolutionJson({ requested: move.alias, kind: 'alias', ...move.to }),
+    descriptorDigest: await normalisedDigest(descriptor),
+  };
 }
 
 function line(m: AliasMove): string {

@@ -99,13 +99,21 @@ export interface ConditionalPusher {
   ): Promise<boolean>;
 }
 
+export interface PushReferenceOptions extends OperationOptions {
+  /**
+   * The caller knows that everything the manifest names is present (and handles the refusal when it
+   * is not): a store that checks before pushing skips the check. Default false.
+   */
+  readonly referencesPresent?: boolean;
+}
+
 export interface ReferencePusher {
   /** Pushes a manifest and points `reference` (a tag) at it in one step: one request on a registry. */
   pushReference(
     expected: Descriptor,
     content: Content,
     reference: string,
-    options?: OperationOptions,
+    options?: PushReferenceOptions,
   ): Promise<void>;
 }
 

@@ -94,6 +94,12 @@ export class Authenticator {
     return token.header === previous ? undefined : token.header;
   }
 
+  /** Whether credentials for `host` were looked up and found (so a 401 means they were refused). */
+  async offered(host: string): Promise<boolean> {
+    const found = this.#credentials.get(host);
+    return found !== undefined && !isEmptyCredential(await found.catch(() => undefined));
+  }
+
   #credential(host: string, signal?: AbortSignal): Promise<Credential | undefined> {
     let found = this.#credentials.get(host);
     if (!found) {
@@ -188,6 +194,7 @@ export class Authenticator {
         url: redactUrl(url),
         status: res.status,
         errors: parseErrorBody(body),
+        credentialsOffered: !isEmptyCredential(cred),
       });
     }
     const body = await readBody(

@@ -11,7 +11,6 @@
  * - annotations `events` (the count), `head` (hash of the newest event) and `aliases` (each alias's
  *   newest recorded target and time, for reconciliation and "since when" without reading chunks).
  */
-import { canonicalJson, isPlainObject } from '../../descriptor/normalisation/index.js';
 import type { Descriptor } from '../../oci/descriptor.js';
 import { digestOf, isValidDigest } from '../../oci/digest.js';
 import { type ImageManifest, isImageIndex, type Manifest } from '../../oci/manifest.js';
@@ -28,7 +27,10 @@ export const Annotation = {
   events: 'software.ocm.history.events',
   head: 'software.ocm.history.head',
   recent: 'software.ocm.history.recent',
+  /** Written by earlier versions: each alias's newest target. Not covered by the chain: never read. */
   aliases: 'software.ocm.history.aliases',
+  /** Digests of the pending entries (pending.ts) this history holds and whose tags may remain. */
+  folded: 'software.ocm.history.folded',
   /** On a chunk layer: the hash of its newest event. */
   last: 'software.ocm.history.last',
 } as const;
@@ -74,7 +76,8 @@ export interface HistoryHead {
   readonly recent: readonly HistoryEvent[];
   /** Sealed chunks, newest first. */
   readonly chunks: readonly ChunkRef[];
-  readonly aliases: Readonly<Record<string, AliasState>>;
+  /** Digests of pending entries already folded in: their tags are skipped, never folded twice. */
+  readonly folded: ReadonlySet<string>;
 }
 
 export function encodeEvents(events: readonly HistoryEvent[]): string {
@@ -117,7 +120,7 @@ export function encodeHead(input: {
   head: string;
   recent: readonly HistoryEvent[];
   chunks: readonly ChunkRef[];
-  aliases: Readonly<Record<string, AliasState>>;
+  folded?: ReadonlySet<string>;
 }): { descriptor: Descriptor; bytes: Uint8Array } {
   const manifest: ImageManifest = {
     schemaVersion: 2,
@@ -127,8 +130,10 @@ export function encodeHead(input: {
     annotations: {
       [Annotation.events]: String(input.count),
       [Annotation.head]: input.head,
-      [Annotation.aliases]: canonicalJson(input.aliases),
       [Annotation.recent]: encodeEvents(input.recent),
+      ...(input.folded && input.folded.size > 0
+        ? { [Annotation.folded]: JSON.stringify([...input.folded].sort()) }
+        : {}),
     },
   };
   const bytes = new TextEncoder().encode(JSON.stringify(manifest));
@@ -172,22 +177,18 @@ export function decodeHead(component: string, descriptor: Descriptor, manifest: 
   const recentText = a[Annotation.recent];
   if (recentText === undefined) throw new MalformedHistoryError(`${where}: no recent events`);
   const recent = recentText === '' ? [] : decodeEvents(recentText, `${where}, recent events`);
-  let aliases: unknown;
-  try {
-    aliases = JSON.parse(a[Annotation.aliases] ?? '');
-  } catch (cause) {
-    throw new MalformedHistoryError(`${where}: bad aliases annotation`, { cause });
-  }
-  if (!isPlainObject(aliases)) throw new MalformedHistoryError(`${where}: bad aliases annotation`);
-  for (const [name, state] of Object.entries(aliases)) {
-    const ok =
-      isPlainObject(state) &&
-      typeof state.time === 'string' &&
-      (state.to === null ||
-        (isPlainObject(state.to) &&
-          typeof state.to.version === 'string' &&
-          typeof state.to.digest === 'string'));
-    if (!ok) throw new MalformedHistoryError(`${where}: bad state of alias ${JSON.stringify(name)}`);
+  const folded = new Set<string>();
+  const foldedText = a[Annotation.folded];
+  if (foldedText !== undefined) {
+    let list: unknown;
+    try {
+      list = JSON.parse(foldedText);
+    } catch (cause) {
+      throw new MalformedHistoryError(`${where}: bad folded annotation`, { cause });
+    }
+    if (!Array.isArray(list) || !list.every((d) => typeof d === 'string' && isValidDigest(d)))
+      throw new MalformedHistoryError(`${where}: bad folded annotation`);
+    for (const d of list) folded.add(d);
   }
   const total = count(a[Annotation.events], where);
   if (recent.length === 0 && (total > 0 || chunks.length > 0))
@@ -198,6 +199,6 @@ export function decodeHead(component: string, descriptor: Descriptor, manifest: 
     head: total === 0 ? '' : hash(a[Annotation.head], where),
     recent,
     chunks,
-    aliases: aliases as Record<string, AliasState>,
+    folded,
   };
 }

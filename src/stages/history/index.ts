@@ -13,16 +13,19 @@
  * alias; `details.document` = the stages document's digest). There is no way to append an arbitrary
  * event: events describe changes that happened.
  *
- * On a CTF the move and its event are one index write under the lock. On a registry the move comes
- * first, then the append (read, push, tag, read back, retry); when the append fails the move stands
- * and `AliasMovedWithoutEventError` says so.
+ * On a CTF the move and its event are one index write under the lock. On a registry the event is
+ * written first, as an immutable pending entry under a tag of its own (no writer ever overwrites
+ * another's), then the move, then a done mark; `foldHistory` (run by about one move in eight, or by
+ * anyone) writes pending entries into the `_ocm.history` head. Readers merge the head with the
+ * entries not yet folded, resolving unfinished ones from where the aliases point.
  *
  * Reading. `getAliasHistory(repo, component, { alias, limit, since })`: newest first, untracked moves
  * (current target differs from the newest event) on top, chain verified (`HistoryIntegrityError`
  * with the position of the first bad event). `resolveAliasAt(repo, component, alias, time)`,
  * `aliasHeldSince(repo, component, alias)` (since when it holds its target; null after an untracked
  * move), `rollbackAlias(repo, component, alias, { steps, expect })`, `verifyAliasHistory`.
- * The newest 64 events cost one request (the manifest); `aliasHeldSince` two.
+ * The newest events cost two requests (the head and one tag listing) plus one per entry not yet
+ * folded (none when the content cache holds it).
  */
 export {
   Annotation as HistoryAnnotation,
@@ -38,6 +41,15 @@ export {
   MalformedHistoryError,
   NothingToRollBackError,
 } from './errors.js';
+export {
+  DEFAULT_GRACE_MS,
+  type FoldOptions,
+  type FoldResult,
+  foldHistory,
+  type HistoryView,
+  readView,
+  type ViewOptions,
+} from './fold.js';
 export { HistoryJournal, type HistoryJournalOptions } from './journal.js';
 export { DEFAULT_MAX_HISTORY_BYTES, type ReadHistoryOptions } from './log.js';
 export {
@@ -49,12 +61,14 @@ export {
   parseTime,
   type UntrackedMove,
 } from './model.js';
+export { ENTRY_TAG_PREFIX } from './pending.js';
 export {
   type AliasAt,
   type AliasSince,
   aliasHeldSince,
   type GetAliasHistoryOptions,
   getAliasHistory,
+  type HistoryReadOptions,
   isReservedTag,
   type RollbackOptions,
   type RollbackResult,

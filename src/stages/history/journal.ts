@@ -5,10 +5,13 @@ import type {
   AliasOperation,
   AliasTarget,
   JournalEntry,
+  JournalWrite,
 } from '../../repository/journal.js';
 import { VERSION } from '../../version.js';
-import { appendEvents, copyHistory, readHead, walkNewestFirst } from './log.js';
+import { beginEntry, copyHistory, DEFAULT_GRACE_MS, foldHistory, readView } from './fold.js';
+import { appendEvents, pendingEvents } from './log.js';
 import { checkInput } from './model.js';
+import { eventsNewestFirst } from './queries.js';
 
 export interface HistoryJournalOptions {
   /** The clock; default `() => new Date()`. */
@@ -17,6 +20,13 @@ export interface HistoryJournalOptions {
   readonly actor?: string;
   /** Written as `tool`. Default `ocm-ts/<version>`. */
   readonly tool?: string;
+  /**
+   * On a store without atomic writes, how often a writer folds the pending entries into the head
+   * after its move: about once in this many moves (1: after every move; 0: never). Default 8.
+   */
+  readonly foldEvery?: number;
+  /** How long an unfinished entry may still be in flight (docs/history.md). Default 10 minutes. */
+  readonly graceMs?: number;
 }
 
 /**
@@ -28,11 +38,15 @@ export class HistoryJournal implements AliasJournal {
   readonly #now: () => Date;
   readonly #actor: string;
   readonly #tool: string;
+  readonly #foldEvery: number;
+  readonly #graceMs: number;
 
   constructor(options: HistoryJournalOptions = {}) {
     this.#now = options.now ?? (() => new Date());
     this.#actor = options.actor ?? 'unknown';
     this.#tool = options.tool ?? `ocm-ts/${VERSION}`;
+    this.#foldEvery = Math.max(0, Math.floor(options.foldEvery ?? 8));
+    this.#graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     checkInput({ actor: this.#actor });
   }
 
@@ -51,16 +65,59 @@ export class HistoryJournal implements AliasJournal {
     moves: readonly JournalEntry[],
     context: AliasMoveContext,
   ): Promise<void> {
-    checkInput({ message: context.message, actor: context.actor });
-    for (const m of moves) checkInput({ details: m.details });
+    if (!context.atomic) {
+      const write = await this.begin(store, component, moves, context);
+      await write.commit();
+      return;
+    }
+    this.#checkAll(moves, context);
     await appendEvents(store, component, moves, {
-      atomic: context.atomic,
       now: this.#now,
       actor: context.actor ?? this.#actor,
       message: context.message,
       tool: this.#tool,
       ...(context.signal === undefined ? {} : { signal: context.signal }),
     });
+  }
+
+  /**
+   * Writes a pending entry for `moves` before they are made (a store without atomic writes). Its
+   * `commit` marks the entry done and, about once in `foldEvery` moves, folds the pending entries
+   * into the head; neither failure fails the move, which is recorded either way.
+   */
+  async begin(
+    store: Store,
+    component: string,
+    moves: readonly JournalEntry[],
+    context: AliasMoveContext,
+  ): Promise<JournalWrite> {
+    this.#checkAll(moves, context);
+    const events = pendingEvents(moves, {
+      now: this.#now,
+      actor: context.actor ?? this.#actor,
+      message: context.message,
+      tool: this.#tool,
+    });
+    const options = context.signal === undefined ? {} : { signal: context.signal };
+    const write = await beginEntry(store, events, options);
+    const every = this.#foldEvery;
+    const fold = every > 0 && Number.parseInt(write.entry.descriptor.digest.slice(-8), 16) % every === 0;
+    return {
+      commit: async () => {
+        try {
+          await write.commit(options);
+          if (fold) await foldHistory(store, component, { ...options, graceMs: this.#graceMs });
+        } catch {
+          // The entry is written: the move is recorded, and the next fold or reader resolves it.
+        }
+      },
+      abort: () => write.abort(options),
+    };
+  }
+
+  #checkAll(moves: readonly JournalEntry[], context: AliasMoveContext): void {
+    checkInput({ message: context.message, actor: context.actor });
+    for (const m of moves) checkInput({ details: m.details });
   }
 
   copy(from: Store, to: Store, context: AliasMoveContext): Promise<boolean> {
@@ -74,9 +131,8 @@ export class HistoryJournal implements AliasJournal {
     alias: string,
     options: OperationOptions,
   ): Promise<{ to: AliasTarget | null; operation: AliasOperation } | undefined> {
-    const head = await readHead(store, component, options);
-    if (!head) return undefined;
-    for await (const { event } of walkNewestFirst(store, component, head, options))
+    const view = await readView(store, component, options);
+    for await (const event of eventsNewestFirst(store, component, view, options))
       if (event.alias === alias) return { to: event.to, operation: event.operation };
     return undefined;
   }

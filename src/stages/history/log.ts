@@ -1,11 +1,9 @@
 /**
- * Reading and appending the history of one component on its OCI store (shape: codec.ts). Knows no
- * backend: on a CTF the caller runs `appendEvents` inside the batch that moves the alias (one index
- * write under the lock); elsewhere it appends after the move, reads the tag back, and retries when a
- * concurrent writer won the race.
+ * Reading and writing the `_ocm.history` head of one component on its OCI store (shape: codec.ts).
+ * Knows no backend: on a CTF the caller runs `appendEvents` inside the batch that moves the alias (one
+ * index write under the lock); a store without atomic writes records pending entries instead
+ * (pending.ts), which a fold (fold.ts) writes into the head.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { canonicalJson } from '../../descriptor/normalisation/index.js';
 import { NotFoundError } from '../../errors.js';
 import { canDelete, canPushReference } from '../../oci/content/guards.js';
 import { fetchAll, fetchManifest } from '../../oci/content/read.js';
@@ -31,6 +29,7 @@ import {
 } from './codec.js';
 import { HistoryIntegrityError, HistoryTooLargeError, MalformedHistoryError } from './errors.js';
 import { eventHash, type HistoryEvent } from './model.js';
+import type { PendingEvent } from './pending.js';
 
 /** Bytes a full read holds at most, manifest and chunks together. Default 64 MiB. */
 export const DEFAULT_MAX_HISTORY_BYTES = 64 * 1024 * 1024;
@@ -144,7 +143,11 @@ export async function* walkNewestFirst(
     );
 }
 
-/** Every event, newest first, with the whole chain and the alias summary verified. */
+/**
+ * Every event of the head, newest first, with the whole chain verified. Summary annotations that
+ * earlier versions wrote (`software.ocm.history.aliases`) are not covered by the chain and are never
+ * read: every answer comes from verified events.
+ */
 export async function readWholeHistory(
   store: Store,
   component: string,
@@ -154,13 +157,6 @@ export async function readWholeHistory(
   if (!head) return { head, events: [] };
   const events: HistoryEvent[] = [];
   for await (const { event } of walkNewestFirst(store, component, head, options)) events.push(event);
-  const state = aliasStates([], [...events].reverse());
-  if (canonicalJson(state) !== canonicalJson(head.aliases))
-    throw new HistoryIntegrityError(
-      component,
-      head.count,
-      'the alias summary in the manifest disagrees with the events',
-    );
   return { head, events };
 }
 
@@ -181,42 +177,41 @@ export function aliasStates(
 
 type Move = JournalEntry;
 
-export interface AppendOptions extends OperationOptions {
-  /** The events and the moves they record land in one atomic write (a CTF batch). */
-  readonly atomic: boolean;
+export interface EventOptions {
   readonly now: () => Date;
   readonly actor: string;
   readonly message: string | undefined;
   readonly tool: string;
-  /** Attempts on a store without atomic writes, when a concurrent append wins the race. Default 6. */
-  readonly attempts?: number;
 }
 
-function build(previous: string | null, moves: readonly Move[], options: AppendOptions): HistoryEvent[] {
+/** The events of `moves`, without `previous` (set when they are chained). */
+export function pendingEvents(moves: readonly Move[], options: EventOptions): PendingEvent[] {
   const time = options.now().toISOString();
-  const out: HistoryEvent[] = [];
+  return moves.map((m) => ({
+    alias: m.alias,
+    from: m.from,
+    to: m.to,
+    operation: m.operation,
+    time,
+    actor: options.actor,
+    message: options.message ?? null,
+    tool: options.tool,
+    ...(m.details === undefined ? {} : { details: m.details as HistoryEvent['details'] }),
+  }));
+}
+
+/** Chains events after `previous` (the hash of the newest event before them, null for none). */
+export function chain(previous: string | null, events: readonly PendingEvent[]): HistoryEvent[] {
   let prev = previous;
-  for (const m of moves) {
-    const event: HistoryEvent = {
-      alias: m.alias,
-      from: m.from,
-      to: m.to,
-      operation: m.operation,
-      time,
-      actor: options.actor,
-      message: options.message ?? null,
-      tool: options.tool,
-      previous: prev,
-      ...(m.details === undefined ? {} : { details: m.details as HistoryEvent['details'] }),
-    };
-    out.push(event);
+  return events.map((e) => {
+    const event: HistoryEvent = { ...e, previous: prev };
     prev = eventHash(event);
-  }
-  return out;
+    return event;
+  });
 }
 
 /** Checks the recent events (in the manifest) against the manifest's head hash: no chunk is read. */
-function checkRecent(component: string, head: HistoryHead): void {
+export function checkRecent(component: string, head: HistoryHead): void {
   let expected: string | null = head.head;
   let position = head.count;
   for (let i = head.recent.length - 1; i >= 0; i--, position--) {
@@ -235,73 +230,38 @@ function checkRecent(component: string, head: HistoryHead): void {
 }
 
 /**
- * Appends events for `moves` (one per move, in order) and returns them. Rewrites only the manifest,
- * plus, once every 64 events, the newest sealed chunk. An existing history whose recent part does
- * not verify is not extended (`HistoryIntegrityError`): appending would hide the break.
+ * Appends events for `moves` (one per move, in order) inside an atomic unit (a CTF batch, which also
+ * holds the moves) and returns them. Rewrites only the manifest, plus, once every 64 events, the
+ * newest sealed chunk. A history whose recent part does not verify is not extended
+ * (`HistoryIntegrityError`): appending would hide the break.
  */
 export async function appendEvents(
   store: Store,
   component: string,
   moves: readonly Move[],
-  options: AppendOptions,
+  options: EventOptions & OperationOptions,
 ): Promise<HistoryEvent[]> {
-  const attempts = options.atomic ? 1 : Math.max(1, options.attempts ?? 6);
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    const started = performance.now();
-    const head = await readHead(store, component, options);
-    if (head) checkRecent(component, head);
-    const events = build(head && head.count > 0 ? head.head : null, moves, options);
-    let written: Descriptor;
-    try {
-      written = await write(store, component, head, events, options);
-    } catch (err) {
-      // Without a lock, a concurrent append can pull content from under this one (a superseded
-      // chunk, a link being rewritten): read again and retry, up to `attempts`.
-      if (options.atomic || attempt === attempts || options.signal?.aborted) throw err;
-      lastError = err;
-      await pause(attempt, options.signal);
-      continue;
-    }
-    if (options.atomic) return events;
-    // No lock: read the tag back. Another writer may have won (our events are lost: retry on top of
-    // theirs) or appended on top of ours (they are kept: done).
-    const mine = eventHash(events.at(-1)!);
-    const kept = async () => {
-      const now = await store.resolve(HISTORY_TAG, options);
-      if (now.digest === written.digest) return true;
-      const after = await readHead(store, component, options);
-      return after?.recent.some((e) => eventHash(e) === mine) === true;
-    };
-    if (await kept()) {
-      // A writer that read the history before our push may still push over it: look once more,
-      // after about as long as an append takes, which closes most of that window (docs/history.md).
-      await sleep(
-        Math.min(250, performance.now() - started),
-        undefined,
-        options.signal ? { signal: options.signal } : {},
-      );
-      if (await kept()) return events;
-    }
-    lastError = new Error(`a concurrent append replaced ours (attempt ${attempt})`);
-    await pause(attempt, options.signal);
-  }
-  throw new MalformedHistoryError(`${component}: the history kept changing under this append`, {
-    cause: lastError,
-  });
+  const head = await readHead(store, component, options);
+  if (head) checkRecent(component, head);
+  const events = chain(head && head.count > 0 ? head.head : null, pendingEvents(moves, options));
+  await writeHead(store, component, head, events, { ...options, atomic: true });
+  return events;
 }
 
-/** A short random pause between attempts, so that racing writers do not collide again in step. */
-function pause(attempt: number, signal: AbortSignal | undefined): Promise<void> {
-  return sleep(Math.floor(Math.random() * 25 * attempt), undefined, signal ? { signal } : {});
+export interface WriteHeadOptions extends OperationOptions {
+  /** Inside an atomic unit: the superseded manifest is dropped in the same write. */
+  readonly atomic: boolean;
+  /** The pending entries the new head holds (fold.ts); default: the old head's. */
+  readonly folded?: ReadonlySet<string>;
 }
 
-async function write(
+/** Writes the head that follows `head` with `events` (already chained onto it) appended. */
+export async function writeHead(
   store: Store,
   component: string,
   head: HistoryHead | undefined,
   events: readonly HistoryEvent[],
-  options: AppendOptions,
+  options: WriteHeadOptions,
 ): Promise<Descriptor> {
   let recent = [...(head?.recent ?? []), ...events];
   let chunks = [...(head?.chunks ?? [])];
@@ -309,11 +269,11 @@ async function write(
     const sealed = recent.slice(0, recent.length - RECENT_KEEP);
     recent = recent.slice(recent.length - RECENT_KEEP);
     const last = eventHash(sealed.at(-1)!);
-    const newest = chunks[0];
+    const newestChunk = chunks[0];
     let chunk: ReturnType<typeof encodeChunk>;
     let count = sealed.length;
-    if (newest && newest.descriptor.size < CHUNK_TARGET_BYTES) {
-      const older = await readChunk(store, component, newest, options);
+    if (newestChunk && newestChunk.descriptor.size < CHUNK_TARGET_BYTES) {
+      const older = await readChunk(store, component, newestChunk, options);
       chunk = encodeChunk([...older, ...sealed], last);
       count += older.length;
       chunks = chunks.slice(1);
@@ -323,12 +283,13 @@ async function write(
     await store.push(chunk.descriptor, chunk.bytes, options);
     chunks = [{ descriptor: chunk.descriptor, count, last }, ...chunks];
   }
+  const newest = events.at(-1);
   const manifest = encodeHead({
     count: (head?.count ?? 0) + events.length,
-    head: eventHash(events.at(-1)!),
+    head: newest ? eventHash(newest) : (head?.head ?? ''),
     recent,
     chunks,
-    aliases: aliasStates(head?.aliases ?? [], events),
+    folded: options.folded ?? head?.folded ?? new Set(),
   });
   if (!head) await store.push(historyConfig.descriptor, historyConfig.bytes, options);
   if (canPushReference(store)) {
@@ -348,30 +309,4 @@ async function write(
     }
   }
   return manifest.descriptor;
-}
-
-/** Copies a whole history, verified, into a store that has none. False when `to` has one already. */
-export async function copyHistory(
-  from: Store,
-  to: Store,
-  component: string,
-  options: OperationOptions,
-): Promise<boolean> {
-  if (await readHead(to, component, options)) return false;
-  const head = await readHead(from, component, options);
-  if (!head) return false;
-  // Verify before spreading: a broken chain is reported here, not copied.
-  for await (const _ of walkNewestFirst(from, component, head, options)) void _;
-  await to.push(historyConfig.descriptor, historyConfig.bytes, options);
-  for (const ref of head.chunks) {
-    await to.push(
-      ref.descriptor,
-      await fetchAll(from, ref.descriptor, { ...options, maxSize: MAX_CHUNK_BYTES }),
-      options,
-    );
-  }
-  const bytes = await fetchAll(from, head.descriptor, options);
-  await to.push(head.descriptor, bytes, options);
-  await to.tag(head.descriptor, HISTORY_TAG, options);
-  return true;
 }

@@ -4,13 +4,61 @@
  * the way back (rollback).
  */
 import { NotFoundError } from '../../errors.js';
-import type { OperationOptions } from '../../oci/content/storage.js';
+import type { OperationOptions, Store } from '../../oci/content/storage.js';
 import type { AliasChange, JournalOptions, OcmRepository } from '../../repository/index.js';
 import type { AliasTarget } from '../../repository/journal.js';
-import { type AliasState, HISTORY_TAG, type HistoryHead } from './codec.js';
+import { type AliasState, HISTORY_TAG } from './codec.js';
 import { NothingToRollBackError } from './errors.js';
-import { type ReadHistoryOptions, readHead, readWholeHistory, walkNewestFirst } from './log.js';
+import { type HistoryView, readView, type ViewOptions } from './fold.js';
+import { type ReadHistoryOptions, walkNewestFirst } from './log.js';
 import { type HistoryEntry, type HistoryEvent, parseTime, type UntrackedMove } from './model.js';
+
+export type HistoryReadOptions = ReadHistoryOptions & ViewOptions;
+
+/**
+ * Every event newest first: the pending ones a fold would append, then the head's, with the chain
+ * verified as far as the walk goes (chunks are read only when it reaches them).
+ */
+export async function* eventsNewestFirst(
+  store: Store,
+  component: string,
+  view: HistoryView,
+  options: ReadHistoryOptions = {},
+): AsyncGenerator<HistoryEvent> {
+  for (let i = view.pending.length - 1; i >= 0; i--) yield view.pending[i]!;
+  if (view.head)
+    for await (const { event } of walkNewestFirst(store, component, view.head, options)) yield event;
+}
+
+/** Each alias's newest recorded target and time, walking back until every alias in `wanted` is found (all: to the end). */
+export async function newestPerAlias(
+  store: Store,
+  component: string,
+  view: HistoryView,
+  wanted: ReadonlySet<string> | undefined,
+  options: ReadHistoryOptions,
+  seen: HistoryEvent[] = [],
+): Promise<Record<string, AliasState>> {
+  const out: Record<string, AliasState> = {};
+  let missing = wanted ? [...wanted].filter((a) => !(a in out)).length : Number.POSITIVE_INFINITY;
+  const note = (e: HistoryEvent) => {
+    if (e.alias === null || e.alias in out) return;
+    out[e.alias] = { to: e.to, time: e.time };
+    if (wanted?.has(e.alias)) missing--;
+  };
+  for (const e of seen) note(e);
+  if (missing <= 0) return out;
+  let skip = seen.length;
+  for await (const e of eventsNewestFirst(store, component, view, options)) {
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
+    note(e);
+    if (missing <= 0) break;
+  }
+  return out;
+}
 
 export interface GetAliasHistoryOptions extends ReadHistoryOptions {
   /** Only events of this alias. */
@@ -44,35 +92,36 @@ export async function getAliasHistory(
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   if (!(limit >= 0)) throw new RangeError('limit must be a number >= 0');
   const store = repository.ociStore(component);
+  const view = await readView(store, component, options);
+  const whole = limit === Number.POSITIVE_INFINITY && since === undefined;
+  const all: HistoryEvent[] = [];
   const events: HistoryEvent[] = [];
-  let head: HistoryHead | undefined;
-  if (limit === Number.POSITIVE_INFINITY && since === undefined) {
-    const whole = await readWholeHistory(store, component, options);
-    head = whole.head;
-    events.push(...whole.events.filter((e) => options.alias === undefined || e.alias === options.alias));
-  } else {
-    head = await readHead(store, component, options);
-    if (head && limit > 0) {
-      for await (const { event } of walkNewestFirst(store, component, head, options)) {
-        if (since !== undefined && Date.parse(event.time) < since.getTime()) break;
-        if (options.alias !== undefined && event.alias !== options.alias) continue;
-        events.push(event);
-        if (events.length >= limit) break;
-      }
+  if (whole || limit > 0) {
+    for await (const event of eventsNewestFirst(store, component, view, options)) {
+      all.push(event);
+      if (since !== undefined && Date.parse(event.time) < since.getTime()) break;
+      if (options.alias !== undefined && event.alias !== options.alias) continue;
+      events.push(event);
+      if (events.length >= limit) break;
     }
   }
-  const untracked =
-    options.reconcile === false ? [] : await reconcile(repository, component, head?.aliases ?? {}, options);
-  return [...untracked, ...events];
+  let untracked: UntrackedMove[] = [];
+  if (options.reconcile !== false) {
+    const current = await currentTargets(repository, component, options);
+    const wanted = whole ? undefined : new Set(current.keys());
+    const states = await newestPerAlias(store, component, view, wanted, options, all);
+    untracked = reconcile(current, states, options.alias);
+  }
+  // Untracked moves are the newest rows; the limit counts them too.
+  return [...untracked, ...events].slice(0, limit);
 }
 
-/** Aliases whose current target differs from their newest recorded one. */
-async function reconcile(
+/** What each alias (or just `options.alias`) names now. */
+async function currentTargets(
   repository: OcmRepository,
   component: string,
-  states: Readonly<Record<string, AliasState>>,
   options: GetAliasHistoryOptions,
-): Promise<UntrackedMove[]> {
+): Promise<Map<string, AliasTarget>> {
   const current = new Map<string, AliasTarget>();
   if (options.alias !== undefined) {
     const now = await currentTarget(repository, component, options.alias, options);
@@ -83,9 +132,18 @@ async function reconcile(
         current.set(a.alias, { version: a.version, digest: a.digest });
     }
   }
+  return current;
+}
+
+/** Aliases whose current target differs from their newest recorded one. */
+function reconcile(
+  current: ReadonlyMap<string, AliasTarget>,
+  states: Readonly<Record<string, AliasState>>,
+  only: string | undefined,
+): UntrackedMove[] {
   const names = new Set<string>(current.keys());
   for (const [alias, state] of Object.entries(states)) {
-    if (state.to !== null && (options.alias === undefined || alias === options.alias)) names.add(alias);
+    if (state.to !== null && (only === undefined || alias === only)) names.add(alias);
   }
   const out: UntrackedMove[] = [];
   for (const alias of [...names].sort()) {
@@ -146,23 +204,21 @@ export async function resolveAliasAt(
   component: string,
   alias: string,
   at: Date | string,
-  options: ReadHistoryOptions = {},
+  options: HistoryReadOptions = {},
 ): Promise<AliasAt> {
   const when = time(at).getTime();
   const store = repository.ociStore(component);
-  const head = await readHead(store, component, options);
-  if (head) {
-    for await (const { event } of walkNewestFirst(store, component, head, options)) {
-      if (event.alias !== alias || Date.parse(event.time) > when) continue;
-      if (event.to === null)
-        throw new NotFoundError(
-          `${component}: alias ${alias} did not exist at ${new Date(when).toISOString()}`,
-          {
-            hint: `it was removed at ${event.time}`,
-          },
-        );
-      return { alias, version: event.to.version, digest: event.to.digest, event };
-    }
+  const view = await readView(store, component, options);
+  for await (const event of eventsNewestFirst(store, component, view, options)) {
+    if (event.alias !== alias || Date.parse(event.time) > when) continue;
+    if (event.to === null)
+      throw new NotFoundError(
+        `${component}: alias ${alias} did not exist at ${new Date(when).toISOString()}`,
+        {
+          hint: `it was removed at ${event.time}`,
+        },
+      );
+    return { alias, version: event.to.version, digest: event.to.digest, event };
   }
   throw new NotFoundError(
     `${component}: the history has no record of alias ${alias} at or before ${new Date(when).toISOString()}`,
@@ -183,25 +239,32 @@ export interface AliasSince {
 }
 
 /**
- * Since when `alias` holds its current target: one request for the history manifest and one to
- * resolve the alias, whatever the length of the history.
+ * Since when `alias` holds its current target, from the verified history: the newest event of the
+ * alias, found by walking the hash chain back from the head (the events of the last 64 to 128 moves
+ * cost no request beyond the head; older ones one per sealed chunk). Never from a summary that the
+ * chain does not cover.
  */
 export async function aliasHeldSince(
   repository: OcmRepository,
   component: string,
   alias: string,
-  options: OperationOptions = {},
+  options: HistoryReadOptions = {},
 ): Promise<AliasSince> {
   const store = repository.ociStore(component);
-  const [head, target] = await Promise.all([
-    readHead(store, component, options),
+  const [view, target] = await Promise.all([
+    readView(store, component, options),
     currentTarget(repository, component, alias, options),
   ]);
-  const state = head?.aliases[alias];
-  if (!state || (state.to?.digest ?? null) !== (target?.digest ?? null))
-    return { target, since: null, untracked: state !== undefined || target !== null };
-  const event = head ? [...head.recent].reverse().find((e) => e.alias === alias) : undefined;
-  return { target, since: state.time, untracked: false, ...(event === undefined ? {} : { event }) };
+  let event: HistoryEvent | undefined;
+  for await (const e of eventsNewestFirst(store, component, view, options)) {
+    if (e.alias === alias) {
+      event = e;
+      break;
+    }
+  }
+  if (!event || (event.to?.digest ?? null) !== (target?.digest ?? null))
+    return { target, since: null, untracked: event !== undefined || target !== null };
+  return { target, since: event.time, untracked: false, event };
 }
 
 export interface RollbackOptions extends OperationOptions, JournalOptions {
@@ -233,8 +296,7 @@ export async function rollbackAlias(
 ): Promise<RollbackResult> {
   const steps = options.steps ?? 1;
   if (!Number.isSafeInteger(steps) || steps < 1) throw new RangeError('steps must be a whole number >= 1');
-  const store = repository.ociStore(component);
-  const { events } = await readWholeHistory(store, component, options);
+  const events = await allEvents(repository, component, options);
   const mine = events.filter((e) => e.alias === alias).reverse();
   const stack: (AliasTarget | null)[] = [mine[0]?.from ?? null];
   for (const e of mine) {
@@ -281,10 +343,23 @@ export async function rollbackAlias(
 export async function verifyAliasHistory(
   repository: OcmRepository,
   component: string,
-  options: ReadHistoryOptions = {},
+  options: HistoryReadOptions = {},
 ): Promise<{ readonly events: number }> {
-  const { events } = await readWholeHistory(repository.ociStore(component), component, options);
+  const events = await allEvents(repository, component, options);
   return { events: events.length };
+}
+
+/** Every event, newest first, pending ones included, with the whole chain verified. */
+async function allEvents(
+  repository: OcmRepository,
+  component: string,
+  options: HistoryReadOptions,
+): Promise<HistoryEvent[]> {
+  const store = repository.ociStore(component);
+  const view = await readView(store, component, options);
+  const out: HistoryEvent[] = [];
+  for await (const e of eventsNewestFirst(store, component, view, options)) out.push(e);
+  return out;
 }
 
 /** Whether a tag is reserved for repository data (`_ocm.history`, `_ocm.stages`, ...). */

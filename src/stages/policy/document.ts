@@ -148,6 +148,7 @@ function toPolicy(doc: WireDocument, issues: StagePolicyIssue[]): StagePolicy {
       }
     });
     const freeze = (s.freeze ?? []).map((w, j): FreezeWindow => {
+      // A plain date (2026-12-20) is midnight UTC: Date reads date-only forms as UTC.
       const from = new Date(w.from);
       const until = new Date(w.until);
       const bad = (['from', 'until'] as const).filter((k) => !isCalendarDate(w[k]));

@@ -27,12 +27,14 @@ export function parseDuration(text: string): number | undefined {
 
 /**
  * A duration for people, rounded down to the minute above one minute: `2d3h`, `22h`, `1h30m`,
- * `45s`; `0s` for zero or less.
+ * `45s`; `0s` for zero or less. With `seconds`, rounded down to the second instead: `59m59s`
+ * (for a time left, which must never be said to be longer than it is).
  */
-export function formatDuration(ms: number): string {
+export function formatDuration(ms: number, options: { seconds?: boolean } = {}): string {
   if (!Number.isFinite(ms) || ms <= 0) return '0s';
-  if (ms < 60_000) return `${Math.ceil(ms / 1000)}s`;
-  let rest = Math.floor(ms / 60_000) * 60_000;
+  if (ms < 60_000) return `${options.seconds ? Math.max(1, Math.floor(ms / 1000)) : Math.ceil(ms / 1000)}s`;
+  const step = options.seconds ? 1_000 : 60_000;
+  let rest = Math.floor(ms / step) * step;
   let out = '';
   for (const [unit, size] of units) {
     const n = Math.floor(rest / size);

@@ -1,6 +1,7 @@
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { isDateTime } from '../../descriptor/schema.js';
 import { ajvIssue } from '../../descriptor/schema-issue.js';
+import { closest } from '../../oci/nearest.js';
 import type { StagePolicyIssue } from './errors.js';
 import schema from './schema/stages.schema.json' with { type: 'json' };
 
@@ -12,8 +13,16 @@ let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
   if (compiled === undefined) {
     // Our own schema, so Ajv's strict mode holds; logger: false because library code never prints.
-    const ajv = new Ajv2020({ allErrors: true, strict: true, logger: false, validateFormats: true });
+    // verbose: an unknown key's error carries the keys its mapping allows (for did-you-mean).
+    const ajv = new Ajv2020({
+      allErrors: true,
+      strict: true,
+      logger: false,
+      validateFormats: true,
+      verbose: true,
+    });
     ajv.addFormat('date-time', isDateTime);
+    ajv.addFormat('date', (text: string) => /^\d{4}-\d{2}-\d{2}$/.test(text));
     compiled = ajv.compile(schema);
   }
   return compiled;
@@ -29,12 +38,34 @@ const patternMessages: Record<string, string> = {
 export function schemaIssues(document: unknown): StagePolicyIssue[] {
   const validate = validator();
   if (validate(document)) return [];
-  return (validate.errors ?? []).map((e) =>
-    ajvIssue(document, e, {
-      patterns: patternMessages,
-      rootType: 'the stages document must be a mapping with a stages list',
-      typeHint: (err) =>
-        err.instancePath.endsWith('/soak') ? ' (write a duration such as 24h, not a bare number)' : '',
-    }),
-  );
+  const errors = validate.errors ?? [];
+  // A time that is neither form fails both branches and then anyOf: one issue says it.
+  const times = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  return errors
+    .filter((e) => !(e.keyword === 'format' && times.has(e.instancePath)))
+    .map((e) => {
+      const issue = ajvIssue(document, e, wording);
+      if (e.keyword === 'anyOf')
+        return {
+          ...issue,
+          message: 'must be an RFC 3339 date-time such as 2026-12-20T00:00:00Z, or a date such as 2026-12-20',
+        };
+      return e.keyword === 'additionalProperties'
+        ? { ...issue, message: issue.message + didYouMean(e) }
+        : issue;
+    });
+}
+
+const wording = {
+  patterns: patternMessages,
+  rootType: 'the stages document must be a mapping with a stages list',
+  typeHint: (err: ErrorObject) =>
+    err.instancePath.endsWith('/soak') ? ' (write a duration such as 24h, not a bare number)' : '',
+};
+
+/** `; did you mean "soak"?` for a misspelt key, from the keys its mapping allows. */
+function didYouMean(e: ErrorObject): string {
+  const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+  const guess = closest(String((e.params as { additionalProperty?: unknown }).additionalProperty), allowed);
+  return guess === undefined ? '' : `; did you mean ${JSON.stringify(guess)}?`;
 }

@@ -1,0 +1,93 @@
+/** Pieces shared by the views: the live region, ages, links, digests, refusals and stage cells. */
+import type { BoardComponent, StageCell } from '../api.js';
+import { RequestFailed } from './client.js';
+import { type Child, h } from './dom.js';
+
+export function announce(text: string): void {
+  const live = document.getElementById('live');
+  if (live) live.textContent = text;
+}
+
+/** `3d 4h`, `5h 10m`, `12m`, `40s`: how long ago `since` was, at `now`. */
+export function age(since: string | null, now: Date): string | undefined {
+  if (!since) return undefined;
+  const s = Math.max(0, Math.floor((now.getTime() - Date.parse(since)) / 1000));
+  const d = Math.floor(s / 86400);
+  const hrs = Math.floor((s % 86400) / 3600);
+  const min = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d}d ${hrs}h`;
+  if (hrs > 0) return `${hrs}h ${min}m`;
+  if (min > 0) return `${min}m`;
+  return `${s}s`;
+}
+
+export function componentHref(repository: number, name: string): string {
+  return `#/c/${repository}/${encodeURIComponent(name)}`;
+}
+
+/** A digest shortened to 12 characters; the whole one in its title. */
+export function digestCode(digest: string | null | undefined): Child {
+  return digest
+    ? h('code', { title: digest }, digest.length > 12 ? `${digest.slice(0, 12)}…` : digest)
+    : null;
+}
+
+export interface GateResult {
+  readonly gate: string;
+  readonly signature?: string;
+  readonly result: string;
+  readonly detail: string;
+}
+
+/** A refused request: its message, hint and the gates that refused. */
+export function refusal(err: unknown): HTMLElement {
+  if (err instanceof RequestFailed) {
+    const gates = (err.error.details as { refused?: readonly GateResult[] } | undefined)?.refused;
+    return h(
+      'div',
+      { class: 'refused', role: 'alert' },
+      h('p', {}, h('strong', {}, 'Refused: '), err.error.message),
+      err.error.hint ? h('p', {}, err.error.hint) : null,
+      gates?.length
+        ? h(
+            'ul',
+            {},
+            gates.map((g) => h('li', {}, `${g.gate}: ${g.detail}`)),
+          )
+        : null,
+    );
+  }
+  return h('p', { class: 'refused', role: 'alert' }, String((err as Error).message ?? err));
+}
+
+/** One stage cell: version, signature and lag marks, time in the stage; `—` where the stage is empty. */
+export function cell(c: BoardComponent, stage: string, now: Date): HTMLTableCellElement {
+  const v: StageCell | undefined = c.stages[stage];
+  const attrs = { 'data-component': c.name, 'data-stage': stage, 'data-repository': c.repository };
+  if (!v) return h('td', { ...attrs, class: 'cell empty' }, h('span', { 'aria-label': 'not set' }, '—'));
+  const signed = v.signatures && v.signatures.length > 0;
+  const marks: Child[] = [];
+  if (v.verified === true)
+    marks.push(h('span', { class: 'mark signed', title: 'signed, verified' }, '✔ verified'));
+  else if (v.verified === false)
+    marks.push(
+      h(
+        'span',
+        { class: 'mark unverified', title: 'a required signature does not verify' },
+        '✘ not verified',
+      ),
+    );
+  else if (signed)
+    marks.push(h('span', { class: 'mark signed', title: `signed: ${v.signatures!.join(', ')}` }, '✔ signed'));
+  else if (v.signatures) marks.push(h('span', { class: 'mark unsigned', title: 'no signature' }, 'unsigned'));
+  if (v.lagsBehind)
+    marks.push(h('span', { class: 'mark lag', title: `behind ${v.lagsBehind}` }, `⚠ behind ${v.lagsBehind}`));
+  const shownAge = age(v.since, now);
+  return h(
+    'td',
+    { ...attrs, class: `cell${v.lagsBehind ? ' lag' : ''}`, title: v.digest },
+    h('span', { class: 'version' }, v.version),
+    marks,
+    h('span', { class: 'meta' }, shownAge ? `in ${stage} for ${shownAge}` : 'age unknown'),
+  );
+}
