@@ -299,11 +299,11 @@ export async function writeHead(
     await store.push(manifest.descriptor, manifest.bytes, options);
     await store.tag(manifest.descriptor, HISTORY_TAG, options);
   }
-  // Under a batch, drop the superseded manifest in the same write so that a CTF index does not grow
-  // by one untagged entry per append; elsewhere it is garbage the registry collects.
+  // Under a batch, drop the superseded manifest and its bytes in the same write, so that a CTF grows
+  // neither by one index entry nor by one blob per append; elsewhere it is garbage the registry collects.
   if (options.atomic && head && canDelete(store) && head.descriptor.digest !== manifest.descriptor.digest) {
     try {
-      await store.delete(head.descriptor, options);
+      await store.delete(head.descriptor, { ...options, unshared: true });
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
     }
