@@ -23,6 +23,7 @@ import {
 } from './registry/index.js';
 import { type ArtifactFetcher, OcmRepository, type OcmRepositoryOptions } from './repository/index.js';
 import { HistoryJournal, type HistoryJournalOptions } from './stages/history/index.js';
+import { StagesPolicy } from './stages/policy/index.js';
 
 /** The content cache, for the CLI's `cache` command. */
 export { type CacheInfo, ContentCache } from './cache/index.js';
@@ -181,6 +182,8 @@ export async function openRepository(
     ...(options.descriptorEncoding === undefined ? {} : { descriptorEncoding: options.descriptorEncoding }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.history === false ? {} : { journal: new HistoryJournal(options.history ?? {}) }),
+    // Gated stages move only through promote or with `force`, on every path (docs/aliases.md).
+    policy: new StagesPolicy(),
   };
   if (spec.type === 'ctf') {
     const ctf = await Ctf.open(spec.path, {

@@ -10,6 +10,14 @@ import { basename, dirname, join } from 'node:path';
  * garbage collection removes).
  */
 export async function writeFileAtomic(path: string, content: Uint8Array, mode = 0o644): Promise<void> {
+  await commitTempFile(await writeTempFile(path, content, mode), path);
+}
+
+/**
+ * The first half of `writeFileAtomic`: the content in a fsynced temporary file beside `path`, whose
+ * name it returns; `commitTempFile` puts it in place. Lets a caller sync other files meanwhile.
+ */
+export async function writeTempFile(path: string, content: Uint8Array, mode = 0o644): Promise<string> {
   const tmp = tempPathFor(path);
   const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
   try {
@@ -21,27 +29,32 @@ export async function writeFileAtomic(path: string, content: Uint8Array, mode = 
     throw err;
   }
   await handle.close();
-  await commitTempFile(tmp, path);
+  return tmp;
+}
+
+/** Makes a file's content durable (fsync), by path. */
+export async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Renames a finished, fsynced temporary file into place and makes the rename durable. */
-export async function commitTempFile(tmp: string, path: string): Promise<void> {
+export async function commitTempFile(tmp: string, path: string, sync = true): Promise<void> {
   try {
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
   }
-  await fsyncDirectory(dirname(path));
+  if (sync) await fsyncDirectory(dirname(path));
 }
 
-export async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+export function fsyncDirectory(dir: string): Promise<void> {
+  return fsyncFile(dir);
 }
 
 /** Prefix of every temporary file we create; garbage collection removes stale ones. */

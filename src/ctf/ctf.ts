@@ -134,8 +134,10 @@ export class Ctf {
       const tx: CtfTransaction = {
         index,
         ...blobReader(layout),
+        // Not fsynced one by one: a directory syncs them together, with its index, at the commit; an
+        // archive's working copy is private, and the rebuilt archive is what is synced.
         putBlob: async (expected, content, s) => {
-          if (await layout.writeBlob(expected, content, s)) added.push(expected.digest);
+          if (await layout.writeBlob(expected, content, s, { sync: false })) added.push(expected.digest);
           removed.delete(expected.digest);
         },
         removeBlob: (digest) => {
@@ -147,7 +149,7 @@ export class Ctf {
         result = await fn(tx);
         const indexChanged = index.revision !== revision;
         if (this.format === 'directory') {
-          if (indexChanged) await layout.writeIndex(index.serialize(), index);
+          await commitDirectory(layout, added, indexChanged ? index : undefined);
         } else if (indexChanged || added.length > 0 || removed.size > 0) {
           const afterBytes = index.serialize();
           for (const digest of removed) await layout.removeBlob(digest);
@@ -296,6 +298,28 @@ export class Ctf {
   #assertOpen(): void {
     if (this.#closed) throw new InvalidArchiveError(this.path, 'is closed');
   }
+}
+
+/**
+ * Commits a directory transaction: its blobs and the new index are synced together (one round of
+ * fsyncs instead of two per blob and two for the index), then the index is renamed into place, so
+ * it never names a blob that is not durable.
+ */
+async function commitDirectory(
+  layout: DirectoryLayout,
+  blobs: readonly string[],
+  index: ArtifactIndex | undefined,
+): Promise<void> {
+  const [synced, prepared] = await Promise.allSettled([
+    layout.syncBlobs(blobs),
+    index === undefined ? Promise.resolve(undefined) : layout.prepareIndex(index.serialize()),
+  ]);
+  if (synced.status === 'rejected' || prepared.status === 'rejected') {
+    if (prepared.status === 'fulfilled' && prepared.value !== undefined)
+      await rm(prepared.value, { force: true });
+    throw synced.status === 'rejected' ? synced.reason : (prepared as PromiseRejectedResult).reason;
+  }
+  if (index !== undefined && prepared.value !== undefined) await layout.commitIndex(prepared.value, index);
 }
 
 function blobReader(layout: DirectoryLayout): Omit<CtfView, 'index'> {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { lstat, open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { LockTimeoutError } from './errors.js';
+import { InvalidArchiveError, LockTimeoutError } from './errors.js';
 
 /**
  * A cross-process write lock for one CTF: an exclusively created file beside the archive
@@ -122,8 +122,13 @@ async function tryCreate(path: string, owner: Owner): Promise<boolean> {
   try {
     handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // A link would be read, and broken as stale, as if it were the lock: refused, like links inside.
+    if ((await lstat(path).catch(() => undefined))?.isSymbolicLink())
+      throw new InvalidArchiveError(path, 'is a symbolic link; a CTF lock file must be a plain file', {
+        hint: `remove the link ${path}; ocm creates the lock file itself`,
+      });
+    return false;
   }
   try {
     await handle.writeFile(JSON.stringify(owner));

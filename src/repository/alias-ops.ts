@@ -20,6 +20,7 @@ import {
   isLocked,
   type RepositoryContext,
   repositoryOf,
+  withPolicy,
 } from './context.js';
 import {
   AliasConflictError,
@@ -49,6 +50,11 @@ export interface AliasOptions extends OperationOptions, JournalOptions {
   >;
   /** Extra data kept with the history event (a promotion's gate results, `forced`, a transfer's source). */
   readonly details?: Readonly<Record<string, unknown>>;
+  /**
+   * Move or remove a stage with promotion gates anyway (`tag` and `untag` only; the repository's
+   * policy, when it has one, refuses them otherwise); the history records the change as forced.
+   */
+  readonly force?: boolean;
 }
 
 export interface AliasChange {
@@ -83,9 +89,10 @@ export async function addAlias(
   component: string,
   versionOrAlias: string,
   alias: string,
-  options: AliasOptions,
+  given: AliasOptions,
 ): Promise<AliasChange> {
   validateAlias(alias);
+  const options = await withPolicy(ctx, component, alias, 'tag', given);
   ctx.journal?.check?.(options);
   const repositoryName = repositoryOf(ctx, component);
   return atomically(
@@ -148,7 +155,7 @@ export async function removeAlias(
   ctx: RepositoryContext,
   component: string,
   alias: string,
-  options: AliasOptions,
+  given: AliasOptions,
 ): Promise<AliasChange> {
   if (isValidVersion(alias) || (isValidTag(alias) && versionFromTag(alias) !== undefined)) {
     throw new NotAnAliasError(
@@ -156,6 +163,7 @@ export async function removeAlias(
     );
   }
   validateAlias(alias);
+  const options = await withPolicy(ctx, component, alias, 'untag', given);
   ctx.journal?.check?.(options);
   const repositoryName = repositoryOf(ctx, component);
   return atomically(

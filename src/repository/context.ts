@@ -7,11 +7,13 @@ import { AliasConflictError, AliasMovedWithoutEventError, MoveUnconfirmedError }
 import type {
   AliasJournal,
   AliasMoveContext,
+  AliasOperation,
   JournalEntry,
   JournalOptions,
   JournalWrite,
 } from './journal.js';
 import { componentRepository } from './mapping.js';
+import type { AliasPolicy } from './policy-hook.js';
 
 /**
  * What the parts of one `OcmRepository` share: the backend, the settings, and the local blobs pushed
@@ -28,8 +30,26 @@ export interface RepositoryContext {
   readonly pendingBlobs: Map<string, Descriptor>;
   /** Records alias changes (the history); none when absent. */
   readonly journal?: AliasJournal;
+  /** Asked before plain alias changes (the stages document's gates); none when absent. */
+  readonly policy?: AliasPolicy;
   /** True for the repository a `batch` hands out: its writes already form one unit. */
   readonly inBatch?: boolean;
+  /**
+   * In a batch: runs the units of `atomically` one at a time, as the store's lock does outside a
+   * batch. Concurrent callers of one batch (a transfer with `--jobs`) share its transaction, and a
+   * read-modify-write such as a history append must not interleave with another.
+   */
+  readonly serial?: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+/** A queue that runs the functions given to it one at a time, in order. */
+export function serialQueue(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }
 
 /** The OCI repository (within the store) that holds `component`; `InvalidComponentNameError` if malformed. */
@@ -41,12 +61,16 @@ export function storeOf(ctx: RepositoryContext, component: string): Store {
   return ctx.provider.repository(repositoryOf(ctx, component));
 }
 
-/** Runs `fn` as one unit where the provider supports it (a CTF: one lock, one commit). */
+/**
+ * Runs `fn` as one unit where the provider supports it (a CTF: one lock, one commit); in a batch, one
+ * unit at a time.
+ */
 export function atomically<T>(
   ctx: RepositoryContext,
   fn: (provider: StoreProvider) => Promise<T>,
   options: OperationOptions,
 ): Promise<T> {
+  if (ctx.serial) return ctx.serial(() => fn(ctx.provider));
   return canBatch(ctx.provider) ? ctx.provider.batch(fn, options) : fn(ctx.provider);
 }
 
@@ -127,4 +151,36 @@ export async function failedMove(
     throw err;
   }
   throw new MoveUnconfirmedError(component, err);
+}
+
+/** Operations the policy is asked about: plain moves. `promote` checks its gates itself. */
+const checked: ReadonlySet<AliasOperation> = new Set(['tag', 'untag']);
+
+/**
+ * The options of an alias change with what the policy adds (the details of a forced move), after
+ * asking it: call before anything moves. Without a policy, or for an operation it is not asked
+ * about, `options` as given.
+ */
+export async function withPolicy<
+  O extends OperationOptions & {
+    readonly operation?: AliasOperation;
+    readonly force?: boolean;
+    readonly details?: Readonly<Record<string, unknown>>;
+  },
+>(
+  ctx: RepositoryContext,
+  component: string,
+  alias: string,
+  fallback: AliasOperation,
+  options: O,
+): Promise<O> {
+  const operation = options.operation ?? fallback;
+  if (!ctx.policy || !checked.has(operation)) return options;
+  const details = await ctx.policy.check(
+    storeOf(ctx, component),
+    component,
+    { alias, operation, force: options.force === true },
+    options,
+  );
+  return details === undefined ? options : { ...options, details: { ...options.details, ...details } };
 }

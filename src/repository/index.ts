@@ -29,6 +29,7 @@ export type {
   PolicyChange,
 } from './journal.js';
 export { Annotation, componentRepository, type DescriptorEncoding, OcmMediaType } from './mapping.js';
+export type { AliasPolicy, AliasPolicyChange, PolicyCopy } from './policy-hook.js';
 export {
   type FoundComponentVersion,
   type ReferenceNode,

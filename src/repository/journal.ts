@@ -83,6 +83,16 @@ export interface AliasJournal {
     context: AliasMoveContext,
   ): Promise<JournalWrite>;
   copy?(from: Store, to: Store, context: AliasMoveContext): Promise<boolean>;
+  /**
+   * The newest recorded change of `alias` (undefined: none), so that a change whose record was lost
+   * (an interrupted transfer) can be recorded later.
+   */
+  lastChange?(
+    store: Store,
+    component: string,
+    alias: string,
+    options: OperationOptions,
+  ): Promise<{ readonly to: AliasTarget | null; readonly operation: AliasOperation } | undefined>;
   /** Throws when a message, actor or details could not be recorded; called before anything moves. */
   check?(input: JournalOptions & { readonly details?: unknown }): void;
 }

@@ -28,11 +28,13 @@ import {
   type RepositoryContext,
   recordMoves,
   repositoryOf,
+  serialQueue,
   storeOf,
 } from './context.js';
-import type { AliasJournal, JournalOptions } from './journal.js';
+import type { AliasJournal, AliasOperation, JournalOptions } from './journal.js';
 import { addLocalBlob, getLocalBlob, type LocalBlob, type LocalBlobInput } from './local-blobs.js';
 import { CREATOR, componentRepository, type DescriptorEncoding } from './mapping.js';
+import type { AliasPolicy, PolicyCopy } from './policy-hook.js';
 import {
   type ListVersionsOptions,
   listTags,
@@ -65,6 +67,12 @@ export interface OcmRepositoryOptions {
    * Default none: alias changes are not recorded. `openRepository` sets one.
    */
   readonly journal?: AliasJournal;
+  /**
+   * Asked before every plain alias change (`tag`, `untag`): the stages document's gates
+   * (`stages/policy`), with `force` to go around them, recorded as forced. Default none: aliases
+   * move without any gate, whatever the stored stages document says. `openRepository` sets one.
+   */
+  readonly policy?: AliasPolicy;
 }
 
 export interface ComponentVersion {
@@ -103,6 +111,7 @@ export class OcmRepository {
       concurrency: Math.max(1, options.concurrency ?? 8),
       pendingBlobs: new Map<string, Descriptor>(),
       ...(options.journal === undefined ? {} : { journal: options.journal }),
+      ...(options.policy === undefined ? {} : { policy: options.policy }),
     };
     this.#settings = {
       creator: options.creator ?? CREATOR,
@@ -131,7 +140,7 @@ export class OcmRepository {
 
   #withProvider(provider: StoreProvider): OcmRepository {
     const child = new OcmRepository(provider, this.#options);
-    child.#ctx = { ...child.#ctx, inBatch: true };
+    child.#ctx = { ...child.#ctx, inBatch: true, serial: serialQueue() };
     for (const [digest, d] of this.#ctx.pendingBlobs) child.#ctx.pendingBlobs.set(digest, d);
     return child;
   }
@@ -350,6 +359,78 @@ export class OcmRepository {
           ],
           options,
         ),
+      options,
+    );
+  }
+
+  /**
+   * Records that `alias`, in place already, got there by `options.operation` (default `tag`), unless
+   * its newest recorded change says so already: for a rerun of a transfer whose first run lost the
+   * event. Nothing moves. True when it recorded an event; false when the journal says so already, or
+   * there is no journal that can tell.
+   */
+  async recordAliasInPlace(
+    component: string,
+    alias: string,
+    options: Pick<AliasOptions, 'operation' | 'details' | 'message' | 'actor' | 'signal'> = {},
+  ): Promise<boolean> {
+    const journal = this.#ctx.journal;
+    if (!journal?.lastChange) return false;
+    const operation = options.operation ?? 'tag';
+    const repositoryName = repositoryOf(this.#ctx, component);
+    return atomically(
+      this.#ctx,
+      async (provider) => {
+        const store = provider.repository(repositoryName);
+        const { resolution } = await resolveName(this.#ctx, store, component, alias, options);
+        const last = await journal.lastChange!(store, component, alias, options);
+        if (last?.operation === operation && last.to?.digest === resolution.digest) return false;
+        const from = last?.to ?? null;
+        const to = { version: resolution.version, digest: resolution.digest };
+        const details = options.details === undefined ? {} : { details: options.details };
+        await recordMoves(this.#ctx, store, component, [{ alias, from, to, operation, ...details }], options);
+        return true;
+      },
+      options,
+    );
+  }
+
+  /**
+   * Asks the policy (see `OcmRepositoryOptions.policy`) about a change of `alias` that the alias
+   * operations do not ask about themselves (a transfer onto rules other than the source's): throws
+   * when it is refused; else the details to record with it. Undefined without a policy.
+   */
+  async checkAliasPolicy(
+    component: string,
+    alias: string,
+    change: { readonly operation: AliasOperation; readonly force?: boolean },
+    options: OperationOptions = {},
+  ): Promise<Readonly<Record<string, unknown>> | undefined> {
+    const store = storeOf(this.#ctx, component);
+    return this.#ctx.policy?.check(
+      store,
+      component,
+      { alias, operation: change.operation, force: change.force === true },
+      options,
+    );
+  }
+
+  /**
+   * Copies the policy document of `component` (its stages document) from `source` when this
+   * repository has none (transfer, before the history that records it). Without a policy that can
+   * copy, `none`.
+   */
+  async copyAliasPolicyFrom(
+    source: OcmRepository,
+    component: string,
+    options: OperationOptions = {},
+  ): Promise<PolicyCopy> {
+    const policy = this.#ctx.policy;
+    if (!policy?.copy) return 'none';
+    const repositoryName = repositoryOf(this.#ctx, component);
+    return atomically(
+      this.#ctx,
+      (provider) => policy.copy!(source.ociStore(component), provider.repository(repositoryName), options),
       options,
     );
   }

@@ -14,6 +14,7 @@ import { VersionExistsError } from './errors.js';
 import type { JournalOptions } from './journal.js';
 import { localBlobElement } from './local-blobs.js';
 import { withOperationSignal } from './operation-signal.js';
+import type { PolicyCopy } from './policy-hook.js';
 import type { OcmRepository, ResolvedComponentVersion } from './repository.js';
 
 export interface TransferOptions extends OperationOptions, JournalOptions {
@@ -23,6 +24,11 @@ export interface TransferOptions extends OperationOptions, JournalOptions {
    * `transfer` event.
    */
   readonly copyAliases?: boolean;
+  /**
+   * With `copyAliases`, onto a target that keeps its own stages document (other rules than the
+   * source's): set its gated stages anyway, recorded as forced. Refused otherwise (`PolicyError`).
+   */
+  readonly force?: boolean;
   /** How the source repository is named in the target's `transfer` events (`details.source`). */
   readonly sourceName?: string;
   /**
@@ -72,6 +78,17 @@ export interface TransferResult {
   readonly existing: number;
   readonly bytes: number;
   readonly aliases: readonly string[];
+  /**
+   * Of `aliases`, those this call moved, or whose missing event it recorded (a rerun after an
+   * interrupted transfer): the others were in place, recorded, already.
+   */
+  readonly aliasesRecorded: readonly string[];
+  /**
+   * With `copyAliases`, what became of the source's stages document (the alias policy): `copied`
+   * with the history, `same`, `none`, or `kept` when the target keeps its own, other document; its
+   * gated stages are then set only with `force`.
+   */
+  readonly stages?: PolicyCopy;
 }
 
 /**
@@ -126,7 +143,15 @@ async function transferOne(
   });
   if (current && current.digest !== resolved.digest) {
     if (options.conflict === 'skip')
-      return { ...base, status: 'skipped', copied: 0, existing: 0, bytes: 0, aliases: [] };
+      return {
+        ...base,
+        status: 'skipped',
+        copied: 0,
+        existing: 0,
+        bytes: 0,
+        aliases: [],
+        aliasesRecorded: [],
+      };
     if (options.conflict !== 'replace')
       throw new VersionExistsError(component, resolved.version, {
         hint: 'the target holds this version with other content; use conflict "replace" or "skip"',
@@ -143,9 +168,12 @@ async function transferOne(
 
   const aliases = options.copyAliases
     ? await copyAliases(source, target, component, resolved.version, resolved.digest, options)
-    : [];
-  return { ...base, status, ...stats, aliases };
+    : noAliases;
+  return { ...base, status, ...stats, ...aliases };
 }
+
+type CopiedAliases = Pick<TransferResult, 'aliases' | 'aliasesRecorded' | 'stages'>;
+const noAliases: CopiedAliases = { aliases: [], aliasesRecorded: [] };
 
 /** Sets in `target` the aliases that point at `digest` in `source`, with the same rules as tagging. */
 async function copyAliases(
@@ -155,23 +183,46 @@ async function copyAliases(
   version: string,
   digest: string,
   options: TransferOptions,
-): Promise<string[]> {
+): Promise<CopiedAliases> {
   const signal = options.signal === undefined ? {} : { signal: options.signal };
-  // The history travels with the aliases when the target has none yet; then the target records its own.
+  // The stages document and the history travel with the aliases when the target has none yet (so
+  // that a `policy` event names a document the target has); then the target records its own.
+  const stages = await target.copyAliasPolicyFrom(source, component, signal);
   await target.copyAliasHistoryFrom(source, component, signal);
   const aliases: string[] = [];
+  const recorded: string[] = [];
   for (const a of await source.listComponentVersionAliases(component, signal)) {
     if (a.digest !== digest) continue;
-    await target.addComponentVersionAlias(component, version, a.alias, {
+    // Under the target's own rules, the source's moves passed no gate of the target's.
+    const moves =
+      stages === 'kept' &&
+      (await target.resolveComponentVersion(component, a.alias, signal).catch(() => undefined))?.digest !==
+        digest;
+    const forced = moves
+      ? await target.checkAliasPolicy(
+          component,
+          a.alias,
+          { operation: 'transfer', force: options.force === true },
+          signal,
+        )
+      : undefined;
+    const journal = {
       ...signal,
-      operation: 'transfer',
-      details: options.sourceName === undefined ? {} : { source: options.sourceName },
+      operation: 'transfer' as const,
+      details: { ...(options.sourceName === undefined ? {} : { source: options.sourceName }), ...forced },
       ...(options.message === undefined ? {} : { message: options.message }),
       ...(options.actor === undefined ? {} : { actor: options.actor }),
-    });
+    };
+    const change = await target.addComponentVersionAlias(component, version, a.alias, journal);
+    // In place already: a rerun after an interruption records the event the first run lost, if it did.
+    if (
+      change.previous?.digest !== change.digest ||
+      (await target.recordAliasInPlace(component, a.alias, journal))
+    )
+      recorded.push(a.alias);
     aliases.push(a.alias);
   }
-  return aliases;
+  return { aliases, aliasesRecorded: recorded, stages };
 }
 
 /**
@@ -219,8 +270,8 @@ async function transferByValue(
     added.status === 'added' ? 'copied' : added.status === 'replaced' ? 'replaced' : added.status;
   const aliases = options.copyAliases
     ? await copyAliases(source, target, component, resolution.version, resolution.digest, options)
-    : [];
-  return { component, version: resolution.version, digest: added.digest, status, ...stats, aliases };
+    : noAliases;
+  return { component, version: resolution.version, digest: added.digest, status, ...stats, ...aliases };
 }
 
 /**

@@ -117,8 +117,9 @@ before(async () => {
     PAYMENTS,
     `stages:\n  - name: dev\n  - name: staging\n    from: dev\n  - name: prod\n    from: staging\n    soak: 1000h\n    signatures:\n      - name: release\n        publicKey: |\n          ${pem}\n`,
   );
-  await r.addComponentVersionAlias(PAYMENTS, '3.0.0', 'prod');
-  await r.addComponentVersionAlias(PAYMENTS, '3.0.0', 'staging');
+  // Gated stages set by hand: forced, as `tag cv --force` would.
+  await r.addComponentVersionAlias(PAYMENTS, '3.0.0', 'prod', { force: true });
+  await r.addComponentVersionAlias(PAYMENTS, '3.0.0', 'staging', { force: true });
   await r.addComponentVersionAlias(PAYMENTS, '3.1.0', 'dev');
   browser = await launchBrowser();
 });
@@ -459,7 +460,7 @@ describe('stage board on a CTF (chromium)', () => {
       await stale.selectOption('#move-stage', 'staging');
       await stale.selectOption('#move-version', '3.1.0');
       const before = await at('staging');
-      await opened.repository.addComponentVersionAlias(PAYMENTS, '3.0.0', 'staging'); // the page still shows 3.1.0
+      await opened.repository.addComponentVersionAlias(PAYMENTS, '3.0.0', 'staging', { force: true }); // the page still shows 3.1.0
       await stale.click('text=Plan promotion');
       await stale.waitForSelector('.refused[role=alert]');
       const shown = (await stale.locator('.refused[role=alert]').first().textContent()) ?? '';

@@ -22,7 +22,8 @@ before(async () => {
   ] as const) {
     for (const v of ['1.0.0', '1.1.0']) await repository.addComponentVersion(descriptor(v, { name }));
     if (doc) await setStagePolicy(repository, name, doc);
-    if (prod) await repository.addComponentVersionAlias(name, prod, 'prod');
+    // A gated stage set by hand: forced (recorded so), as `tag cv --force` would.
+    if (prod) await repository.addComponentVersionAlias(name, prod, 'prod', { force: true });
     await repository.addComponentVersionAlias(name, dev, 'dev');
   }
   await close();

@@ -107,12 +107,19 @@ export const commands: readonly Command[] = [
   {
     name: 'untag cv',
     summary: 'remove aliases; the versions and their other tags stay',
-    usage: `untag cv REPOSITORY//COMPONENT:ALIAS [REPOSITORY//COMPONENT:ALIAS...] [--expect VERSION|DIGEST]
+    usage: `untag cv REPOSITORY//COMPONENT:ALIAS [REPOSITORY//COMPONENT:ALIAS...] [--expect VERSION|DIGEST] [--force]
 
       --expect X   remove only if the alias still points at version or digest X
+      --force      remove a stage that has promotion gates (refused otherwise, exit 3);
+                   the history records the removal as forced
   -m, --message M  why, kept in the alias history
       --by ACTOR   who, kept in the history; default as for tag cv`,
-    options: { expect: { type: 'string' }, message: { type: 'string', short: 'm' }, by: { type: 'string' } },
+    options: {
+      expect: { type: 'string' },
+      force: { type: 'boolean' },
+      message: { type: 'string', short: 'm' },
+      by: { type: 'string' },
+    },
     load: () => import('./tag.js').then((m) => m.runUntagCv),
   },
   {
@@ -194,7 +201,11 @@ export const commands: readonly Command[] = [
   leaves first (a version never lands before what it references); every reference is found before
   anything is written; --copy-aliases then applies to the root only.
 
-      --copy-aliases         also set, in the target, the aliases that point at each copied version
+      --copy-aliases         also set, in the target, the aliases that point at each copied version;
+                             the alias history and the stages document come along when the target
+                             has none (a target with its own stages document keeps it, and says so)
+      --force                with --copy-aliases onto a target that keeps its own stages document:
+                             set its gated stages anyway (refused otherwise), recorded as forced
       --copy-resources       copy the images that resources reference (ociArtifact) into the target
                              as local blobs (nested manifests); resource digests, and so signatures,
                              stay valid
@@ -209,6 +220,7 @@ export const commands: readonly Command[] = [
       recursive: { type: 'boolean', short: 'r' },
       lookup: { type: 'string', multiple: true },
       'copy-aliases': { type: 'boolean' },
+      force: { type: 'boolean' },
       'copy-resources': { type: 'boolean' },
       conflict: { type: 'string' },
       concurrency: { type: 'string' },

@@ -16,17 +16,18 @@ export async function runTagCv(ctx: Context, { values, positionals }: Parsed): P
   const message = str(values, 'message');
   const actor = actorOf(str(values, 'by'), ctx.io.env);
   const { repository } = await ctx.open(ref.repository);
-  // Stages with promotion gates move only through `ocm promote`, or with --force (recorded as forced).
+  // Stages with promotion gates move only through `ocm promote`, or with --force (recorded as forced):
+  // the repository's policy checks each alias; this checks them all before the first one moves.
+  const force = flag(values, 'force');
   const { checkPlainMoves } = await import('../../stages/policy/guard.js');
-  const forced = await checkPlainMoves(repository, ref.component, positionals.slice(1), {
-    force: flag(values, 'force'),
+  await checkPlainMoves(repository, ref.component, positionals.slice(1), {
+    force,
     ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
   });
   for (const alias of positionals.slice(1)) {
-    const details = forced.get(alias);
     const change = await repository.addComponentVersionAlias(ref.component, ref.version!, alias, {
       ...(expect === undefined ? {} : { expect }),
-      ...(details === undefined ? {} : { details }),
+      force,
       ...(message === undefined ? {} : { message }),
       actor,
       ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
@@ -49,8 +50,10 @@ export async function runUntagCv(ctx: Context, { values, positionals }: Parsed):
   for (const text of positionals) {
     const ref = parseComponentRef(text, { requireVersion: true });
     const { repository } = await ctx.open(ref.repository);
+    // A stage with promotion gates is removed only with --force, recorded as forced (the repository's policy).
     const change = await repository.removeComponentVersionAlias(ref.component, ref.version!, {
       ...(expect === undefined ? {} : { expect }),
+      force: flag(values, 'force'),
       ...(message === undefined ? {} : { message }),
       actor,
       ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),

@@ -36,6 +36,7 @@ export async function runTransferCv(ctx: Context, { values, positionals }: Parse
       : await source.repository.listComponentVersions(ref.component, signal ? { signal } : {});
   if (versions.length === 0) throw new UsageError(`${ref.component} has no versions in ${ref.repository}`);
   const progress = ctx.progress();
+  const kept = new Set<string>();
   let bytes = 0;
   let n = 0;
   await target.repository.batch(
@@ -46,6 +47,7 @@ export async function runTransferCv(ctx: Context, { values, positionals }: Parse
           conflict,
           concurrency,
           copyAliases: flag(values, 'copy-aliases'),
+          force: flag(values, 'force'),
           sourceName: ref.repository,
           ...(copyResources ? { copyResources } : {}),
           ...(signal ? { signal } : {}),
@@ -56,6 +58,7 @@ export async function runTransferCv(ctx: Context, { values, positionals }: Parse
         });
         bytes += result.bytes;
         progress.done();
+        noteKeptStages(ctx, kept, ref.component, result.stages);
         const aliases = result.aliases.length > 0 ? `, aliases ${result.aliases.join(', ')}` : '';
         ctx.out(
           `${ref.component}:${result.version} ${result.status} (${result.copied} copied, ${result.existing} present, ${formatBytes(result.bytes)}${aliases})\n`,
@@ -104,6 +107,7 @@ async function runTransferRepository(ctx: Context, { values, positionals }: Pars
   }
   const progress = ctx.progress();
   const counts = { copied: 0, unchanged: 0, skipped: 0, replaced: 0, failed: 0 };
+  const kept = new Set<string>();
   let bytes = 0;
   let done = 0;
   const started = performance.now();
@@ -126,6 +130,7 @@ async function runTransferRepository(ctx: Context, { values, positionals }: Pars
               conflict,
               concurrency,
               copyAliases: task.aliased,
+              force: flag(values, 'force'),
               sourceName: positionals[0]!,
               ...(copyResources ? { copyResources } : {}),
               ...(scoped ? { signal: scoped } : {}),
@@ -134,7 +139,9 @@ async function runTransferRepository(ctx: Context, { values, positionals }: Pars
           );
           counts[result.status]++;
           bytes += result.bytes;
-          if (result.status !== 'unchanged') {
+          noteKeptStages(ctx, kept, task.component, result.stages);
+          // An unchanged version is reported only when its aliases or their events were missing.
+          if (result.status !== 'unchanged' || result.aliasesRecorded.length > 0) {
             progress.done();
             const aliases = result.aliases.length > 0 ? `, aliases ${result.aliases.join(', ')}` : '';
             ctx.out(
@@ -161,6 +168,20 @@ async function runTransferRepository(ctx: Context, { values, positionals }: Pars
     `${components.length} components, ${tasks.length} versions: ${parts.join(', ')}; ${formatBytes(bytes)} in ${seconds.toFixed(1)} s\n`,
   );
   return counts.failed > 0 ? 1 : 0;
+}
+
+/** Says once per component that the target keeps its own stages document (the source's is not copied). */
+function noteKeptStages(
+  ctx: Context,
+  said: Set<string>,
+  component: string,
+  stages: string | undefined,
+): void {
+  if (stages !== 'kept' || said.has(component)) return;
+  said.add(component);
+  ctx.io.stderr.write(
+    `note: ${component}: the target keeps its own stages document; the source's was not copied, and the target's gates apply to the copied aliases\n`,
+  );
 }
 
 function wholeNumber(values: Parsed['values'], name: string, fallback: number): number {

@@ -1,9 +1,17 @@
-import type { Store } from '../../oci/content/storage.js';
-import type { AliasJournal, AliasMoveContext, JournalEntry, JournalWrite } from '../../repository/journal.js';
+import type { OperationOptions, Store } from '../../oci/content/storage.js';
+import type {
+  AliasJournal,
+  AliasMoveContext,
+  AliasOperation,
+  AliasTarget,
+  JournalEntry,
+  JournalWrite,
+} from '../../repository/journal.js';
 import { VERSION } from '../../version.js';
-import { beginEntry, copyHistory, DEFAULT_GRACE_MS, foldHistory } from './fold.js';
+import { beginEntry, copyHistory, DEFAULT_GRACE_MS, foldHistory, readView } from './fold.js';
 import { appendEvents, pendingEvents } from './log.js';
 import { checkInput } from './model.js';
+import { eventsNewestFirst } from './queries.js';
 
 export interface HistoryJournalOptions {
   /** The clock; default `() => new Date()`. */
@@ -115,5 +123,17 @@ export class HistoryJournal implements AliasJournal {
   copy(from: Store, to: Store, context: AliasMoveContext): Promise<boolean> {
     // The component name only labels errors here; stores are already the component's.
     return copyHistory(from, to, 'history', context);
+  }
+
+  async lastChange(
+    store: Store,
+    component: string,
+    alias: string,
+    options: OperationOptions,
+  ): Promise<{ to: AliasTarget | null; operation: AliasOperation } | undefined> {
+    const view = await readView(store, component, options);
+    for await (const event of eventsNewestFirst(store, component, view, options))
+      if (event.alias === alias) return { to: event.to, operation: event.operation };
+    return undefined;
   }
 }

@@ -19,7 +19,7 @@ export {
   PromotionRequestError,
   type StagePolicyIssue,
 } from './errors.js';
-export { checkPlainMoves, type PlainMoveOptions } from './guard.js';
+export { checkPlainMoves, type PlainMoveOptions, StagesPolicy } from './guard.js';
 export { stagesSchema } from './schema.js';
 export {
   getStagePolicy,
