@@ -495,7 +495,10 @@ describe('stage board on a CTF (chromium)', () => {
       await page.click('text=Plan promotion');
       await page.waitForSelector('text=Promote staging to 3.1.0');
       // The plan is ready; someone moves staging before the click.
-      await opened.repository.addComponentVersionAlias(PAYMENTS, '3.2.0', 'staging', { message: 'hotfix' });
+      await opened.repository.addComponentVersionAlias(PAYMENTS, '3.2.0', 'staging', {
+        message: 'hotfix',
+        force: true,
+      });
       const answer = page.waitForResponse((r) => r.url().endsWith('/api/promote'));
       await page.click('text=Promote staging to 3.1.0');
       const res = await answer;
