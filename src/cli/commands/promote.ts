@@ -38,7 +38,10 @@ export function clock(ctx: Context): () => Date {
 }
 
 /** `--public-key NAME=FILE`, repeatable. */
-async function publicKeys(ctx: Context, values: Parsed['values']): Promise<Record<string, Uint8Array>> {
+export async function publicKeys(
+  ctx: Context,
+  values: Parsed['values'],
+): Promise<Record<string, Uint8Array>> {
   const raw = values['public-key'];
   const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
   const keys: Record<string, Uint8Array> = {};
