@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { encodeEnvelope, parseEnvelope } from '../../src/attestation/index.js';
+import { writeEvidence } from '../../src/repository/evidence-store.js';
 import type { OcmRepository } from '../../src/repository/index.js';
 import { signComponentVersion } from '../../src/repository/index.js';
 import {
@@ -18,7 +19,6 @@ import {
   listEvidence,
   verifyEvidence,
 } from '../../src/stages/evidence/evidence.js';
-import { writeEvidence } from '../../src/stages/evidence/store.js';
 import { getAliasHistory } from '../../src/stages/history/index.js';
 import { PolicyError, setStagePolicy } from '../../src/stages/policy/index.js';
 import { planPromotion, promote } from '../../src/stages/promote.js';

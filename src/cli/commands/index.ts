@@ -195,6 +195,9 @@ export const commands: readonly Command[] = [
   anything is written; --copy-aliases then applies to the root only.
 
       --copy-aliases         also set, in the target, the aliases that point at each copied version
+                             (and copy its evidence, as --evidence does)
+      --evidence             also copy the evidence of each version (signed checks and approvals,
+                             tags _ocm.att.*) that the target lacks
       --copy-resources       copy the images that resources reference (ociArtifact) into the target
                              as local blobs (nested manifests); resource digests, and so signatures,
                              stay valid
@@ -209,6 +212,7 @@ export const commands: readonly Command[] = [
       recursive: { type: 'boolean', short: 'r' },
       lookup: { type: 'string', multiple: true },
       'copy-aliases': { type: 'boolean' },
+      evidence: { type: 'boolean' },
       'copy-resources': { type: 'boolean' },
       conflict: { type: 'string' },
       concurrency: { type: 'string' },

@@ -33,8 +33,13 @@ import {
 import { OcmError } from '../../errors.js';
 import type { OperationOptions } from '../../oci/content/storage.js';
 import { aliasProblem } from '../../repository/aliases.js';
+import {
+  EvidenceAnnotation,
+  readEvidence,
+  type StoredEnvelope,
+  writeEvidence,
+} from '../../repository/evidence-store.js';
 import type { OcmRepository } from '../../repository/repository.js';
-import { EvidenceAnnotation, readEvidence, type StoredEnvelope, writeEvidence } from './store.js';
 
 /** The component version evidence is about. */
 export interface EvidenceSubject {

@@ -1,4 +1,14 @@
 export {
+  copyEvidence,
+  EVIDENCE_TAG_PREFIX,
+  EvidenceAnnotation,
+  EvidenceMediaType,
+  envelopeOfTag,
+  evidenceTagPrefix,
+  evidenceTagsOf,
+  readEvidence,
+} from '../../repository/evidence-store.js';
+export {
   type ApproveInput,
   type AttestCheckInput,
   type AttestOtherInput,
@@ -17,13 +27,3 @@ export {
   verifyEvidence,
 } from './evidence.js';
 export { type EvidenceGates, evaluateEvidenceGates } from './gates.js';
-export {
-  copyEvidence,
-  EVIDENCE_TAG_PREFIX,
-  EvidenceAnnotation,
-  EvidenceMediaType,
-  envelopeOfTag,
-  evidenceTagPrefix,
-  evidenceTagsOf,
-  readEvidence,
-} from './store.js';
