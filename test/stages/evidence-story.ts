@@ -29,7 +29,7 @@ export interface EvidenceBackend {
   open(now: () => Date): Promise<{ repository: OcmRepository; close(): Promise<void> }>;
 }
 
-const keys = {
+export const storyKeys = {
   ci: testKey('ecdsa-p256'),
   alice: testKey('ed25519'),
   bob: testKey('rsa'),
@@ -37,7 +37,7 @@ const keys = {
   mallory: testKey('ed25519'),
 };
 const trust = Object.fromEntries(
-  (['ci', 'alice', 'bob', 'carol'] as const).map((n) => [n, keys[n].publicPem]),
+  (['ci', 'alice', 'bob', 'carol'] as const).map((n) => [n, storyKeys[n].publicPem]),
 );
 export const evidenceDocument = evidenceStagesDocument(trust);
 
@@ -54,7 +54,7 @@ export function evidenceStory(label: string, backend: EvidenceBackend): void {
       await setStagePolicy(repo, COMPONENT, evidenceDocument);
       await repo.addComponentVersionAlias(COMPONENT, '1.1.0', 'dev');
       await promote(repo, COMPONENT, { to: 'staging', now: clock });
-      const w = (key: keyof typeof keys) => ({ key: keys[key].privatePem, now: clock });
+      const w = (key: keyof typeof storyKeys) => ({ key: storyKeys[key].privatePem, now: clock });
       const prodGates = async () => {
         const plan = await planPromotion(repo, COMPONENT, { to: 'prod', now: clock });
         return Object.fromEntries(plan.gates.map((g) => [g.gate, g]));
@@ -172,7 +172,7 @@ export function evidenceStory(label: string, backend: EvidenceBackend): void {
       const before = await evidenceSubject(repo, COMPONENT, '1.1.0');
       const signed = await signComponentVersion(repo, COMPONENT, '1.1.0', {
         name: 'release',
-        privateKey: keys.bob.privateKey,
+        privateKey: storyKeys.bob.privateKey,
       });
       assert.notEqual(signed.digest, before.manifestDigest);
       const after = await evidenceSubject(repo, COMPONENT, '1.1.0');
