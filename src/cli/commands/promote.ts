@@ -66,7 +66,8 @@ export async function publicKeys(
 }
 
 function gateName(g: GateResult): string {
-  return g.signature === undefined ? g.gate : `${g.gate} (${g.signature})`;
+  const about = g.signature ?? g.check;
+  return about === undefined ? g.gate : `${g.gate} (${about})`;
 }
 
 function planHeader(plan: PromotionPlan): string {
