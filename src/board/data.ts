@@ -3,7 +3,15 @@ import { NotFoundError } from '../errors.js';
 import { mapLimit } from '../oci/concurrency.js';
 import type { OperationOptions } from '../oci/content/storage.js';
 import type { AliasInfo, OcmRepository } from '../repository/index.js';
-import type { Board, BoardComponent, BoardRepository, ComponentPage, StageCell, VersionDiff } from './api.js';
+import type {
+  Board,
+  BoardComponent,
+  BoardRepository,
+  CellEvidence,
+  ComponentPage,
+  StageCell,
+  VersionDiff,
+} from './api.js';
 import { diffVersions } from './diff.js';
 import { feedingStages, lagOf, orderStages } from './model.js';
 
@@ -24,6 +32,8 @@ export interface StagesView {
   readonly policy?: { readonly order: readonly string[]; readonly from: Readonly<Record<string, string>> };
   /** Per stage: whether the signatures its policy requires verify on the version it holds. */
   readonly verified?: Readonly<Record<string, boolean>>;
+  /** Per stage: the evidence of the version it holds (see `StageCell.evidence`). */
+  readonly evidence?: Readonly<Record<string, readonly CellEvidence[] | null>>;
 }
 
 /**
@@ -220,6 +230,7 @@ export class BoardReader {
         since: view.since[stage] ?? null,
         signatures: signatures.get(a.digest!) ?? null,
         verified: view.verified?.[stage] ?? null,
+        ...(view.evidence?.[stage] === undefined ? {} : { evidence: view.evidence[stage] }),
         lagsBehind:
           f && lagOf({ version: a.version!, digest: a.digest! }, { version: f.version!, digest: f.digest! })
             ? feeder!

@@ -26,4 +26,9 @@ export {
   type VerifiedEvidenceItem,
   verifyEvidence,
 } from './evidence.js';
-export { type EvidenceGates, evaluateEvidenceGates } from './gates.js';
+export {
+  type EvidenceGates,
+  type EvidenceSummary,
+  evaluateEvidenceGates,
+  summariseEvidence,
+} from './gates.js';
