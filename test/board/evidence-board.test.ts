@@ -56,7 +56,9 @@ describe('stage board: evidence marks (chromium)', () => {
     const board = await startBoard([{ label: './ctf', repository: opened.repository }], { interval: 200 });
     const page = await browser.context.newPage();
     try {
-      const api = (await (await fetch(`${board.url}api/board`)).json()) as { components: { stages: Record<string, { evidence?: unknown }> }[] };
+      const api = (await (await fetch(`${board.url}api/board`)).json()) as {
+        components: { stages: Record<string, { evidence?: unknown }> }[];
+      };
       const staging = api.components[0]!.stages.staging!;
       assert.deepEqual(staging.evidence, [
         {
@@ -65,11 +67,15 @@ describe('stage board: evidence marks (chromium)', () => {
           approvals: { have: 1, need: 2, by: ['alice'] },
         },
       ]);
-      assert.equal(api.components[0]!.stages.dev!.evidence, undefined, 'no stage dev feeds asks for evidence');
+      assert.equal(
+        api.components[0]!.stages.dev!.evidence,
+        undefined,
+        'no stage dev feeds asks for evidence',
+      );
       await page.goto(board.url);
       const cell = page.locator(`[data-component="${C}"][data-stage="staging"]`);
       await cell.getByText('✓ e2e').waitFor({ timeout: 10_000 });
-      assert.match(await cell.innerText(), /1\/2 approvals/);
+      assert.match((await cell.textContent()) ?? '', /1\/2 approvals/);
 
       await attest(
         opened.repository,
