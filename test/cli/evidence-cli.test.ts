@@ -180,6 +180,17 @@ describe('ocm attest / approve / get evidence / promote with evidence gates (CTF
     } finally {
       await close();
     }
+    // transfer --evidence carries every envelope; the far copy lists the same digests.
+    const moved = await run(['transfer', 'cv', `${ctf}//${C}:1.1.0`, join(dir.path, 'far'), '--evidence']);
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.match(moved.stdout, /1\.1\.0 copied \(.*, 5 evidence\)/);
+    const far = await run(['get', 'evidence', `${join(dir.path, 'far')}//${C}:1.1.0`, '-o', 'json']);
+    assert.deepEqual(
+      JSON.parse(far.stdout)
+        .items.map((i: { digest: string }) => i.digest)
+        .sort(),
+      out.items.map((i: { digest: string }) => i.digest).sort(),
+    );
     // Evidence tags are not versions: the listing of versions is unchanged.
     const versions = await run(['get', 'cv', `${ctf}//${C}`, '-o', 'json']);
     assert.ok(!versions.stdout.includes('_ocm'), versions.stdout);

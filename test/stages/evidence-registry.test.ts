@@ -6,6 +6,7 @@
  * still listed and verifies.
  */
 import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CachingProvider, ContentCache } from '../../src/cache/index.js';
@@ -23,7 +24,7 @@ import { setStagePolicy } from '../../src/stages/policy/index.js';
 import { planPromotion, promote } from '../../src/stages/promote.js';
 import { COMPONENT as C, descriptor } from '../support/descriptors.js';
 import { testKey } from '../support/evidence-keys.js';
-import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { skopeo, startRegistry, type TestRegistry } from '../support/registry.js';
 import { garbageCollect } from '../support/registry-gc.js';
 import { tempDir } from '../support/tmp.js';
 import { raceAttestations } from './evidence-race.js';
@@ -193,6 +194,28 @@ describe('evidence on a registry', () => {
       );
       const before = await digests();
       assert.equal(before.length, 3);
+      // A plain OCI client finds it: skopeo lists the tags and syncs every one of them, envelopes included.
+      const image = `docker://${registry.host}/gc/component-descriptors/${C}`;
+      const tags: string[] = JSON.parse(await skopeo(['list-tags', '--tls-verify=false', image])).Tags;
+      assert.equal(tags.filter((t) => t.startsWith('_ocm.att.')).length, 3);
+      const synced = join(dir.path, 'synced');
+      await skopeo([
+        'sync',
+        '--all',
+        '--src-tls-verify=false',
+        '--src',
+        'docker',
+        '--dest',
+        'dir',
+        `${registry.host}/gc/component-descriptors/${C}`,
+        synced,
+      ]);
+      const copied = await readdir(synced, { recursive: true });
+      for (const d of before)
+        assert.ok(
+          copied.some((f) => f.endsWith(d.slice(7))),
+          `${d} not synced: ${copied.join(' ')}`,
+        );
       const gc = await garbageCollect(registry, { deleteUntagged: true });
       assert.deepEqual(await digests(), before, gc.output);
     } finally {

@@ -114,7 +114,13 @@ export function evidenceStory(label: string, backend: EvidenceBackend): void {
       tick();
       await approve(repo, COMPONENT, '1.1.0', { stage: 'prod', message: 'looks good' }, w('alice'));
       tick();
-      await approve(repo, COMPONENT, '1.1.0', { stage: 'prod', message: 'again' }, w('alice'));
+      const aliceProd = await approve(
+        repo,
+        COMPONENT,
+        '1.1.0',
+        { stage: 'prod', message: 'again' },
+        w('alice'),
+      );
 
       g = await prodGates();
       assert.equal(g.approvals!.result, 'refused');
@@ -198,6 +204,9 @@ export function evidenceStory(label: string, backend: EvidenceBackend): void {
       const relied = (event as { details?: { evidence?: string[] } }).details?.evidence ?? [];
       assert.equal(relied.length, 3);
       assert.ok(relied.includes(pass.digest) && relied.includes(bob.digest));
+      // alice approved before signing: her newest approval still counts for the signed manifest.
+      assert.ok(relied.includes(aliceProd.digest));
+      assert.equal(done.plan.candidate.digest, signed.digest);
 
       // The envelope as stored is what was signed: re-encoding it changes nothing.
       assert.deepEqual(
