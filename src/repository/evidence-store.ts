@@ -112,6 +112,9 @@ export async function writeEvidence(
     throw new OcmError(
       'EVIDENCE_TOO_LARGE',
       `the envelope is ${envelope.byteLength} bytes; at most ${MAX_ENVELOPE_SIZE}`,
+      {
+        hint: 'evidence is a summary: keep large reports elsewhere and name their URL or digest in the predicate',
+      },
     );
   const artifact = encodeEvidenceArtifact(envelope, annotations);
   await store.push(CONFIG, CONFIG_BYTES, options);
