@@ -46,6 +46,7 @@ export async function runTransferCv(ctx: Context, { values, positionals }: Parse
           conflict,
           concurrency,
           copyAliases: flag(values, 'copy-aliases'),
+          evidence: flag(values, 'evidence'),
           sourceName: ref.repository,
           ...(copyResources ? { copyResources } : {}),
           ...(signal ? { signal } : {}),
@@ -57,8 +58,9 @@ export async function runTransferCv(ctx: Context, { values, positionals }: Parse
         bytes += result.bytes;
         progress.done();
         const aliases = result.aliases.length > 0 ? `, aliases ${result.aliases.join(', ')}` : '';
+        const evidence = result.evidence ? `, ${result.evidence} evidence` : '';
         ctx.out(
-          `${ref.component}:${result.version} ${result.status} (${result.copied} copied, ${result.existing} present, ${formatBytes(result.bytes)}${aliases})\n`,
+          `${ref.component}:${result.version} ${result.status} (${result.copied} copied, ${result.existing} present, ${formatBytes(result.bytes)}${aliases}${evidence})\n`,
         );
       }
     },
@@ -126,6 +128,7 @@ async function runTransferRepository(ctx: Context, { values, positionals }: Pars
               conflict,
               concurrency,
               copyAliases: task.aliased,
+              evidence: flag(values, 'evidence'),
               sourceName: positionals[0]!,
               ...(copyResources ? { copyResources } : {}),
               ...(scoped ? { signal: scoped } : {}),
