@@ -1,7 +1,7 @@
 /**
  * The layering of docs/architecture.md, enforced by `npm run lint`. Imports point down only:
  *   errors.ts < oci (primitives) < oci/content < ctf, registry, cache (stores and a store decorator)
- *   descriptor, signing < repository < stages < open.ts < cli, board
+ *   descriptor, signing, attestation < repository < stages < open.ts < cli, board
  * descriptor/ knows no storage; repository/ and stages/ know no backend; only open.ts picks one.
  */
 const io =
@@ -78,6 +78,25 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/signing/' },
       to: { path: ['^src/(ctf|registry|oci/content|repository|stages|cli|board|open)', io] },
+    },
+    {
+      name: 'attestation-is-pure',
+      comment:
+        'attestation/ (DSSE, in-toto statements, evidence keys) works on bytes and keys: it may read oci primitives and descriptor normalisation, nothing stored, no I/O',
+      severity: 'error',
+      from: { path: '^src/attestation/' },
+      to: {
+        path: [
+          '^src/(ctf|registry|cache|oci/content|signing|repository|stages|constructor|cli|board|open)',
+          io,
+        ],
+      },
+    },
+    {
+      name: 'attestation-reads-only-normalisation',
+      severity: 'error',
+      from: { path: '^src/attestation/' },
+      to: { path: '^src/descriptor/', pathNot: '^src/descriptor/normalisation/' },
     },
     {
       name: 'repository-knows-no-backend',

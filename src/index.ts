@@ -2,6 +2,20 @@
  * The public API of ocm-ts. Everything a user may import is re-exported here by name; the rest is
  * internal and may change.
  */
+export {
+  APPROVAL_PREDICATE,
+  type Envelope,
+  EvidenceKeyError,
+  IN_TOTO_PAYLOAD_TYPE,
+  InvalidEnvelopeError,
+  InvalidStatementError,
+  keyId,
+  normalisedDescriptorDigest,
+  pae,
+  parseEnvelope,
+  type Statement,
+  TEST_RESULT_PREDICATE,
+} from './attestation/index.js';
 export { Ctf, type GcOptions, type GcReport, type OpenCtfOptions } from './ctf/ctf.js';
 export { InvalidArchiveError, InvalidIndexError, LockTimeoutError, ReadOnlyError } from './ctf/errors.js';
 export { CtfRepository, CtfStore } from './ctf/store.js';

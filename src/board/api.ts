@@ -19,6 +19,22 @@ export interface StageCell {
   readonly verified: boolean | null;
   /** The stage before this one (policy `from`, else the previous column) when this one trails it. */
   readonly lagsBehind: string | null;
+  /**
+   * The version's evidence against the checks and approvals of the stages it feeds (else of its own
+   * stage): one entry per such stage; absent when no stage asks for evidence, null when unreadable.
+   */
+  readonly evidence?: readonly CellEvidence[] | null;
+}
+
+/** Where a version stands against one stage's evidence rules (verified with the document's trust). */
+export interface CellEvidence {
+  readonly stage: string;
+  /** Per required check: the newest counting result, or null when there is none. */
+  readonly checks: readonly {
+    readonly name: string;
+    readonly result: 'PASSED' | 'WARNED' | 'FAILED' | null;
+  }[];
+  readonly approvals?: { readonly have: number; readonly need: number; readonly by: readonly string[] };
 }
 
 export interface BoardComponent {

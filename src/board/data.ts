@@ -8,6 +8,7 @@ import type {
   BoardComponent,
   BoardRepository,
   BoardStreamLine,
+  CellEvidence,
   ComponentPage,
   ReferenceChange,
   StageCell,
@@ -33,6 +34,8 @@ export interface StagesView {
   readonly policy?: { readonly order: readonly string[]; readonly from: Readonly<Record<string, string>> };
   /** Per stage: whether the signatures its policy requires verify on the version it holds. */
   readonly verified?: Readonly<Record<string, boolean>>;
+  /** Per stage: the evidence of the version it holds (see `StageCell.evidence`). */
+  readonly evidence?: Readonly<Record<string, readonly CellEvidence[] | null>>;
 }
 
 /**
@@ -279,6 +282,7 @@ export class BoardReader {
         since: view.since[stage] ?? null,
         signatures: signatures.get(a.digest!) ?? null,
         verified: view.verified?.[stage] ?? null,
+        ...(view.evidence?.[stage] === undefined ? {} : { evidence: view.evidence[stage] }),
         lagsBehind:
           f && lagOf({ version: a.version!, digest: a.digest! }, { version: f.version!, digest: f.digest! })
             ? feeder!

@@ -7,11 +7,14 @@
 import type { OperationOptions } from '../oci/content/storage.js';
 import { AliasConflictError, type AliasInfo, type OcmRepository } from '../repository/index.js';
 import { verifyComponentVersion } from '../repository/signing.js';
+import { listEvidence, verifyEvidence } from '../stages/evidence/evidence.js';
+import { summariseEvidence } from '../stages/evidence/gates.js';
 import { readView } from '../stages/history/fold.js';
 import { getAliasHistory, rollbackAlias } from '../stages/history/index.js';
 import { newestPerAlias } from '../stages/history/queries.js';
-import { getStagePolicy } from '../stages/policy/index.js';
+import { getStagePolicy, type StageRule, type StoredStagesDocument } from '../stages/policy/index.js';
 import { type PromotionPlan, planPromotion, promote } from '../stages/promote.js';
+import type { CellEvidence } from './api.js';
 import type { BoardStages, MoveRequest, StagesView } from './data.js';
 
 /** Events shown on a component page. */
@@ -65,7 +68,13 @@ export function boardStages(): BoardStages {
         );
         checks[stage.name] = results.every(Boolean);
       }
-      return { since, policy: { order: policy.policy.stages.map((s) => s.name), from }, verified: checks };
+      const evidence = await evidenceOfStages(repository, component, aliases, policy, op);
+      return {
+        since,
+        policy: { order: policy.policy.stages.map((s) => s.name), from },
+        verified: checks,
+        evidence,
+      };
     },
 
     history(repository, component, options) {
@@ -132,6 +141,38 @@ async function freshPlan(
       { hint: 'the page was stale: it shows the stage as it is now; look again before promoting' },
     );
   return plan;
+}
+
+/**
+ * Per stage, the evidence of the version it holds against the checks and approvals of the stages it
+ * feeds (what the version needs to move on), else of its own stage; verified with the document's
+ * trust. One listing of the tags per version plus its envelopes (cached by digest where a cache is).
+ */
+async function evidenceOfStages(
+  repository: OcmRepository,
+  component: string,
+  aliases: readonly AliasInfo[],
+  policy: StoredStagesDocument,
+  options: OperationOptions,
+): Promise<Record<string, CellEvidence[] | null>> {
+  const asks = (s: StageRule) => s.checks.length > 0 || s.approvals !== undefined;
+  const trust = policy.policy.trust.map((t) => ({ name: t.name, publicKey: t.publicKey }));
+  const out: Record<string, CellEvidence[] | null> = {};
+  for (const stage of policy.policy.stages) {
+    const a = aliases.find((x) => x.alias === stage.name);
+    if (!a?.digest) continue;
+    const fed = policy.policy.stages.filter((s) => s.from === stage.name && asks(s));
+    const rules = fed.length > 0 ? fed : asks(stage) ? [stage] : [];
+    if (rules.length === 0) continue;
+    try {
+      const { items } = await listEvidence(repository, component, a.digest, options);
+      const verified = verifyEvidence(items, trust);
+      out[stage.name] = rules.map((r) => summariseEvidence(r, verified));
+    } catch {
+      out[stage.name] = null;
+    }
+  }
+  return out;
 }
 
 function signalOnly(options: OperationOptions): OperationOptions {

@@ -26,6 +26,7 @@ const nouns: Readonly<Record<string, string>> = Object.fromEntries([
   ...['stages', 'stage'].map((n) => [n, 'stages']),
   ...['info', 'prune'].map((n) => [n, n]),
   ['history', 'history'],
+  ['evidence', 'evidence'],
 ]);
 
 const globalHelp = `Global flags:

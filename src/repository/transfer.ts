@@ -1,4 +1,5 @@
 import { type Readable, Transform } from 'node:stream';
+import { normalisedDescriptorDigest } from '../attestation/index.js';
 import { ociImageAccess, versionToTag } from '../descriptor/index.js';
 import { mapLimit } from '../oci/concurrency.js';
 import { canPushIfAbsent, canPushReference } from '../oci/content/guards.js';
@@ -11,11 +12,13 @@ import { isImageIndex, parseManifest } from '../oci/manifest.js';
 import { isManifestType } from '../oci/mediatype.js';
 import { anchorBelow } from './anchors.js';
 import { VersionExistsError } from './errors.js';
+import { copyEvidence } from './evidence-store.js';
 import type { JournalOptions } from './journal.js';
 import { localBlobElement } from './local-blobs.js';
 import { withOperationSignal } from './operation-signal.js';
 import type { PolicyCopy } from './policy-hook.js';
 import type { OcmRepository, ResolvedComponentVersion } from './repository.js';
+import { loadManifest, readVersion } from './resolve.js';
 
 export interface TransferOptions extends OperationOptions, JournalOptions {
   /**
@@ -29,6 +32,11 @@ export interface TransferOptions extends OperationOptions, JournalOptions {
    * source's): set its gated stages anyway, recorded as forced. Refused otherwise (`PolicyError`).
    */
   readonly force?: boolean;
+  /**
+   * Also copy the version's evidence (`_ocm.att.*`: signed checks and approvals about its normalised
+   * digest) that the target lacks. Implied by `copyAliases`.
+   */
+  readonly evidence?: boolean;
   /** How the source repository is named in the target's `transfer` events (`details.source`). */
   readonly sourceName?: string;
   /**
@@ -89,6 +97,8 @@ export interface TransferResult {
    * gated stages are then set only with `force`.
    */
   readonly stages?: PolicyCopy;
+  /** With `evidence` or `copyAliases`: envelopes copied (those the target had are not counted). */
+  readonly evidence?: number;
 }
 
 /**
@@ -166,10 +176,26 @@ async function transferOne(
   if (status !== 'unchanged') await anchorBelow(to, resolved.manifest, options);
   if (status !== 'unchanged' && !tagged) await to.tag(resolved.manifest, tag, options);
 
+  const evidence = await copyVersionEvidence(from, to, resolved, options);
   const aliases = options.copyAliases
     ? await copyAliases(source, target, component, resolved.version, resolved.digest, options)
     : noAliases;
-  return { ...base, status, ...stats, ...aliases };
+  return { ...base, status, ...stats, ...aliases, ...evidence };
+}
+
+/** With `evidence` or `copyAliases`: the evidence about the version, copied where the target lacks it. */
+async function copyVersionEvidence(
+  from: Store,
+  to: Store,
+  resolved: ResolvedComponentVersion,
+  options: TransferOptions,
+): Promise<{ evidence?: number }> {
+  if (!options.evidence && !options.copyAliases) return {};
+  const op = options.signal === undefined ? {} : { signal: options.signal };
+  const loaded = await loadManifest(from, resolved.digest, op);
+  if (!loaded) return { evidence: 0 };
+  const { descriptor } = await readVersion(from, loaded, resolved, op);
+  return { evidence: await copyEvidence(from, to, normalisedDescriptorDigest(descriptor), op) };
 }
 
 type CopiedAliases = Pick<TransferResult, 'aliases' | 'aliasesRecorded' | 'stages'>;
@@ -268,10 +294,23 @@ async function transferByValue(
   );
   const status: TransferResult['status'] =
     added.status === 'added' ? 'copied' : added.status === 'replaced' ? 'replaced' : added.status;
+  // The descriptor is unchanged but for access, which normalisation drops: the subject is the same.
+  const evidence =
+    options.evidence || options.copyAliases
+      ? { evidence: await copyEvidence(from, to, normalisedDescriptorDigest(descriptor), options) }
+      : {};
   const aliases = options.copyAliases
     ? await copyAliases(source, target, component, resolution.version, resolution.digest, options)
     : noAliases;
-  return { component, version: resolution.version, digest: added.digest, status, ...stats, ...aliases };
+  return {
+    component,
+    version: resolution.version,
+    digest: added.digest,
+    status,
+    ...stats,
+    ...aliases,
+    ...evidence,
+  };
 }
 
 /**

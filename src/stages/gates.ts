@@ -44,6 +44,8 @@ export interface GateSnapshot {
   /** The outcome of the `references: present` check, when the stage has it. */
   readonly references?: { readonly ok: boolean; readonly detail: string };
   readonly allowDowngrade: boolean;
+  /** The `checks` and `approvals` gates, evaluated from the candidate's evidence (`evidence/gates.ts`). */
+  readonly evidence?: readonly GateResult[];
 }
 
 /** Every gate the stage's rule has, in the order of `GATES`. A stage without rules has none. */
@@ -69,6 +71,13 @@ export function evaluateGates(s: GateSnapshot): GateResult[] {
       result: s.references?.ok === true ? 'pass' : 'refused',
       detail: s.references?.detail ?? 'not checked',
     });
+  }
+  if (stage.checks.length > 0 || stage.approvals !== undefined) {
+    gates.push(
+      ...(s.evidence ?? [
+        { gate: 'checks' as const, result: 'refused' as const, detail: 'the evidence was not checked' },
+      ]),
+    );
   }
   if (stage.forwardOnly) {
     if (s.current === undefined)

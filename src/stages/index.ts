@@ -1,5 +1,6 @@
 /** The stages layer: what aliases are for. A list of re-exports only. */
 
+export * from './evidence/index.js';
 export { evaluateGates, type GateSnapshot, type SignatureCheck, type StagePoint } from './gates.js';
 export * from './history/index.js';
 export * from './policy/index.js';

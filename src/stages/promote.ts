@@ -13,6 +13,8 @@ import { RepositoryListResolver, walkReferences } from '../repository/references
 import type { AliasChange, OcmRepository } from '../repository/repository.js';
 import { checkComponentVersion, verifyComponentVersion } from '../repository/signing.js';
 import type { KeyInput } from '../signing/index.js';
+import { evidenceSubject, listEvidence, verifyEvidence } from './evidence/evidence.js';
+import { type EvidenceGates, evaluateEvidenceGates } from './evidence/gates.js';
 import { evaluateGates, type SignatureCheck, type StagePoint } from './gates.js';
 import { aliasHeldSince, getAliasHistory } from './history/index.js';
 import { findStage, type StageRule } from './policy/document.js';
@@ -51,6 +53,8 @@ export interface PromotionPlan {
   readonly time: string;
   /** Digest of the stages document the gates came from. */
   readonly policy: string;
+  /** Digests of the evidence envelopes the `checks` and `approvals` gates relied on. */
+  readonly evidence?: readonly string[];
 }
 
 export interface PromoteOptions extends PlanPromotionOptions {
@@ -156,6 +160,10 @@ export async function planPromotion(
   const signatures = await checkSignatures(repository, component, stage, candidate, options);
   const references =
     stage.references === undefined ? undefined : await checkReferences(repository, component, candidate, op);
+  const evidence =
+    stage.checks.length > 0 || stage.approvals !== undefined
+      ? await checkEvidence(repository, component, doc, stage, candidate, op)
+      : undefined;
   const gates = evaluateGates({
     stage,
     ...(sourceStage === undefined ? {} : { sourceStage }),
@@ -168,6 +176,7 @@ export async function planPromotion(
     signatures,
     ...(references === undefined ? {} : { references }),
     allowDowngrade: options.allowDowngrade === true,
+    ...(evidence === undefined ? {} : { evidence: evidence.gates }),
   });
   const status =
     current?.digest === candidate.digest
@@ -186,6 +195,7 @@ export async function planPromotion(
     status,
     time: now.toISOString(),
     policy: doc.digest,
+    ...(evidence === undefined ? {} : { evidence: evidence.relied }),
   };
 }
 
@@ -236,7 +246,30 @@ function promotionDetails(plan: PromotionPlan): Record<string, unknown> {
     gates: plan.gates.map((g) => ({ ...g })),
     policy: plan.policy,
     evaluated: plan.time,
+    ...(plan.evidence === undefined ? {} : { evidence: [...plan.evidence] }),
   };
+}
+
+/**
+ * The `checks` and `approvals` gates: the candidate's evidence (about its normalised digest), verified
+ * with the document's `trust` keys. Costs: the candidate's descriptor, one listing of the tags, one GET
+ * per envelope.
+ */
+async function checkEvidence(
+  repository: OcmRepository,
+  component: string,
+  doc: StoredStagesDocument,
+  stage: StageRule,
+  candidate: StagePoint,
+  options: OperationOptions,
+): Promise<EvidenceGates> {
+  const subject = await evidenceSubject(repository, component, candidate.digest, options);
+  const { items } = await listEvidence(repository, component, candidate.digest, { ...options, subject });
+  const verified = verifyEvidence(
+    items,
+    doc.policy.trust.map((t) => ({ name: t.name, publicKey: t.publicKey })),
+  );
+  return evaluateEvidenceGates(stage, verified);
 }
 
 /** One sentence naming the refused gates. */

@@ -22,7 +22,7 @@ import { ocm } from '../support/cli.js';
 import { descriptor, resource } from '../support/descriptors.js';
 import { projectRoot } from '../support/paths.js';
 import { tempDir } from '../support/tmp.js';
-import { type Browser, launchBrowser, startBoard } from './support.js';
+import { type Browser, boardRead, launchBrowser, startBoard } from './support.js';
 
 const CHECKOUT = 'example.com/shop/checkout';
 const CART = 'example.com/shop/cart';
@@ -217,7 +217,7 @@ describe('stage board on a CTF (chromium)', () => {
 
       const seen = troubles(page);
       const dialogs = await open(page, board.url);
-      await page.waitForSelector('table#board tbody tr');
+      await boardRead(page);
       const headers = await page.locator('table#board thead th').allTextContents();
       assert.deepEqual(headers, ['Component', 'dev', 'qa', 'staging', 'prod', 'canary']);
       assert.equal(await cellText(page, CHECKOUT, 'dev'), '1.2.0');

@@ -14,7 +14,7 @@ import { ocm } from '../support/cli.js';
 import { descriptor } from '../support/descriptors.js';
 import { sharedRegistry } from '../support/registry.js';
 import { tempDir } from '../support/tmp.js';
-import { type Browser, launchBrowser, StepClock, startBoard } from './support.js';
+import { type Browser, boardRead, launchBrowser, StepClock, startBoard } from './support.js';
 
 const names = ['example.com/fleet/api', 'example.com/fleet/web', 'example.com/fleet/worker'];
 const registry = sharedRegistry('anonymous');
@@ -62,7 +62,7 @@ describe('stage board on a registry (chromium)', () => {
     const page = await browser.context.newPage();
     try {
       await page.goto(`${board.url}#token=${board.token}`);
-      await page.waitForSelector('table#board tbody tr');
+      await boardRead(page);
       assert.deepEqual(await page.locator('table#board thead th').allTextContents(), [
         'Component',
         'dev',
@@ -133,7 +133,7 @@ describe('stage board on a registry: the cost of watching', () => {
     const page = await browser.context.newPage();
     try {
       await page.goto(board.url);
-      await page.waitForSelector('table#board tbody tr');
+      await boardRead(page);
       const cells = await page.locator('table#board td.cell:not(.empty)').count();
       assert.equal(cells, names.length * 3);
       // A second load follows the same cells: no second watcher.

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { BoardReader, type BoardSource } from '../../src/board/data.js';
 import { type BoardServer, startBoardServer } from '../../src/board/server.js';
 import { boardStages } from '../../src/board/stages.js';
@@ -53,6 +53,14 @@ export async function startBoard(
 export interface Browser {
   readonly context: BrowserContext;
   close(): Promise<void>;
+}
+
+/**
+ * Waits until the page has read every row of the board: the rows stream in, so the first row is not
+ * the last. The count then reads `N of M components` without `, reading…`.
+ */
+export async function boardRead(page: Page): Promise<void> {
+  await page.locator('#count', { hasText: /^\d+ of \d+ components$/ }).waitFor();
 }
 
 /** Chromium with the flags of the test command (docs/board.md), in a fresh profile. */

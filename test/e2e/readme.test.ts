@@ -94,8 +94,12 @@ it('the by-hand and registry sections run in order in a fresh copy, against a fr
   );
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
   const out = r.stdout;
-  // By hand: prod refused for the soak, then promoted an hour later with the signature verified.
+  // By hand: prod refused for the soak and the approvals, then promoted an hour later with the
+  // signature verified, CI's e2e run and both approvals.
   assert.match(out, /^soak\s+refused\s+in staging for \d+s of 1h: 59m\d+s left/m);
+  assert.match(out, /^approvals\s+refused\s+0\/2 approvals: 2 more needed from alice, bob$/m);
+  assert.match(out, /^checks \(e2e\)\s+pass\s+e2e PASSED at \S+ \(signed by ci\)/m);
+  assert.match(out, /^approvals\s+pass\s+2\/2 approvals \(alice, bob\)$/m);
   assert.match(out, /^signatures \(release\)\s+pass\s+release: verified/m);
   assert.match(out, /promoted example\.com\/shop\/checkout:prod -> 1\.0\.0 /);
   assert.match(

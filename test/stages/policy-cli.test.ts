@@ -46,7 +46,7 @@ it('sets one document on every component with --all, and reads it back as writte
   const table = await run('get', 'stages', './ctf//example.com/a/one');
   assert.match(
     table.stdout,
-    /^STAGE\s+FROM\s+SOAK\s+FORWARD-ONLY\s+SIGNATURES\s+FREEZE\ndev\s+-\s+-\s+no\s+-\s+-\nprod\s+dev\s+2d\s+no\s+-\s+-\n$/,
+    /^STAGE\s+FROM\s+SOAK\s+FORWARD-ONLY\s+SIGNATURES\s+FREEZE\s+EVIDENCE\ndev\s+-\s+-\s+no\s+-\s+-\s+-\nprod\s+dev\s+2d\s+no\s+-\s+-\s+-\n$/,
   );
   assert.match(table.stderr, /^stages document sha256:[0-9a-f]{64}\n$/);
   const again = await run('set', 'stages', './ctf//example.com/a/one', '--file', 'stages.yaml');

@@ -60,7 +60,42 @@ export function refusal(err: unknown): HTMLElement {
   return h('p', { class: 'refused', role: 'alert' }, String((err as Error).message ?? err));
 }
 
-/** One stage cell: version, signature and lag marks, time in the stage; `—` where the stage is empty. */
+/** The version's checks and approvals for the stages it feeds: ✓ e2e, ✗ perf, 1/2 approvals. */
+function evidenceMarks(v: StageCell): Child[] {
+  if (v.evidence === undefined) return [];
+  if (v.evidence === null)
+    return [h('span', { class: 'mark unverified', title: 'the evidence could not be read' }, 'evidence ?')];
+  const marks: Child[] = [];
+  for (const e of v.evidence) {
+    for (const c of e.checks) {
+      const ok = c.result === 'PASSED' || c.result === 'WARNED';
+      marks.push(
+        h(
+          'span',
+          {
+            class: `mark evidence ${ok ? 'signed' : 'unverified'}`,
+            title: `${c.name} for ${e.stage}: ${c.result ?? 'no signed result'}`,
+          },
+          `${ok ? '✓' : c.result === 'FAILED' ? '✗' : '○'} ${c.name}`,
+        ),
+      );
+    }
+    if (e.approvals)
+      marks.push(
+        h(
+          'span',
+          {
+            class: `mark evidence ${e.approvals.have >= e.approvals.need ? 'signed' : 'unsigned'}`,
+            title: `approvals for ${e.stage}${e.approvals.by.length ? `: ${e.approvals.by.join(', ')}` : ''}`,
+          },
+          `${e.approvals.have}/${e.approvals.need} approvals`,
+        ),
+      );
+  }
+  return marks;
+}
+
+/** One stage cell: version, signature, lag and evidence marks, time in the stage; `—` where the stage is empty. */
 export function cell(c: BoardComponent, stage: string, now: Date): HTMLTableCellElement {
   const v: StageCell | undefined = c.stages[stage];
   const attrs = { 'data-component': c.name, 'data-stage': stage, 'data-repository': c.repository };
@@ -82,6 +117,7 @@ export function cell(c: BoardComponent, stage: string, now: Date): HTMLTableCell
   else if (v.signatures) marks.push(h('span', { class: 'mark unsigned', title: 'no signature' }, 'unsigned'));
   if (v.lagsBehind)
     marks.push(h('span', { class: 'mark lag', title: `behind ${v.lagsBehind}` }, `⚠ behind ${v.lagsBehind}`));
+  marks.push(...evidenceMarks(v));
   const shownAge = age(v.since, now);
   return h(
     'td',

@@ -201,11 +201,14 @@ export const commands: readonly Command[] = [
   leaves first (a version never lands before what it references); every reference is found before
   anything is written; --copy-aliases then applies to the root only.
 
-      --copy-aliases         also set, in the target, the aliases that point at each copied version;
-                             the alias history and the stages document come along when the target
-                             has none (a target with its own stages document keeps it, and says so)
+      --copy-aliases         also set, in the target, the aliases that point at each copied version,
+                             and copy its evidence (as --evidence does); the alias history and the
+                             stages document come along when the target has none (a target with its
+                             own stages document keeps it, and says so)
       --force                with --copy-aliases onto a target that keeps its own stages document:
                              set its gated stages anyway (refused otherwise), recorded as forced
+      --evidence             also copy the evidence of each version (signed checks and approvals,
+                             tags _ocm.att.*) that the target lacks
       --copy-resources       copy the images that resources reference (ociArtifact) into the target
                              as local blobs (nested manifests); resource digests, and so signatures,
                              stay valid
@@ -221,6 +224,7 @@ export const commands: readonly Command[] = [
       lookup: { type: 'string', multiple: true },
       'copy-aliases': { type: 'boolean' },
       force: { type: 'boolean' },
+      evidence: { type: 'boolean' },
       'copy-resources': { type: 'boolean' },
       conflict: { type: 'string' },
       concurrency: { type: 'string' },
@@ -338,6 +342,81 @@ export const commands: readonly Command[] = [
       output: { type: 'string', short: 'o' },
     },
     load: () => import('./sign.js').then((m) => m.runVerifyCv),
+  },
+  {
+    name: 'attest cv',
+    summary: 'sign and store evidence about a component version: a check result or any in-toto predicate',
+    usage: `attest cv REPOSITORY//COMPONENT:VERSION|ALIAS --check NAME --result passed|warned|failed --key FILE
+         [--url URL] [--stage STAGE] [--passed TEST]... [--warned TEST]... [--failed TEST]...
+       attest cv REPOSITORY//COMPONENT:VERSION|ALIAS --predicate-type URI --predicate FILE --key FILE
+
+  Evidence is an in-toto Statement v1 about COMPONENT:VERSION and the SHA-256 of its normalised
+  descriptor (unchanged by sign cv and transfer), in a DSSE envelope signed with --key, stored in the
+  component's repository under its own reserved tag (concurrent attestations never lose each other).
+  A check is an in-toto test-result; the stages document's checks gate reads the newest per check.
+
+      --check NAME           the check (test-result configuration name), e.g. e2e
+      --result R             passed, warned or failed
+      --url URL              link to the run
+      --stage STAGE          the stage the check ran in
+      --passed/--warned/--failed TEST   test names (repeatable)
+      --predicate-type URI   any other predicate, stored and listed as given
+      --predicate FILE       its JSON object
+      --key FILE             private key, PEM: ECDSA P-256, Ed25519 or RSA (a warning when others can read it)
+  -o, --output json          the result as JSON`,
+    options: {
+      check: { type: 'string' },
+      result: { type: 'string' },
+      url: { type: 'string' },
+      stage: { type: 'string' },
+      passed: { type: 'string', multiple: true },
+      warned: { type: 'string', multiple: true },
+      failed: { type: 'string', multiple: true },
+      'predicate-type': { type: 'string' },
+      predicate: { type: 'string' },
+      key: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+    },
+    load: () => import('./evidence.js').then((m) => m.runAttestCv),
+  },
+  {
+    name: 'approve cv',
+    summary: 'sign and store an approval of a component version for a stage',
+    usage: `approve cv REPOSITORY//COMPONENT:VERSION|ALIAS --stage STAGE --key FILE [-m MESSAGE]
+
+  An approval (predicate https://ocm.software/attestation/approval/v1: stage, message, time) about the
+  version's normalised digest, signed with --key. The approvals gate of STAGE counts distinct signers.
+
+      --stage STAGE    the stage approved
+      --key FILE       private key, PEM: ECDSA P-256, Ed25519 or RSA
+  -m, --message TEXT   why
+  -o, --output json    the result as JSON`,
+    options: {
+      stage: { type: 'string' },
+      key: { type: 'string' },
+      message: { type: 'string', short: 'm' },
+      output: { type: 'string', short: 'o' },
+    },
+    load: () => import('./evidence.js').then((m) => m.runApproveCv),
+  },
+  {
+    name: 'get evidence',
+    summary:
+      'list the evidence of a component version, verified: TYPE, NAME/STAGE, RESULT, SIGNER, VERIFIED, TIME',
+    usage: `get evidence REPOSITORY//COMPONENT:VERSION|ALIAS [--public-key NAME=FILE]... [-o table|yaml|json]
+
+  Every envelope stored about the version's normalised digest, newest first, each verified against
+  the keys of the stages document's trust and those given. VERIFIED: verified, bad signature (the
+  payload or signature was altered), unknown key, unsigned, unreadable. With -o json|yaml each item
+  carries its DSSE envelope exactly as stored, for checking with other tools.
+
+      --public-key NAME=FILE   a key to verify with (repeatable); wins over a trust entry of that name
+  -o, --output FORMAT          table (default), yaml or json`,
+    options: {
+      'public-key': { type: 'string', multiple: true },
+      output: { type: 'string', short: 'o' },
+    },
+    load: () => import('./evidence.js').then((m) => m.runGetEvidence),
   },
   {
     name: 'set stages',

@@ -38,7 +38,10 @@ export function clock(ctx: Context): () => Date {
 }
 
 /** `--public-key NAME=FILE`, repeatable. */
-async function publicKeys(ctx: Context, values: Parsed['values']): Promise<Record<string, Uint8Array>> {
+export async function publicKeys(
+  ctx: Context,
+  values: Parsed['values'],
+): Promise<Record<string, Uint8Array>> {
   const raw = values['public-key'];
   const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
   const keys: Record<string, Uint8Array> = {};
@@ -63,7 +66,8 @@ async function publicKeys(ctx: Context, values: Parsed['values']): Promise<Recor
 }
 
 function gateName(g: GateResult): string {
-  return g.signature === undefined ? g.gate : `${g.gate} (${g.signature})`;
+  const about = g.signature ?? g.check;
+  return about === undefined ? g.gate : `${g.gate} (${about})`;
 }
 
 function planHeader(plan: PromotionPlan): string {

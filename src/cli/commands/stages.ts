@@ -89,7 +89,7 @@ export async function runGetStages(ctx: Context, { values, positionals }: Parsed
   const dash = (s: string | undefined) => (s === undefined || s === '' ? '-' : s);
   ctx.out(
     table(
-      ['STAGE', 'FROM', 'SOAK', 'FORWARD-ONLY', 'SIGNATURES', 'FREEZE'],
+      ['STAGE', 'FROM', 'SOAK', 'FORWARD-ONLY', 'SIGNATURES', 'FREEZE', 'EVIDENCE'],
       stored.policy.stages.map((s) => [
         s.name,
         dash(s.from),
@@ -103,6 +103,16 @@ export async function runGetStages(ctx: Context, { values, positionals }: Parsed
                 `${w.from.toISOString().replace('.000Z', 'Z')}..${w.until.toISOString().replace('.000Z', 'Z')}${w.reason ? ` (${w.reason})` : ''}`,
             )
             .join(', '),
+        ),
+        dash(
+          [
+            ...s.checks.map(
+              (c) => `${c.name} by ${c.by.join('|')}${c.stage === undefined ? '' : ` in ${c.stage}`}`,
+            ),
+            ...(s.approvals === undefined
+              ? []
+              : [`${s.approvals.count} approvals of ${s.approvals.by.join('|')}`]),
+          ].join(', '),
         ),
       ]),
     ),

@@ -48,6 +48,7 @@ export async function runTransferCv(ctx: Context, { values, positionals }: Parse
           concurrency,
           copyAliases: flag(values, 'copy-aliases'),
           force: flag(values, 'force'),
+          evidence: flag(values, 'evidence'),
           sourceName: ref.repository,
           ...(copyResources ? { copyResources } : {}),
           ...(signal ? { signal } : {}),
@@ -60,8 +61,9 @@ export async function runTransferCv(ctx: Context, { values, positionals }: Parse
         progress.done();
         noteKeptStages(ctx, kept, ref.component, result.stages);
         const aliases = result.aliases.length > 0 ? `, aliases ${result.aliases.join(', ')}` : '';
+        const evidence = result.evidence ? `, ${result.evidence} evidence` : '';
         ctx.out(
-          `${ref.component}:${result.version} ${result.status} (${result.copied} copied, ${result.existing} present, ${formatBytes(result.bytes)}${aliases})\n`,
+          `${ref.component}:${result.version} ${result.status} (${result.copied} copied, ${result.existing} present, ${formatBytes(result.bytes)}${aliases}${evidence})\n`,
         );
       }
     },
@@ -131,6 +133,7 @@ async function runTransferRepository(ctx: Context, { values, positionals }: Pars
               concurrency,
               copyAliases: task.aliased,
               force: flag(values, 'force'),
+              evidence: flag(values, 'evidence'),
               sourceName: positionals[0]!,
               ...(copyResources ? { copyResources } : {}),
               ...(scoped ? { signal: scoped } : {}),

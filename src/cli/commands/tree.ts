@@ -107,6 +107,7 @@ export async function runTransferTree(
         ...common,
         lookup: lookups.map((l) => l.repository),
         copyAliases: flag(values, 'copy-aliases'),
+        evidence: flag(values, 'evidence'),
         ...(signal ? { signal } : {}),
         onVersion: (e) =>
           progress.update(`transferring ${e.index + 1}/${e.total} ${e.component}:${e.version}`, true),

@@ -6,6 +6,7 @@
  * another stage and never closes a cycle, durations parse, keys are RSA public keys, freeze windows
  * end after they start.
  */
+import { EvidenceKeyError, loadVerifyingKey } from '../../attestation/index.js';
 import { InvalidDescriptorError } from '../../descriptor/errors.js';
 import { readDocument } from '../../descriptor/read.js';
 import { digestOf } from '../../oci/digest.js';
@@ -29,6 +30,21 @@ export interface FreezeWindow {
   readonly reason?: string;
 }
 
+/** A key whose evidence the gates accept (`trust:`), by name. */
+export interface TrustedSigner {
+  readonly name: string;
+  /** PEM (SPKI), as written. */
+  readonly publicKey: string;
+}
+
+/** A check the candidate must have passed (`checks:`): the newest result signed by one of `by` counts. */
+export interface RequiredCheck {
+  readonly name: string;
+  readonly by: readonly string[];
+  /** The stage the check must have run in. */
+  readonly stage?: string;
+}
+
 export interface StageRule {
   readonly name: string;
   /** The stage whose current version this one may take. */
@@ -40,11 +56,16 @@ export interface StageRule {
   /** `present`: every version the candidate references is in the repository and verifies. */
   readonly references?: 'present';
   readonly freeze: readonly FreezeWindow[];
+  readonly checks: readonly RequiredCheck[];
+  /** `count` distinct signers of `by` approved this stage for the candidate. */
+  readonly approvals?: { readonly count: number; readonly by: readonly string[] };
 }
 
 export interface StagePolicy {
   /** In document order, which is the order of the stages. */
   readonly stages: readonly StageRule[];
+  /** Who may sign evidence, by name. */
+  readonly trust: readonly TrustedSigner[];
 }
 
 /** A parsed document with the bytes it came from; `digest` is the SHA-256 of those bytes. */
@@ -67,7 +88,9 @@ export function hasGates(stage: StageRule): boolean {
     stage.forwardOnly ||
     stage.signatures.length > 0 ||
     stage.references !== undefined ||
-    stage.freeze.length > 0
+    stage.freeze.length > 0 ||
+    stage.checks.length > 0 ||
+    stage.approvals !== undefined
   );
 }
 
@@ -103,10 +126,13 @@ interface WireStage {
   signatures?: { name: string; publicKey?: string }[];
   references?: 'present';
   freeze?: { from: string; until: string; reason?: string }[];
+  checks?: { name: string; by: string[]; stage?: string }[];
+  approvals?: { count: number; by: string[] };
 }
 
 interface WireDocument {
   stages: WireStage[];
+  trust?: { name: string; publicKey: string }[];
 }
 
 function toPolicy(doc: WireDocument, issues: StagePolicyIssue[]): StagePolicy {
@@ -121,7 +147,42 @@ function toPolicy(doc: WireDocument, issues: StagePolicyIssue[]): StagePolicy {
     } else firstIndex.set(s.name, i);
   });
 
+  const trustNames = new Set<string>();
+  (doc.trust ?? []).forEach((t, i) => {
+    if (trustNames.has(t.name))
+      issues.push({ path: `trust[${i}].name`, message: `${t.name} is trusted twice` });
+    trustNames.add(t.name);
+    const problem = keyProblem(t.publicKey, loadVerifyingKey, EvidenceKeyError);
+    if (problem !== undefined) issues.push({ path: `trust[${i}].publicKey`, message: problem });
+  });
+  const checkSigners = (names: readonly string[], path: string) =>
+    names.forEach((n, k) => {
+      if (!trustNames.has(n))
+        issues.push({
+          path: `${path}[${k}]`,
+          message: `names no entry of trust: ${n} (add it to trust with its public key)`,
+        });
+    });
+
   const stages = doc.stages.map((s, i): StageRule => {
+    const checkNames = new Set<string>();
+    (s.checks ?? []).forEach((c, j) => {
+      const path = `${at(i, 'checks')}[${j}]`;
+      if (checkNames.has(c.name))
+        issues.push({ path: `${path}.name`, message: `check ${c.name} is required twice` });
+      checkNames.add(c.name);
+      checkSigners(c.by, `${path}.by`);
+      if (c.stage !== undefined && !firstIndex.has(c.stage))
+        issues.push({ path: `${path}.stage`, message: `names no stage of this document: ${c.stage}` });
+    });
+    if (s.approvals !== undefined) {
+      checkSigners(s.approvals.by, `${at(i, 'approvals')}.by`);
+      if (new Set(s.approvals.by).size < s.approvals.count)
+        issues.push({
+          path: `${at(i, 'approvals')}.count`,
+          message: `${s.approvals.count} distinct approvers are needed but by names ${new Set(s.approvals.by).size}`,
+        });
+    }
     if (s.from !== undefined) {
       if (s.from === s.name) issues.push({ path: at(i, 'from'), message: 'a stage cannot take from itself' });
       else if (!firstIndex.has(s.from))
@@ -169,6 +230,14 @@ function toPolicy(doc: WireDocument, issues: StagePolicyIssue[]): StagePolicy {
       })),
       ...(s.references === undefined ? {} : { references: s.references }),
       freeze,
+      checks: (s.checks ?? []).map((c) => ({
+        name: c.name,
+        by: [...c.by],
+        ...(c.stage === undefined ? {} : { stage: c.stage }),
+      })),
+      ...(s.approvals === undefined
+        ? {}
+        : { approvals: { count: s.approvals.count, by: [...s.approvals.by] } }),
     };
   });
 
@@ -193,7 +262,7 @@ function toPolicy(doc: WireDocument, issues: StagePolicyIssue[]): StagePolicy {
       }
     }
   });
-  return { stages };
+  return { stages, trust: (doc.trust ?? []).map((t) => ({ name: t.name, publicKey: t.publicKey })) };
 }
 
 /** Whether the date part of an RFC 3339 time exists (`Date` would roll 2026-02-30 over to March). */
@@ -202,15 +271,23 @@ function isCalendarDate(text: string): boolean {
   return d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 
-/** Why a `publicKey` value is unusable; never quotes the value (a pasted private key is a secret). */
-function keyProblem(pem: string): string | undefined {
+/**
+ * Why a key value is unusable (`load` throws `keyError` for keys of the wrong kind); never quotes
+ * the value (a pasted private key is a secret). Signature keys are RSA; `trust` keys are those of
+ * evidence (ECDSA P-256, Ed25519, RSA).
+ */
+function keyProblem(
+  pem: string,
+  load: (pem: string) => unknown = loadPublicKey,
+  keyError: new (...args: never[]) => Error = InvalidKeyError,
+): string | undefined {
   if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem))
     return 'is a private key: a stages document is readable by everyone who can read the repository; give the public key only';
   try {
-    loadPublicKey(pem);
+    load(pem);
     return undefined;
   } catch (err) {
-    if (err instanceof InvalidKeyError) return `not a usable public key: ${err.message}`;
+    if (err instanceof keyError) return `not a usable public key: ${err.message}`;
     throw err;
   }
 }

@@ -37,12 +37,23 @@ export interface GateResult {
   readonly gate: GateName;
   /** For the `signatures` gate: which required signature this row is about. */
   readonly signature?: string;
+  /** For the `checks` gate: which required check this row is about. */
+  readonly check?: string;
   readonly result: 'pass' | 'refused';
   readonly detail: string;
 }
 
 /** The gates, in the order they are evaluated and shown. */
-export const GATES = ['from', 'soak', 'signatures', 'references', 'forwardOnly', 'freeze'] as const;
+export const GATES = [
+  'from',
+  'soak',
+  'signatures',
+  'references',
+  'checks',
+  'approvals',
+  'forwardOnly',
+  'freeze',
+] as const;
 export type GateName = (typeof GATES)[number];
 
 /**

@@ -4,10 +4,12 @@ export {
   hasGates,
   MAX_STAGES_DOCUMENT_SIZE,
   parseStagesDocument,
+  type RequiredCheck,
   type RequiredSignature,
   type StagePolicy,
   type StageRule,
   type StagesDocument,
+  type TrustedSigner,
 } from './document.js';
 export { formatDuration, parseDuration } from './duration.js';
 export {
