@@ -8,7 +8,7 @@ import type { Context } from '../context.js';
 import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
 import { json, table } from '../render.js';
-import { actorOf } from './actor.js';
+import { actorOf, moverKey } from './actor.js';
 
 /** Exit code of a refused gate. */
 export const EXIT_REFUSED = 3;
@@ -38,7 +38,10 @@ export function clock(ctx: Context): () => Date {
 }
 
 /** `--public-key NAME=FILE`, repeatable. */
-async function publicKeys(ctx: Context, values: Parsed['values']): Promise<Record<string, Uint8Array>> {
+export async function publicKeys(
+  ctx: Context,
+  values: Parsed['values'],
+): Promise<Record<string, Uint8Array>> {
   const raw = values['public-key'];
   const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
   const keys: Record<string, Uint8Array> = {};
@@ -115,6 +118,7 @@ export async function runPromote(ctx: Context, { values, positionals }: Parsed):
     publicKeys: await publicKeys(ctx, values),
     now: clock(ctx),
     ...journalOptions(ctx, values),
+    ...(await moverKey(ctx, values)),
     ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
   };
   if (flag(values, 'all')) {
