@@ -169,19 +169,27 @@ try {
   const withReq = await count(() => noFold.addComponentVersionAlias(C, '1.1.0', 'prod'));
   const withT: number[] = [];
   const withoutT: number[] = [];
+  const amortisedT: number[] = [];
   for (let round = 0; round < 4; round++) {
     withoutT.push(...(await tagTimes(without, ops / 4)));
-    withT.push(...(await tagTimes(withHistory, ops / 4)));
+    withT.push(...(await tagTimes(noFold, ops / 4)));
+    amortisedT.push(...(await tagTimes(withHistory, ops / 4)));
   }
   const ratio = median(withT) / median(withoutT);
-  console.log('| registry, 10,000 events | median | requests |');
-  console.log('|---|---|---|');
-  console.log(`| tag without history | ${fmtMs(median(withoutT))} | ${withoutReq} |`);
-  console.log(`| tag with history | ${fmtMs(median(withT))} | ${withReq} |`);
-  console.log(`| ratio | ${ratio.toFixed(2)}x | |`);
+  const row = (name: string, xs: number[], req: number | string) =>
+    console.log(`| ${name} | ${fmtMs(median(xs))} | ${fmtMs(mean(xs))} | ${req} |`);
+  console.log('| registry, 10,000 events | median | mean | requests |');
+  console.log('|---|---|---|---|');
+  row('tag without history', withoutT, withoutReq);
+  row('tag with history (the move and its entry)', withT, withReq);
+  row('tag with history, one move in eight also folding', amortisedT, '');
   console.log(
-    '(with history: one move in eight also folds, included in the times; the request count is of a move that does not)',
+    `| ratio, move and entry / without | ${ratio.toFixed(2)}x | ${(mean(withT) / mean(withoutT)).toFixed(2)}x | |`,
   );
+  console.log(
+    `| ratio, with folding / without | ${(median(amortisedT) / median(withoutT)).toFixed(2)}x | ${(mean(amortisedT) / mean(withoutT)).toFixed(2)}x | |`,
+  );
+
   emit({
     scenario: 'Registry tag with history vs without (10,000 events)',
     ours: median(withT),
@@ -194,6 +202,7 @@ try {
     aim: '<= 5 requests and <= 2x with history (before: 7 requests, 6.2x)',
     met: withReq <= 5 && ratio <= 2,
     runs: ops,
+    extra: { amortisedMeanRatio: Number((mean(amortisedT) / mean(withoutT)).toFixed(3)) },
   });
   await store.close();
 

@@ -4,6 +4,7 @@ import { NotFoundError, UnsupportedError } from '../errors.js';
 import { readAll } from '../oci/content/read.js';
 import type {
   Content,
+  DeleteOptions,
   Deleter,
   FetchedReference,
   OperationOptions,
@@ -189,9 +190,13 @@ export class CtfRepository implements Store, Untagger, Deleter, Watcher {
    * Deletes a manifest from this repository: its entries and tags go; its blobs stay until `gc`,
    * since other repositories of the archive may share them. Plain blobs cannot be deleted one by one.
    */
-  async delete(target: Descriptor, options?: OperationOptions): Promise<void> {
+  async delete(target: Descriptor, options?: DeleteOptions): Promise<void> {
     await this.#write(async (tx) => {
-      if (tx.index.remove(this.name, target.digest) > 0) return;
+      if (tx.index.remove(this.name, target.digest) > 0) {
+        // Our own manifest that nothing else holds (a superseded history head): its bytes go now.
+        if (options?.unshared && !tx.index.holdsDigest(target.digest)) tx.removeBlob(target.digest);
+        return;
+      }
       if (await tx.hasBlob(target.digest)) {
         throw new UnsupportedError(
           `${this.name}: CTF blobs are shared by every repository; run gc to remove unused ones`,

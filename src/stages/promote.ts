@@ -5,6 +5,7 @@
  * results in the history. A refused gate is a `PolicyError` and nothing changes; a plan that went
  * stale (someone moved the target meanwhile) fails the move with `AliasConflictError`.
  */
+import type { KeyObject } from 'node:crypto';
 import { compareVersions } from '../descriptor/index.js';
 import { NotFoundError, OcmError } from '../errors.js';
 import type { OperationOptions } from '../oci/content/storage.js';
@@ -64,6 +65,8 @@ export interface PromoteOptions extends PlanPromotionOptions {
   readonly message?: string;
   /** Who (`--by`), kept in the history; self-declared. */
   readonly actor?: string;
+  /** Signs the promote event (`--key`): the mover is proven, not declared. */
+  readonly signingKey?: KeyObject;
 }
 
 export interface PromotionResult {
@@ -233,6 +236,7 @@ export async function promote(
       details: promotionDetails(plan),
       ...(options.message === undefined ? {} : { message: options.message }),
       ...(options.actor === undefined ? {} : { actor: options.actor }),
+      ...(options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
       ...op,
     });
   }, op);

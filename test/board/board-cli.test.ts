@@ -5,23 +5,21 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openRepository } from '../../src/open.js';
+import { BUILD_TIMEOUT_MS, binary, builtBinary } from '../support/built.js';
 import { descriptor } from '../support/descriptors.js';
-import { projectRoot } from '../support/paths.js';
 import { tempDir } from '../support/tmp.js';
 
-const binary = join(projectRoot, 'dist/bin/main.js');
 const C = 'example.com/shop/checkout';
 let dir: { path: string; remove: () => Promise<void> };
 let ctf: string;
 
+// The built binary, rebuilt first when src/ is newer.
+before(() => builtBinary(), { timeout: BUILD_TIMEOUT_MS });
 before(async () => {
-  for (const f of [binary, join(projectRoot, 'dist/board/assets/index.html')])
-    if (!existsSync(f)) throw new Error(`${f} is missing: run "npm run build" (the test command does)`);
   dir = await tempDir();
   ctf = join(dir.path, 'transport-archive');
   const { repository, close } = await openRepository(ctf, { create: true });

@@ -1,5 +1,6 @@
 /** The content cache on disk: verified reads, atomic writes under concurrency, LRU eviction. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,6 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ContentCache, InvalidCacheOptionError } from '../../src/cache/index.js';
-import { runNode } from '../support/spawn.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dirs: string[] = [];
@@ -24,6 +24,43 @@ const entry = (text: string, size = text.length) => {
   bytes.write(text);
   return { bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
 };
+
+interface FillResult {
+  bad: number;
+  corrupt: number;
+  puts: [string, string][];
+}
+
+/** Starts test/cache/fill-child.ts on `dir` (24 entries, 4 rounds); it writes once `go()` is called. */
+function startFiller(dir: string) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'test/cache/fill-child.ts'), dir, '24', '4'],
+    { cwd: root, env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  let announced: () => void;
+  let ended: (err: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    announced = resolve;
+    ended = reject;
+  });
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+    if (stdout.startsWith('ready\n')) announced();
+  });
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const done = new Promise<{ code: number | null; stderr: string; result: FillResult }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      ended(new Error(`the filler ended (${code}) before it was ready: ${stderr}`));
+      const last = stdout.trim().split('\n').at(-1) ?? '';
+      resolve({ code, stderr, result: code === 0 ? JSON.parse(last) : { bad: -1, corrupt: -1, puts: [] } });
+    });
+  });
+  return { ready, done, go: () => child.stdin.end('go\n') };
+}
 
 describe('content cache on disk', () => {
   it('stores by digest and reads back verified', async () => {
@@ -99,15 +136,20 @@ describe('content cache on disk', () => {
 
   it('two processes filling the same cache at once never see a torn file', async () => {
     const dir = tempDir();
-    const child = join(root, 'test/cache/fill-child.ts');
-    const env = { PATH: process.env.PATH ?? '' };
-    const runs = await Promise.all(
-      [1, 2].map(() => runNode(['--import', 'tsx', child, dir, '24', '4'], { cwd: root, env })),
-    );
+    const children = [1, 2].map(() => startFiller(dir));
+    // The start barrier: both are set up before either writes.
+    await Promise.all(children.map((c) => c.ready));
+    for (const c of children) c.go();
+    const runs = await Promise.all(children.map((c) => c.done));
     for (const r of runs) {
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(JSON.parse(r.stdout.trim()), { bad: 0, corrupt: 0 });
+      assert.deepEqual({ bad: r.result.bad, corrupt: r.result.corrupt }, { bad: 0, corrupt: 0 });
     }
+    // They overlapped: some write of one ran while the other was writing.
+    const [a, b] = runs.map((r) => r.result.puts.map(([s, e]) => [BigInt(s), BigInt(e)] as const));
+    const overlapping = a!.filter(([s1, e1]) => b!.some(([s2, e2]) => s1 < e2 && s2 < e1)).length;
+    console.log(`${overlapping} of ${a!.length} writes of one process overlapped a write of the other`);
+    assert.ok(overlapping > 0, 'no write of one process ran while the other wrote');
     const cache = new ContentCache({ dir });
     const info = await cache.info();
     assert.equal(info.entries, 24, 'each digest is one file');

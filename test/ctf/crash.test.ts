@@ -13,11 +13,12 @@ import { parseManifest } from '../../src/oci/manifest.js';
 import { orAbsent, orNoFile } from '../support/absent.js';
 import { blob, manifest } from '../support/content.js';
 import { projectRoot } from '../support/paths.js';
+import { countSetting } from '../support/settings.js';
 import { runTsxWorker } from '../support/spawn.js';
 import { tempDir } from '../support/tmp.js';
 
 const worker = join(projectRoot, 'test/support/ctf-worker.ts');
-const KILLS = Number(process.env.OCM_CRASH_KILLS ?? 50);
+const KILLS = countSetting('OCM_CRASH_KILLS', 50);
 
 function runWorker(args: string[], killAfterMs?: number) {
   return runTsxWorker(worker, args, {

@@ -6,19 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openRepository } from '../../src/open.js';
+import { BUILD_TIMEOUT_MS, binary, builtBinary } from '../support/built.js';
 import { descriptor, resource } from '../support/descriptors.js';
-import { projectRoot } from '../support/paths.js';
 import { sharedRegistry } from '../support/registry.js';
 import { runNode } from '../support/spawn.js';
 import { tempDir } from '../support/tmp.js';
 
 const C = 'example.com/shop/checkout';
-const binary = join(projectRoot, 'dist/bin/main.js');
 const DIGEST = /sha256:[0-9a-f]{64}/;
 
 function ocm(args: string[], cwd: string) {
@@ -28,9 +26,9 @@ function ocm(args: string[], cwd: string) {
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 let dir: { path: string; remove: () => Promise<void> };
+// The built binary, rebuilt first when src/ is newer.
+before(() => builtBinary(), { timeout: BUILD_TIMEOUT_MS });
 before(async () => {
-  if (!existsSync(binary))
-    throw new Error(`${binary} is missing: run "npm run build" (the test command does)`);
   dir = await tempDir();
   const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   await writeFile(join(dir.path, 'k.pem'), keys.privateKey.export({ type: 'pkcs8', format: 'pem' }));

@@ -5,21 +5,20 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { openRepository } from '../../src/open.js';
+import { BUILD_TIMEOUT_MS, binary, builtBinary } from '../support/built.js';
 import { descriptor, resource } from '../support/descriptors.js';
-import { fixturesDir, projectRoot } from '../support/paths.js';
+import { fixturesDir } from '../support/paths.js';
 import { sharedRegistry, skopeo } from '../support/registry.js';
 import { runNode } from '../support/spawn.js';
 import { tempDir } from '../support/tmp.js';
 
 const C = 'example.com/shop/checkout';
 const execFileAsync = promisify(execFile);
-const binary = join(projectRoot, 'dist/bin/main.js');
 
 function ocm(args: string[], options: { cwd: string; env?: Record<string, string>; stdin?: string }) {
   return runNode([binary, ...args], {
@@ -31,9 +30,9 @@ function ocm(args: string[], options: { cwd: string; env?: Record<string, string
 
 let dir: { path: string; remove: () => Promise<void> };
 
+// The built binary, rebuilt first when src/ is newer.
+before(() => builtBinary(), { timeout: BUILD_TIMEOUT_MS });
 before(async () => {
-  if (!existsSync(binary))
-    throw new Error(`${binary} is missing: run "npm run build" (the test command does)`);
   dir = await tempDir();
   const { repository, close } = await openRepository(join(dir.path, 'source'), { create: true });
   for (const v of ['1.0.0', '1.1.0', '2.0.0']) {

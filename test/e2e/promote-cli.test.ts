@@ -6,21 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openRepository } from '../../src/open.js';
 import { getAliasHistory } from '../../src/stages/history/index.js';
+import { BUILD_TIMEOUT_MS, binary, builtBinary } from '../support/built.js';
 import { descriptor } from '../support/descriptors.js';
-import { projectRoot } from '../support/paths.js';
 import { sharedRegistry } from '../support/registry.js';
 import { runNode } from '../support/spawn.js';
 import { stagesDocument } from '../support/stages.js';
 import { tempDir } from '../support/tmp.js';
 
 const C = 'example.com/shop/checkout';
-const binary = join(projectRoot, 'dist/bin/main.js');
 const hour = 3_600_000;
 const later = (ms: number) => new Date(Date.now() + ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -33,9 +31,9 @@ function ocm(args: string[], env: Record<string, string> = {}) {
   });
 }
 
+// The built binary, rebuilt first when src/ is newer.
+before(() => builtBinary(), { timeout: BUILD_TIMEOUT_MS });
 before(async () => {
-  if (!existsSync(binary))
-    throw new Error(`${binary} is missing: run "npm run build" (the test command does)`);
   dir = await tempDir();
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   await writeFile(join(dir.path, 'release.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));

@@ -11,14 +11,13 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openRepository } from '../../src/open.js';
+import { BUILD_TIMEOUT_MS, binary, builtBinary } from '../support/built.js';
 import { descriptor } from '../support/descriptors.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
-import { projectRoot } from '../support/paths.js';
 import { sharedRegistry } from '../support/registry.js';
 import { tempDir } from '../support/tmp.js';
 
 const C = 'example.com/shop/checkout';
-const binary = join(projectRoot, 'dist/bin/main.js');
 
 interface Watching {
   readonly child: ChildProcess;
@@ -86,9 +85,9 @@ async function forwarder(target: string) {
 }
 
 let dir: { path: string; remove: () => Promise<void> };
+// The built binary, rebuilt first when src/ is newer.
+before(() => builtBinary(), { timeout: BUILD_TIMEOUT_MS });
 before(async () => {
-  if (!existsSync(binary))
-    throw new Error(`${binary} is missing: run "npm run build" (the test command does)`);
   dir = await tempDir();
 });
 after(() => dir?.remove());

@@ -6,7 +6,9 @@
  * every acknowledged version resolves with its digest and its descriptor and local blobs read, every
  * acknowledged alias resolves to what it was last set to (or to the move in flight), and no alias
  * dangles. Bounded: OCM_RELIABILITY_KILLS rounds per format (default 30), each kill 30-400 ms after
- * the child's first acknowledgement; the round seeds are printed on failure.
+ * the child's first acknowledgement, except every third round, whose kill aims at a `gc` (it is sent
+ * as soon as the child announces one); at least one kill must land inside a `gc`. The round seeds
+ * are printed on failure.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -20,10 +22,11 @@ import { readAll } from '../../src/oci/content/read.js';
 import { OcmRepository } from '../../src/repository/index.js';
 import { orAbsent } from '../support/absent.js';
 import { projectRoot } from '../support/paths.js';
+import { countSetting } from '../support/settings.js';
 import { tempDir } from '../support/tmp.js';
 
 const worker = join(projectRoot, 'test/support/reliability-worker.ts');
-const KILLS = Number(process.env.OCM_RELIABILITY_KILLS ?? 30);
+const KILLS = countSetting('OCM_RELIABILITY_KILLS', 30);
 const COMPONENT = 'example.com/reliability/app';
 
 interface Run {
@@ -32,7 +35,8 @@ interface Run {
   stderr: string;
 }
 
-function runWorker(path: string, round: number, killAfterMs: number): Promise<Run> {
+/** Runs the worker and kills it `killAfterMs` after its first acknowledgement, or at its first `TRY GC`. */
+function runWorker(path: string, round: number, killAfterMs: number, atGc: boolean): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', worker, path, String(round)], {
       cwd: projectRoot,
@@ -45,7 +49,9 @@ function runWorker(path: string, round: number, killAfterMs: number): Promise<Ru
     const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
-      if (timer === undefined && out.includes('ACK '))
+      if (atGc) {
+        if (out.includes('TRY GC')) child.kill('SIGKILL');
+      } else if (timer === undefined && out.includes('ACK '))
         timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     });
     child.stderr.on('data', (c: Buffer) => {
@@ -170,7 +176,7 @@ async function verifyRepository(path: string, expected: Expected): Promise<void>
 
 describe('crash injection: versions, alias moves, gc, archive rebuilds', { concurrency: true }, () => {
   for (const file of ['transport-archive', 'transport-archive.tar', 'transport-archive.tgz']) {
-    it(`${file}: ${KILLS} SIGKILLs lose no acknowledged version or alias, leave nothing dangling`, {
+    it(`${file}: ${KILLS} SIGKILLs (some inside a gc) lose no acknowledged version or alias, leave nothing dangling`, {
       timeout: 400_000,
     }, async () => {
       const dir = await tempDir('ocm-reliability-crash-');
@@ -179,11 +185,12 @@ describe('crash injection: versions, alias moves, gc, archive rebuilds', { concu
       const expected = new Expected();
       let acks = 0;
       let gcs = 0;
+      let killsInGc = 0;
       let round = 0;
       try {
         for (round = 0; round < KILLS; round++) {
           const delay = 30 + Math.floor(Math.random() * 370);
-          const run = await runWorker(path, round, delay);
+          const run = await runWorker(path, round, delay, round % 3 === 2);
           assert.equal(run.signal, 'SIGKILL', `round ${round}: worker ended by itself: ${run.stderr}`);
           assert.ok(
             run.lines.some((l) => l.startsWith('ACK ')),
@@ -191,6 +198,7 @@ describe('crash injection: versions, alias moves, gc, archive rebuilds', { concu
           );
           acks += run.lines.filter((l) => l.startsWith('ACK ')).length;
           gcs += run.lines.filter((l) => l.startsWith('ACK GC')).length;
+          if (run.lines.at(-1) === 'TRY GC') killsInGc++;
           expected.apply(run.lines);
           try {
             await verifyIndexStrictly(path, format);
@@ -198,7 +206,7 @@ describe('crash injection: versions, alias moves, gc, archive rebuilds', { concu
           } catch (err) {
             const last = run.lines.slice(-4).join(' | ');
             throw new Error(
-              `round ${round} (killed ${delay} ms after the first ack; last lines: ${last}): ${(err as Error).message}`,
+              `round ${round} (killed ${round % 3 === 2 ? 'at its first gc' : `${delay} ms after the first ack`}; last lines: ${last}): ${(err as Error).message}`,
               { cause: err },
             );
           }
@@ -208,8 +216,9 @@ describe('crash injection: versions, alias moves, gc, archive rebuilds', { concu
           `only ${expected.versions.size} versions in ${KILLS} rounds`,
         );
         console.log(
-          `# ${file}: ${KILLS} kills, ${acks} acknowledged operations, ${expected.versions.size} versions, ${gcs} gc runs`,
+          `# ${file}: ${KILLS} kills (${killsInGc} inside a gc), ${acks} acknowledged operations, ${expected.versions.size} versions, ${gcs} gc runs`,
         );
+        assert.ok(killsInGc >= 1, `no kill of ${KILLS} landed inside a gc`);
       } finally {
         await dir.remove();
       }

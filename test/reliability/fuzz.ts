@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { UsageError } from '../../src/cli/io.js';
 import { OcmError } from '../../src/errors.js';
+import { factorSetting } from '../support/settings.js';
 
 /**
  * fast-check parameters: bounded runs, a seed that is printed on failure and can be fixed. The time
@@ -15,7 +16,7 @@ import { OcmError } from '../../src/errors.js';
 export function params(numRuns: number): fc.Parameters<unknown> {
   const seed = process.env.OCM_FUZZ_SEED === undefined ? undefined : Number(process.env.OCM_FUZZ_SEED);
   // OCM_FUZZ_FACTOR multiplies every run count, for a longer sweep by hand (default 1).
-  const factor = Number(process.env.OCM_FUZZ_FACTOR ?? 1);
+  const factor = factorSetting('OCM_FUZZ_FACTOR', 1);
   return {
     numRuns: Math.max(1, Math.round(numRuns * factor)),
     ...(seed === undefined ? {} : { seed }),

@@ -1,6 +1,7 @@
 /**
  * What a recursive transfer costs on the wire, counted with the transport hook against the real
- * registry: the sum of its versions' single transfers, and no manifest or blob fetched twice.
+ * registry: four requests per version, at most the sum of its versions' single transfers, no
+ * manifest or blob fetched twice; and with a warm content cache, one request per version.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -41,9 +42,10 @@ describe('recursive transfer requests', () => {
     await ws?.remove();
   });
 
+  /** The requests `fn` sends to the source; `cache` names the content cache's directory, if any. */
   async function counted<T>(
     name: string,
-    cache: boolean,
+    cache: string | undefined,
     fn: (
       from: Awaited<ReturnType<typeof openRepository>>,
       to: Awaited<ReturnType<typeof openRepository>>,
@@ -52,7 +54,7 @@ describe('recursive transfer requests', () => {
     const events: RequestEvent[] = [];
     const from = await openRepository(source(), {
       onRequest: (e) => events.push(e),
-      ...(cache ? { cache: { dir: join(ws.path, `cache-${name}`) } } : {}),
+      ...(cache ? { cache: { dir: join(ws.path, cache) } } : {}),
     });
     const to = await openRepository(join(ws.path, name), { create: true });
     try {
@@ -64,19 +66,24 @@ describe('recursive transfer requests', () => {
     return events;
   }
 
+  const line = (es: RequestEvent[]) => es.map((e) => `${e.method} ${new URL(e.url).pathname}`);
+
   for (const cache of [false, true]) {
-    it(`${cache ? 'with' : 'without'} the content cache: recursive = the sum of single transfers, nothing fetched twice`, async () => {
+    it(`${cache ? 'with a cold' : 'without the'} content cache: recursive = 4 requests per version, at most the sum of single transfers, nothing fetched twice`, async () => {
       const single: RequestEvent[] = [];
-      for (const name of order)
+      for (const name of order) {
+        const id = `single-${cache}-${name.replace(/\W/g, '_')}`;
         single.push(
-          ...(await counted(`single-${cache}-${name.replace(/\W/g, '_')}`, cache, (from, to) =>
+          ...(await counted(id, cache ? `cache-${id}` : undefined, (from, to) =>
             transferComponentVersion(from.repository, to.repository, name, '1.0.0'),
           )),
         );
-      const recursive = await counted(`recursive-${cache}`, cache, (from, to) =>
-        transferComponentVersionRecursive(from.repository, to.repository, PRODUCT, '1.0.0'),
+      }
+      const recursive = await counted(
+        `recursive-${cache}`,
+        cache ? `cache-recursive-${cache}` : undefined,
+        (from, to) => transferComponentVersionRecursive(from.repository, to.repository, PRODUCT, '1.0.0'),
       );
-      const line = (es: RequestEvent[]) => es.map((e) => `${e.method} ${new URL(e.url).pathname}`);
       console.log(
         `cache ${cache}: single transfers ${single.length} requests, recursive ${recursive.length}`,
       );
@@ -92,4 +99,19 @@ describe('recursive transfer requests', () => {
       assert.equal(recursive.length, 4 * order.length);
     });
   }
+
+  it('with a warm content cache: a second recursive transfer asks only where each tag points, one HEAD per version', async () => {
+    const transfer = (target: string) =>
+      counted(target, 'cache-warm', (from, to) =>
+        transferComponentVersionRecursive(from.repository, to.repository, PRODUCT, '1.0.0'),
+      );
+    const cold = await transfer('warm-first');
+    const warm = await transfer('warm-second');
+    console.log(`warm cache: first transfer ${cold.length} requests, second ${warm.length}`);
+    assert.equal(cold.length, 4 * order.length);
+    assert.deepEqual(
+      line(warm).sort(),
+      order.map((name) => `HEAD /v2/counted/component-descriptors/${name}/manifests/1.0.0`).sort(),
+    );
+  });
 });

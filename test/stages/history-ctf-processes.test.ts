@@ -15,11 +15,12 @@ import {
 } from '../../src/stages/index.js';
 import { COMPONENT as C, descriptor } from '../support/descriptors.js';
 import { projectRoot } from '../support/paths.js';
+import { countSetting } from '../support/settings.js';
 import { runTsxWorker } from '../support/spawn.js';
 import { tempDir } from '../support/tmp.js';
 
 const worker = join(projectRoot, 'test/stages/history-worker.ts');
-const KILLS = Number(process.env.OCM_CRASH_KILLS ?? 25);
+const KILLS = countSetting('OCM_CRASH_KILLS', 25);
 
 function runWorker(args: string[], killAfterMs?: number) {
   return runTsxWorker(worker, args, {

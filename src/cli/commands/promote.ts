@@ -8,7 +8,7 @@ import type { Context } from '../context.js';
 import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
 import { json, table } from '../render.js';
-import { actorOf } from './actor.js';
+import { actorOf, moverKey } from './actor.js';
 
 /** Exit code of a refused gate. */
 export const EXIT_REFUSED = 3;
@@ -119,6 +119,7 @@ export async function runPromote(ctx: Context, { values, positionals }: Parsed):
     publicKeys: await publicKeys(ctx, values),
     now: clock(ctx),
     ...journalOptions(ctx, values),
+    ...(await moverKey(ctx, values)),
     ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
   };
   if (flag(values, 'all')) {

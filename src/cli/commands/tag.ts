@@ -3,7 +3,7 @@ import { flag, str } from '../args.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
-import { actorOf } from './actor.js';
+import { actorOf, moverKey } from './actor.js';
 
 export async function runTagCv(ctx: Context, { values, positionals }: Parsed): Promise<number> {
   if (positionals.length < 2)
@@ -15,6 +15,7 @@ export async function runTagCv(ctx: Context, { values, positionals }: Parsed): P
   const expect = str(values, 'expect');
   const message = str(values, 'message');
   const actor = actorOf(str(values, 'by'), ctx.io.env);
+  const key = await moverKey(ctx, values);
   const { repository } = await ctx.open(ref.repository);
   // Stages with promotion gates move only through `ocm promote`, or with --force (recorded as forced).
   const { checkPlainMoves } = await import('../../stages/policy/guard.js');
@@ -29,6 +30,7 @@ export async function runTagCv(ctx: Context, { values, positionals }: Parsed): P
       ...(details === undefined ? {} : { details }),
       ...(message === undefined ? {} : { message }),
       actor,
+      ...key,
       ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
     });
     const was = change.previous
@@ -46,6 +48,7 @@ export async function runUntagCv(ctx: Context, { values, positionals }: Parsed):
   const expect = str(values, 'expect');
   const message = str(values, 'message');
   const actor = actorOf(str(values, 'by'), ctx.io.env);
+  const key = await moverKey(ctx, values);
   for (const text of positionals) {
     const ref = parseComponentRef(text, { requireVersion: true });
     const { repository } = await ctx.open(ref.repository);
@@ -53,6 +56,7 @@ export async function runUntagCv(ctx: Context, { values, positionals }: Parsed):
       ...(expect === undefined ? {} : { expect }),
       ...(message === undefined ? {} : { message }),
       actor,
+      ...key,
       ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
     });
     ctx.out(`removed ${ref.component}:${ref.version} (was ${change.version} ${change.digest})\n`);

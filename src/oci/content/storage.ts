@@ -67,9 +67,18 @@ export interface TagLister {
   tags(options?: TagListOptions): AsyncIterable<readonly string[]>;
 }
 
+export interface DeleteOptions extends OperationOptions {
+  /**
+   * The caller wrote this manifest and nothing else names it: a store whose repositories share
+   * content (a CTF) may drop its bytes now, when no entry of any repository holds it any more,
+   * instead of leaving them to garbage collection. Default false.
+   */
+  readonly unshared?: boolean;
+}
+
 export interface Deleter {
   /** Deletes content by digest. Deleting a manifest removes every tag on it. */
-  delete(target: Descriptor, options?: OperationOptions): Promise<void>;
+  delete(target: Descriptor, options?: DeleteOptions): Promise<void>;
 }
 
 export interface FetchedReference {

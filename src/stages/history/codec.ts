@@ -38,8 +38,12 @@ export const Annotation = {
 /** Events kept in the manifest: when an append takes them past `RECENT_MAX`, all but `RECENT_KEEP` are sealed. */
 export const RECENT_KEEP = 64;
 export const RECENT_MAX = 128;
-/** A sealed chunk grows (is rewritten with the newly sealed events) until it reaches this size. */
-export const CHUNK_TARGET_BYTES = 4 * 1024 * 1024;
+/**
+ * A sealed chunk grows (is rewritten with the newly sealed events) until it reaches this size: small
+ * enough that a rewrite costs little (history writes stay O(1) per event), large enough that the
+ * manifest lists few chunks (about 800 events each).
+ */
+export const CHUNK_TARGET_BYTES = 256 * 1024;
 /** Largest chunk a reader accepts. */
 export const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
 
