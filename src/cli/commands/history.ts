@@ -7,7 +7,8 @@ import type { Context } from '../context.js';
 import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
 import { json, type OutputFormat, outputFormats, table, yaml } from '../render.js';
-import { actorOf, moverKey } from './actor.js';
+import { actorOf } from './actor.js';
+import { moverKey } from './mover-key.js';
 import { publicKeys } from './promote.js';
 
 function positiveInteger(values: Parsed['values'], name: string): number | undefined {

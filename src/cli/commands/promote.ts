@@ -8,7 +8,8 @@ import type { Context } from '../context.js';
 import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
 import { json, table } from '../render.js';
-import { actorOf, moverKey } from './actor.js';
+import { actorOf } from './actor.js';
+import { moverKey } from './mover-key.js';
 
 /** Exit code of a refused gate. */
 export const EXIT_REFUSED = 3;

@@ -3,7 +3,8 @@ import { flag, str } from '../args.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
-import { actorOf, moverKey } from './actor.js';
+import { actorOf } from './actor.js';
+import { moverKey } from './mover-key.js';
 
 export async function runTagCv(ctx: Context, { values, positionals }: Parsed): Promise<number> {
   if (positionals.length < 2)
