@@ -106,6 +106,7 @@ function moveContext(atomic: boolean, options: OperationOptions & JournalOptions
     atomic,
     ...(options.message === undefined ? {} : { message: options.message }),
     ...(options.actor === undefined ? {} : { actor: options.actor }),
+    ...(options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
 }

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { OperationOptions, Store } from '../oci/content/storage.js';
 
 /** Where an alias points: a version and the manifest digest that stored it at the time. */
@@ -45,6 +46,8 @@ export type JournalEntry = AliasMove | PolicyChange;
 export interface AliasMoveContext extends OperationOptions {
   readonly message?: string;
   readonly actor?: string;
+  /** The key that signs the events (`--key`): whoever holds its public half can check who moved. */
+  readonly signingKey?: KeyObject;
   /**
    * True when the moves and the journal's writes land in one atomic store write (a CTF batch): the
    * journal may then also drop what it supersedes, in the same write.
@@ -103,4 +106,9 @@ export interface JournalOptions {
   readonly message?: string;
   /** Who (`--by`); self-declared. Default: the journal's (`unknown` unless configured). */
   readonly actor?: string;
+  /**
+   * A private key (ECDSA P-256, Ed25519 or RSA) that signs the history events of this change, so
+   * that the move's author is proven, not declared (docs/history.md, Signed moves).
+   */
+  readonly signingKey?: KeyObject;
 }

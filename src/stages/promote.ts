@@ -5,6 +5,8 @@
  * results in the history. A refused gate is a `PolicyError` and nothing changes; a plan that went
  * stale (someone moved the target meanwhile) fails the move with `AliasConflictError`.
  */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { keyId, loadVerifyingKey } from '../attestation/index.js';
 import { compareVersions } from '../descriptor/index.js';
 import { NotFoundError, OcmError } from '../errors.js';
 import type { OperationOptions } from '../oci/content/storage.js';
@@ -17,8 +19,9 @@ import { evidenceSubject, listEvidence, verifyEvidence } from './evidence/eviden
 import { type EvidenceGates, evaluateEvidenceGates } from './evidence/gates.js';
 import { evaluateGates, type SignatureCheck, type StagePoint } from './gates.js';
 import { aliasHeldSince, getAliasHistory } from './history/index.js';
-import { findStage, type StageRule } from './policy/document.js';
-import { type GateResult, PolicyError, PromotionRequestError } from './policy/errors.js';
+import { verifyEvent } from './history/signed.js';
+import { findStage, type StagePolicy, type StageRule } from './policy/document.js';
+import { GATES, type GateResult, PolicyError, PromotionRequestError } from './policy/errors.js';
 import { getStagePolicy, type StoredStagesDocument } from './policy/store.js';
 
 export interface PlanPromotionOptions extends OperationOptions {
@@ -34,6 +37,8 @@ export interface PlanPromotionOptions extends OperationOptions {
   readonly publicKeys?: Readonly<Record<string, KeyInput>>;
   /** The clock. Default `() => new Date()`. */
   readonly now?: () => Date;
+  /** Signs the promote event (`--key`): the mover is proven, not declared (the `movers` gate). */
+  readonly signingKey?: KeyObject;
 }
 
 export interface PromotionPlan {
@@ -164,7 +169,13 @@ export async function planPromotion(
     stage.checks.length > 0 || stage.approvals !== undefined
       ? await checkEvidence(repository, component, doc, stage, candidate, op)
       : undefined;
-  const gates = evaluateGates({
+  const movers = await checkMovers(repository, component, doc.policy, stage, {
+    ...(ruleSource === undefined ? {} : { source: ruleSource }),
+    ...(ruleSourcePoint === undefined ? {} : { sourcePoint: ruleSourcePoint }),
+    ...(options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
+    op,
+  });
+  const evaluated = evaluateGates({
     stage,
     ...(sourceStage === undefined ? {} : { sourceStage }),
     ...(stage.from !== undefined && ruleSourcePoint !== undefined ? { source: ruleSourcePoint } : {}),
@@ -178,6 +189,7 @@ export async function planPromotion(
     allowDowngrade: options.allowDowngrade === true,
     ...(evidence === undefined ? {} : { evidence: evidence.gates }),
   });
+  const gates = [...evaluated, ...movers].sort((a, b) => GATES.indexOf(a.gate) - GATES.indexOf(b.gate));
   const status =
     current?.digest === candidate.digest
       ? 'unchanged'
@@ -233,6 +245,7 @@ export async function promote(
       details: promotionDetails(plan),
       ...(options.message === undefined ? {} : { message: options.message }),
       ...(options.actor === undefined ? {} : { actor: options.actor }),
+      ...(options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
       ...op,
     });
   }, op);
@@ -278,6 +291,67 @@ function refusal(component: string, stage: string, refused: readonly GateResult[
     .map((g) => `${g.gate}${g.signature === undefined ? '' : ` ${g.signature}`}: ${g.detail}`)
     .join('; ');
   return `${component}: promotion to ${stage} refused (${what})`;
+}
+
+/**
+ * The `movers` gate (docs/stages.md): a source stage with `movers` feeds a promotion only when the
+ * move that put it where it is was signed by one of them (a stage moved unsigned, by another key, or
+ * around ocm-ts is untrusted); a stage with `movers` is moved only by a promotion signed by one of
+ * them (`--key`).
+ */
+async function checkMovers(
+  repository: OcmRepository,
+  component: string,
+  policy: StagePolicy,
+  stage: StageRule,
+  at: { source?: string; sourcePoint?: StagePoint; signingKey?: KeyObject; op: OperationOptions },
+): Promise<GateResult[]> {
+  const sourceRule = at.source === undefined ? undefined : findStage(policy, at.source);
+  if (sourceRule?.movers === undefined && stage.movers === undefined) return [];
+  const trusted = (names: readonly string[]) =>
+    policy.trust
+      .filter((t) => names.includes(t.name))
+      .map((t) => ({ name: t.name, key: loadVerifyingKey(t.publicKey) }));
+  const out: GateResult[] = [];
+  if (sourceRule?.movers !== undefined && at.sourcePoint !== undefined) {
+    const movers = sourceRule.movers;
+    const held = await aliasHeldSince(repository, component, sourceRule.name, at.op);
+    const event = held.target?.digest === at.sourcePoint.digest ? held.event : undefined;
+    const who = event === undefined ? undefined : verifyEvent(event, trusted(movers));
+    if (who !== undefined && movers.includes(who)) {
+      out.push({
+        gate: 'movers',
+        result: 'pass',
+        detail: `${sourceRule.name} was moved there by ${who} (signed)`,
+      });
+    } else {
+      const why =
+        event === undefined
+          ? 'no recorded move put it there'
+          : who === '-'
+            ? `moved there unsigned (by ${event.actor})`
+            : `moved there with ${who === 'unknown key' ? 'a key not among its movers' : 'a bad signature'}`;
+      out.push({
+        gate: 'movers',
+        result: 'refused',
+        detail: `${sourceRule.name} is untrusted: ${why}; its moves must be signed by ${movers.join(', ')}`,
+      });
+    }
+  }
+  if (stage.movers !== undefined) {
+    const mine = at.signingKey === undefined ? undefined : keyId(createPublicKey(at.signingKey));
+    const match = trusted(stage.movers).find((t) => keyId(t.key) === mine);
+    out.push(
+      match
+        ? { gate: 'movers', result: 'pass', detail: `this move is signed by ${match.name}` }
+        : {
+            gate: 'movers',
+            result: 'refused',
+            detail: `moves of ${stage.name} must be signed by ${stage.movers.join(', ')} (--key)${mine === undefined ? '' : '; this key is none of theirs'}`,
+          },
+    );
+  }
+  return out;
 }
 
 /**

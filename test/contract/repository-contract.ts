@@ -448,7 +448,8 @@ export function repositoryContract(name: string, open: () => Promise<RepositoryU
               ['other', undefined, undefined],
             ],
           );
-          for (const a of listed) assert.match(a.problem ?? '', /not a version of example\.com\/shop\/checkout/);
+          for (const a of listed)
+            assert.match(a.problem ?? '', /not a version of example\.com\/shop\/checkout/);
         }));
 
       it('S25/S26/S27/S28: removing an alias touches only it', () =>

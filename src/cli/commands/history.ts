@@ -1,3 +1,5 @@
+import type { TrustedKey } from '../../attestation/index.js';
+import type { OcmRepository } from '../../repository/index.js';
 import type { HistoryEntry } from '../../stages/history/index.js';
 import type { Parsed } from '../args.js';
 import { oneOf, str } from '../args.js';
@@ -6,6 +8,8 @@ import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
 import { json, type OutputFormat, outputFormats, table, yaml } from '../render.js';
 import { actorOf } from './actor.js';
+import { moverKey } from './mover-key.js';
+import { publicKeys } from './promote.js';
 
 function positiveInteger(values: Parsed['values'], name: string): number | undefined {
   const text = str(values, name);
@@ -62,8 +66,13 @@ export async function runGetHistory(ctx: Context, { values, positionals }: Parse
     ...(sinceTime === undefined ? {} : { since: sinceTime }),
     ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
   });
-  if (format === 'json') ctx.out(json(entries));
-  else if (format === 'yaml') ctx.out(await yaml(entries));
+  // Who signed each move, against the stages document's trust and --public-key.
+  const trusted = await trustedSigners(ctx, values, repository, ref.component);
+  const { verifyEvent } = await import('../../stages/history/signed.js');
+  const verified = (e: HistoryEntry) => (e.operation === 'untracked' ? '-' : verifyEvent(e, trusted));
+  const out = entries.map((e) => ({ ...e, verified: verified(e) }));
+  if (format === 'json') ctx.out(json(out));
+  else if (format === 'yaml') ctx.out(await yaml(out));
   else if (entries.length === 0) ctx.note(`${ref.component}: no recorded alias moves`);
   else {
     const now = Date.now();
@@ -71,14 +80,15 @@ export async function runGetHistory(ctx: Context, { values, positionals }: Parse
       e.time === null ? '-' : ctx.io.isTTY ? relativeTime(e.time, now) : e.time;
     ctx.out(
       table(
-        ['TIME', 'ALIAS', 'FROM', 'TO', 'OPERATION', 'BY', 'MESSAGE'],
-        entries.map((e) => [
+        ['TIME', 'ALIAS', 'FROM', 'TO', 'OPERATION', 'BY', 'VERIFIED', 'MESSAGE'],
+        out.map((e) => [
           when(e),
           cell(e.alias ?? (e.operation === 'policy' ? '(stages)' : null)),
           cell(e.from?.version ?? null),
           cell(e.to?.version ?? null),
           operation(e),
           cell(e.actor),
+          e.verified,
           cell(e.message),
         ]),
       ),
@@ -102,6 +112,7 @@ export async function runRollbackCv(ctx: Context, { values, positionals }: Parse
   const result = await rollbackAlias(repository, ref.component, ref.version!, {
     steps,
     actor: actorOf(str(values, 'by'), ctx.io.env),
+    ...(await moverKey(ctx, values)),
     ...(message === undefined ? {} : { message }),
     ...(expect === undefined ? {} : { expect }),
     ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
@@ -113,4 +124,29 @@ export async function runRollbackCv(ctx: Context, { values, positionals }: Parse
       : `removed ${ref.component}:${ref.version} (was ${was}; it did not exist before)\n`,
   );
   return 0;
+}
+
+/**
+ * The keys a history's signed moves are checked against: the `trust` of the component's stages
+ * document, and `--public-key NAME=FILE` (which wins for a name in both).
+ */
+async function trustedSigners(
+  ctx: Context,
+  values: Parsed['values'],
+  repository: OcmRepository,
+  component: string,
+): Promise<TrustedKey[]> {
+  const { loadVerifyingKey } = await import('../../attestation/index.js');
+  const { getStagePolicy } = await import('../../stages/policy/index.js');
+  const keys = new Map<string, Uint8Array | string>();
+  const policy = await getStagePolicy(
+    repository,
+    component,
+    ctx.io.signal ? { signal: ctx.io.signal } : {},
+  ).catch(() => undefined);
+  for (const t of (policy?.policy as { trust?: readonly { name: string; publicKey: string }[] } | undefined)
+    ?.trust ?? [])
+    keys.set(t.name, t.publicKey);
+  for (const [name, bytes] of Object.entries(await publicKeys(ctx, values))) keys.set(name, bytes);
+  return [...keys].map(([name, key]) => ({ name, key: loadVerifyingKey(key) }));
 }

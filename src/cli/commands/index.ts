@@ -95,12 +95,15 @@ export const commands: readonly Command[] = [
       --force      move a stage that has promotion gates (refused otherwise, exit 3: use ocm promote);
                    the history records the move as forced
   -m, --message M  why, kept in the alias history (ocm get history)
-      --by ACTOR   who, kept in the history; default OCM_ACTOR, else the CI user and run, else user@host`,
+      --by ACTOR   who, kept in the history; default OCM_ACTOR, else the CI user and run, else user@host
+      --key FILE   sign the history event with this private key (ECDSA P-256, Ed25519, RSA PEM;
+                   default OCM_SIGNING_KEY): the move's author is proven, not declared`,
     options: {
       expect: { type: 'string' },
       force: { type: 'boolean' },
       message: { type: 'string', short: 'm' },
       by: { type: 'string' },
+      key: { type: 'string' },
     },
     load: () => import('./tag.js').then((m) => m.runTagCv),
   },
@@ -113,12 +116,15 @@ export const commands: readonly Command[] = [
       --force      remove a stage that has promotion gates (refused otherwise, exit 3);
                    the history records the removal as forced
   -m, --message M  why, kept in the alias history
-      --by ACTOR   who, kept in the history; default as for tag cv`,
+      --by ACTOR   who, kept in the history; default as for tag cv
+      --key FILE   sign the history event with this private key (ECDSA P-256, Ed25519, RSA PEM;
+                   default OCM_SIGNING_KEY): the move's author is proven, not declared`,
     options: {
       expect: { type: 'string' },
       force: { type: 'boolean' },
       message: { type: 'string', short: 'm' },
       by: { type: 'string' },
+      key: { type: 'string' },
     },
     load: () => import('./tag.js').then((m) => m.runUntagCv),
   },
@@ -130,15 +136,19 @@ export const commands: readonly Command[] = [
   Every alias change made with ocm-ts is an event in the component's repository (tag _ocm.history),
   hash-chained: an edited, removed or reordered event is reported, never shown as true. An alias
   whose current version differs from its newest event shows an "untracked" row on top (moved by
-  another tool, or an event that was lost). TIME is relative on a terminal, else RFC 3339.
+  another tool). TIME is relative on a terminal, else RFC 3339. VERIFIED names who signed a move
+  (tag/untag/promote/rollback --key), checked against the stages document's trust and --public-key:
+  the signer's name, "unknown key", "bad signature", or - when the move is not signed.
 
       --limit N      only the newest N events
+      --public-key NAME=FILE  also trust this public key as NAME (repeatable)
       --since TIME   only events at or after TIME: RFC 3339 or a date
   -o, --output FORMAT  table (default), yaml or json`,
     options: {
       limit: { type: 'string' },
       since: { type: 'string' },
       output: { type: 'string', short: 'o' },
+      'public-key': { type: 'string', multiple: true },
     },
     load: () => import('./history.js').then((m) => m.runGetHistory),
   },
@@ -154,12 +164,14 @@ export const commands: readonly Command[] = [
       --steps N        how many moves back (default 1)
       --expect X       roll back only if the alias points at version or digest X (default: now)
   -m, --message M      why, kept in the history
-      --by ACTOR       who; default as for tag cv`,
+      --by ACTOR       who; default as for tag cv
+      --key FILE       sign the history event (default OCM_SIGNING_KEY)`,
     options: {
       steps: { type: 'string' },
       expect: { type: 'string' },
       message: { type: 'string', short: 'm' },
       by: { type: 'string' },
+      key: { type: 'string' },
     },
     load: () => import('./history.js').then((m) => m.runRollbackCv),
   },
@@ -479,6 +491,7 @@ export const commands: readonly Command[] = [
       --all                  every component of the repository whose source stage is ahead
   -m, --message TEXT         why, kept in the history
       --by ACTOR             who, kept in the history (self-declared); default as for tag cv
+      --key FILE             sign the promote event with this private key (default OCM_SIGNING_KEY)
   -o, --output FORMAT        table (default) or json`,
     options: {
       to: { type: 'string' },
@@ -490,6 +503,7 @@ export const commands: readonly Command[] = [
       all: { type: 'boolean' },
       message: { type: 'string', short: 'm' },
       by: { type: 'string' },
+      key: { type: 'string' },
       output: { type: 'string', short: 'o' },
     },
     load: () => import('./promote.js').then((m) => m.runPromote),

@@ -9,6 +9,7 @@ import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
 import { json, table } from '../render.js';
 import { actorOf } from './actor.js';
+import { moverKey } from './mover-key.js';
 
 /** Exit code of a refused gate. */
 export const EXIT_REFUSED = 3;
@@ -119,6 +120,7 @@ export async function runPromote(ctx: Context, { values, positionals }: Parsed):
     publicKeys: await publicKeys(ctx, values),
     now: clock(ctx),
     ...journalOptions(ctx, values),
+    ...(await moverKey(ctx, values)),
     ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
   };
   if (flag(values, 'all')) {

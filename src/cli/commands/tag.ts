@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
 import { actorOf } from './actor.js';
+import { moverKey } from './mover-key.js';
 
 export async function runTagCv(ctx: Context, { values, positionals }: Parsed): Promise<number> {
   if (positionals.length < 2)
@@ -15,6 +16,7 @@ export async function runTagCv(ctx: Context, { values, positionals }: Parsed): P
   const expect = str(values, 'expect');
   const message = str(values, 'message');
   const actor = actorOf(str(values, 'by'), ctx.io.env);
+  const key = await moverKey(ctx, values);
   const { repository } = await ctx.open(ref.repository);
   // Stages with promotion gates move only through `ocm promote`, or with --force (recorded as forced):
   // the repository's policy checks each alias; this checks them all before the first one moves.
@@ -30,6 +32,7 @@ export async function runTagCv(ctx: Context, { values, positionals }: Parsed): P
       force,
       ...(message === undefined ? {} : { message }),
       actor,
+      ...key,
       ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
     });
     const was = change.previous
@@ -47,6 +50,7 @@ export async function runUntagCv(ctx: Context, { values, positionals }: Parsed):
   const expect = str(values, 'expect');
   const message = str(values, 'message');
   const actor = actorOf(str(values, 'by'), ctx.io.env);
+  const key = await moverKey(ctx, values);
   for (const text of positionals) {
     const ref = parseComponentRef(text, { requireVersion: true });
     const { repository } = await ctx.open(ref.repository);
@@ -56,6 +60,7 @@ export async function runUntagCv(ctx: Context, { values, positionals }: Parsed):
       force: flag(values, 'force'),
       ...(message === undefined ? {} : { message }),
       actor,
+      ...key,
       ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
     });
     ctx.out(`removed ${ref.component}:${ref.version} (was ${change.version} ${change.digest})\n`);

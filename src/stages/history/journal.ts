@@ -76,6 +76,7 @@ export class HistoryJournal implements AliasJournal {
       actor: context.actor ?? this.#actor,
       message: context.message,
       tool: this.#tool,
+      signingKey: context.signingKey,
       ...(context.signal === undefined ? {} : { signal: context.signal }),
     });
   }
@@ -97,6 +98,7 @@ export class HistoryJournal implements AliasJournal {
       actor: context.actor ?? this.#actor,
       message: context.message,
       tool: this.#tool,
+      signingKey: context.signingKey,
     });
     const options = context.signal === undefined ? {} : { signal: context.signal };
     const write = await beginEntry(store, events, options);

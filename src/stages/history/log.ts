@@ -4,6 +4,7 @@
  * index write under the lock); a store without atomic writes records pending entries instead
  * (pending.ts), which a fold (fold.ts) writes into the head.
  */
+import type { KeyObject } from 'node:crypto';
 import { NotFoundError } from '../../errors.js';
 import { canDelete, canPushReference } from '../../oci/content/guards.js';
 import { fetchAll, fetchManifest } from '../../oci/content/read.js';
@@ -30,6 +31,7 @@ import {
 import { HistoryIntegrityError, HistoryTooLargeError, MalformedHistoryError } from './errors.js';
 import { eventHash, type HistoryEvent } from './model.js';
 import type { PendingEvent } from './pending.js';
+import { signEvent } from './signed.js';
 
 /** Bytes a full read holds at most, manifest and chunks together. Default 64 MiB. */
 export const DEFAULT_MAX_HISTORY_BYTES = 64 * 1024 * 1024;
@@ -182,22 +184,27 @@ export interface EventOptions {
   readonly actor: string;
   readonly message: string | undefined;
   readonly tool: string;
+  /** Signs each event (signed.ts). */
+  readonly signingKey?: KeyObject | undefined;
 }
 
 /** The events of `moves`, without `previous` (set when they are chained). */
 export function pendingEvents(moves: readonly Move[], options: EventOptions): PendingEvent[] {
   const time = options.now().toISOString();
-  return moves.map((m) => ({
-    alias: m.alias,
-    from: m.from,
-    to: m.to,
-    operation: m.operation,
-    time,
-    actor: options.actor,
-    message: options.message ?? null,
-    tool: options.tool,
-    ...(m.details === undefined ? {} : { details: m.details as HistoryEvent['details'] }),
-  }));
+  return moves.map((m) => {
+    const event: PendingEvent = {
+      alias: m.alias,
+      from: m.from,
+      to: m.to,
+      operation: m.operation,
+      time,
+      actor: options.actor,
+      message: options.message ?? null,
+      tool: options.tool,
+      ...(m.details === undefined ? {} : { details: m.details as HistoryEvent['details'] }),
+    };
+    return options.signingKey ? signEvent(event, options.signingKey) : event;
+  });
 }
 
 /** Chains events after `previous` (the hash of the newest event before them, null for none). */

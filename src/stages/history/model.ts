@@ -26,6 +26,16 @@ export interface HistoryEvent {
   readonly previous: string | null;
   /** Operation-specific data: a promotion's gate results, `forced`, a transfer's `source`, a policy `document`. */
   readonly details?: Readonly<Record<string, JsonValue>>;
+  /**
+   * A DSSE signature (`keyid`, base64 `sig`) over the event without `previous` and `signature`
+   * (signed.ts): present when the mover signed the move (`--key`).
+   */
+  readonly signature?: EventSignature;
+}
+
+export interface EventSignature {
+  readonly keyid: string;
+  readonly sig: string;
 }
 
 /**
@@ -174,6 +184,7 @@ const FIELDS = new Set([
   'tool',
   'previous',
   'details',
+  'signature',
 ]);
 
 /** Validates one decoded event; `where` names it in errors. */
@@ -197,6 +208,18 @@ export function toEvent(value: unknown, where: string): HistoryEvent {
     throw new MalformedHistoryError(`${where}: previous is not a digest`);
   if (details !== undefined && !isPlainObject(details))
     throw new MalformedHistoryError(`${where}: bad details`);
+  const signature = value.signature;
+  if (
+    signature !== undefined &&
+    !(
+      isPlainObject(signature) &&
+      Object.keys(signature).length === 2 &&
+      typeof signature.keyid === 'string' &&
+      typeof signature.sig === 'string' &&
+      /^[A-Za-z0-9+/]+={0,2}$/.test(signature.sig)
+    )
+  )
+    throw new MalformedHistoryError(`${where}: bad signature`);
   return {
     alias,
     from: target(value.from, where),
@@ -208,5 +231,6 @@ export function toEvent(value: unknown, where: string): HistoryEvent {
     tool,
     previous,
     ...(details === undefined ? {} : { details: details as Record<string, JsonValue> }),
+    ...(signature === undefined ? {} : { signature: signature as unknown as EventSignature }),
   };
 }

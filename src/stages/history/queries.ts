@@ -325,6 +325,7 @@ export async function rollbackAlias(
     details: { steps },
     ...(options.message === undefined ? {} : { message: options.message }),
     ...(options.actor === undefined ? {} : { actor: options.actor }),
+    ...(options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
   if (target === null) {

@@ -59,6 +59,8 @@ export interface StageRule {
   readonly checks: readonly RequiredCheck[];
   /** `count` distinct signers of `by` approved this stage for the candidate. */
   readonly approvals?: { readonly count: number; readonly by: readonly string[] };
+  /** Names of `trust` one of whom must have signed the move that put the stage where it is. */
+  readonly movers?: readonly string[];
 }
 
 export interface StagePolicy {
@@ -90,7 +92,8 @@ export function hasGates(stage: StageRule): boolean {
     stage.references !== undefined ||
     stage.freeze.length > 0 ||
     stage.checks.length > 0 ||
-    stage.approvals !== undefined
+    stage.approvals !== undefined ||
+    stage.movers !== undefined
   );
 }
 
@@ -128,6 +131,7 @@ interface WireStage {
   freeze?: { from: string; until: string; reason?: string }[];
   checks?: { name: string; by: string[]; stage?: string }[];
   approvals?: { count: number; by: string[] };
+  movers?: string[];
 }
 
 interface WireDocument {
@@ -175,6 +179,7 @@ function toPolicy(doc: WireDocument, issues: StagePolicyIssue[]): StagePolicy {
       if (c.stage !== undefined && !firstIndex.has(c.stage))
         issues.push({ path: `${path}.stage`, message: `names no stage of this document: ${c.stage}` });
     });
+    if (s.movers !== undefined) checkSigners(s.movers, at(i, 'movers'));
     if (s.approvals !== undefined) {
       checkSigners(s.approvals.by, `${at(i, 'approvals')}.by`);
       if (new Set(s.approvals.by).size < s.approvals.count)
@@ -238,6 +243,7 @@ function toPolicy(doc: WireDocument, issues: StagePolicyIssue[]): StagePolicy {
       ...(s.approvals === undefined
         ? {}
         : { approvals: { count: s.approvals.count, by: [...s.approvals.by] } }),
+      ...(s.movers === undefined ? {} : { movers: [...s.movers] }),
     };
   });
 

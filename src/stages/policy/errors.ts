@@ -51,6 +51,7 @@ export const GATES = [
   'references',
   'checks',
   'approvals',
+  'movers',
   'forwardOnly',
   'freeze',
 ] as const;
