@@ -23,7 +23,7 @@ import type { AliasTarget } from '../../repository/journal.js';
 import { HISTORY_CONFIG_MEDIA_TYPE, historyConfig } from './codec.js';
 import { MalformedHistoryError } from './errors.js';
 import type { HistoryEvent } from './model.js';
-import { canonical, toEvent } from './model.js';
+import { toEvent } from './model.js';
 
 /** Prefix of every entry tag. */
 export const ENTRY_TAG_PREFIX = '_ocm.he.';
