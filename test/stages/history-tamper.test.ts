@@ -12,7 +12,14 @@ import { digestOf } from '../../src/oci/digest.js';
 import { OcmRepository } from '../../src/repository/index.js';
 import { encodeHead, HISTORY_TAG } from '../../src/stages/history/codec.js';
 import { chain, readHead, readWholeHistory } from '../../src/stages/history/log.js';
-import { aliasHeldSince, eventHash, HistoryIntegrityError, HistoryJournal } from '../../src/stages/index.js';
+import {
+  aliasHeldSince,
+  eventHash,
+  getAliasHistory,
+  HistoryIntegrityError,
+  HistoryJournal,
+} from '../../src/stages/index.js';
+import { blob, manifest } from '../support/content.js';
 import { COMPONENT as C, descriptor } from '../support/descriptors.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -51,6 +58,25 @@ async function editHead(
 }
 
 describe('hand edits of the history and the gates', () => {
+  it('an alias retagged by hand onto something that is not a version is shown with its problem, not as removed', () =>
+    staged(async (repo) => {
+      const store = repo.ociStore(C);
+      const config = blob('{}', 'application/vnd.oci.empty.v1+json');
+      const other = manifest([], config, 'not a component version');
+      await store.push(config.descriptor, config.bytes);
+      await store.push(other.descriptor, other.bytes);
+      await store.tag(other.descriptor, 'staging');
+      const [row] = await getAliasHistory(repo, C);
+      assert.equal(row!.operation, 'untracked');
+      assert.equal(row!.alias, 'staging');
+      assert.equal(row!.to, null);
+      assert.match((row as { problem?: string }).problem ?? '', /not a version of/);
+      const only = await getAliasHistory(repo, C, { alias: 'staging' });
+      assert.match((only[0] as { problem?: string }).problem ?? '', /staging/);
+      const listed = await repo.listComponentVersionAliases(C);
+      assert.match(listed.find((a) => a.alias === 'staging')?.problem ?? '', /not a version of/);
+    }));
+
   it('an edited alias summary (staging since 2020, the old gate bypass) changes nothing: since comes from the events', () =>
     staged(async (repo) => {
       await editHead(repo, (a) => {

@@ -85,11 +85,11 @@ export async function runGetHistory(ctx: Context, { values, positionals }: Parse
           when(e),
           cell(e.alias ?? (e.operation === 'policy' ? '(stages)' : null)),
           cell(e.from?.version ?? null),
-          cell(e.to?.version ?? null),
+          'problem' in e && e.problem !== undefined ? '?' : cell(e.to?.version ?? null),
           operation(e),
           cell(e.actor),
           e.verified,
-          cell(e.message),
+          cell(e.message ?? ('problem' in e ? (e.problem ?? null) : null)),
         ]),
       ),
     );

@@ -52,6 +52,12 @@ export interface UntrackedMove {
   readonly message: null;
   readonly tool: null;
   readonly previous: null;
+  /**
+   * Set when the alias names something that is not a version of the component now (a manifest
+   * retagged or deleted by hand, a removal cut off halfway): `to` is then null, and the alias was not
+   * removed.
+   */
+  readonly problem?: string;
 }
 
 export type HistoryEntry = HistoryEvent | UntrackedMove;

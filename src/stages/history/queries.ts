@@ -3,7 +3,7 @@
  * moves it does not explain), where an alias pointed at a time, since when it holds its target, and
  * the way back (rollback).
  */
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError, OcmError } from '../../errors.js';
 import type { OperationOptions, Store } from '../../oci/content/storage.js';
 import type { AliasChange, JournalOptions, OcmRepository } from '../../repository/index.js';
 import type { AliasTarget } from '../../repository/journal.js';
@@ -121,23 +121,32 @@ async function currentTargets(
   repository: OcmRepository,
   component: string,
   options: GetAliasHistoryOptions,
-): Promise<Map<string, AliasTarget>> {
-  const current = new Map<string, AliasTarget>();
+): Promise<Map<string, Current>> {
+  const current = new Map<string, Current>();
   if (options.alias !== undefined) {
-    const now = await currentTarget(repository, component, options.alias, options);
-    if (now) current.set(options.alias, now);
+    try {
+      const now = await currentTarget(repository, component, options.alias, options);
+      if (now) current.set(options.alias, now);
+    } catch (err) {
+      if (!(err instanceof OcmError)) throw err;
+      current.set(options.alias, { problem: err.message });
+    }
   } else {
     for (const a of await repository.listComponentVersionAliases(component, signalOnly(options))) {
       if (a.version !== undefined && a.digest !== undefined)
         current.set(a.alias, { version: a.version, digest: a.digest });
+      else if (a.problem !== undefined) current.set(a.alias, { problem: a.problem });
     }
   }
   return current;
 }
 
+/** Where an alias points now, or what is wrong with it. */
+type Current = AliasTarget | { readonly problem: string };
+
 /** Aliases whose current target differs from their newest recorded one. */
 function reconcile(
-  current: ReadonlyMap<string, AliasTarget>,
+  current: ReadonlyMap<string, Current>,
   states: Readonly<Record<string, AliasState>>,
   only: string | undefined,
 ): UntrackedMove[] {
@@ -148,12 +157,15 @@ function reconcile(
   const out: UntrackedMove[] = [];
   for (const alias of [...names].sort()) {
     const recorded = states[alias]?.to ?? null;
-    const now = current.get(alias) ?? null;
-    if ((recorded?.digest ?? null) === (now?.digest ?? null)) continue;
+    const found = current.get(alias);
+    const problem = found !== undefined && 'problem' in found ? found.problem : undefined;
+    const now = found === undefined || problem !== undefined ? null : (found as AliasTarget);
+    if (problem === undefined && (recorded?.digest ?? null) === (now?.digest ?? null)) continue;
     out.push({
       alias,
       from: recorded,
       to: now,
+      ...(problem === undefined ? {} : { problem }),
       operation: 'untracked',
       time: null,
       actor: null,
