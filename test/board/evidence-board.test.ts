@@ -35,7 +35,7 @@ describe('stage board: evidence marks (chromium)', () => {
       evidenceStagesDocument(Object.fromEntries(Object.entries(keys).map(([n, k]) => [n, k.publicPem]))),
     );
     await r.addComponentVersionAlias(C, '1.1.0', 'dev');
-    await r.addComponentVersionAlias(C, '1.1.0', 'staging');
+    await r.addComponentVersionAlias(C, '1.1.0', 'staging', { force: true });
     await attest(
       r,
       C,

@@ -159,7 +159,7 @@ describe('evidence on a registry', () => {
       await reg.close();
       // The far side: its own rules (the same document), its own stages; nothing reaches back.
       await setStagePolicy(far.repository, C, evidenceDocument);
-      await far.repository.addComponentVersionAlias(C, '1.1.0', 'staging');
+      await far.repository.addComponentVersionAlias(C, '1.1.0', 'staging', { force: true });
       tick();
       const plan = await planPromotion(far.repository, C, { to: 'prod', now: clock });
       assert.deepEqual(
