@@ -73,10 +73,10 @@ describe('ocm get history, get cv --at, rollback cv (CTF)', () => {
 
       const table = await run(['get', 'history', `./ctf//${C}`]);
       const lines = table.stdout.trimEnd().split('\n');
-      assert.match(lines[0]!, /^TIME\s+ALIAS\s+FROM\s+TO\s+OPERATION\s+BY\s+MESSAGE$/);
-      assert.match(lines[2]!, /^\d{4}-\d{2}-\d{2}T\S+\s+dev\s+1\.0\.0\s+1\.1\.0\s+tag\s+pipeline\s+-$/);
+      assert.match(lines[0]!, /^TIME\s+ALIAS\s+FROM\s+TO\s+OPERATION\s+BY\s+VERIFIED\s+MESSAGE$/);
+      assert.match(lines[2]!, /^\d{4}-\d{2}-\d{2}T\S+\s+dev\s+1\.0\.0\s+1\.1\.0\s+tag\s+pipeline\s+-\s+-$/);
       const tty = await run(['get', 'history', `./ctf//${C}:prod`], {}, true);
-      assert.match(tty.stdout, /\d+s ago\s+prod\s+-\s+1\.0\.0\s+tag\s+bob\s+go live/);
+      assert.match(tty.stdout, /\d+s ago\s+prod\s+-\s+1\.0\.0\s+tag\s+bob\s+-\s+go live/);
       assert.equal(tty.stdout.trimEnd().split('\n').length, 2, 'only prod');
 
       const yaml = parseYaml(

@@ -70,7 +70,8 @@ export async function runGetHistory(ctx: Context, { values, positionals }: Parse
   const trusted = await trustedSigners(ctx, values, repository, ref.component);
   const { verifyEvent } = await import('../../stages/history/signed.js');
   const verified = (e: HistoryEntry) => (e.operation === 'untracked' ? '-' : verifyEvent(e, trusted));
-  const out = entries.map((e) => ({ ...e, verified: verified(e) }));
+  // JSON and YAML carry `verified` for signed events only: an unsigned history keeps its shape.
+  const out = entries.map((e) => ('signature' in e && e.signature ? { ...e, verified: verified(e) } : e));
   if (format === 'json') ctx.out(json(out));
   else if (format === 'yaml') ctx.out(await yaml(out));
   else if (entries.length === 0) ctx.note(`${ref.component}: no recorded alias moves`);
@@ -88,7 +89,7 @@ export async function runGetHistory(ctx: Context, { values, positionals }: Parse
           'problem' in e && e.problem !== undefined ? '?' : cell(e.to?.version ?? null),
           operation(e),
           cell(e.actor),
-          e.verified,
+          verified(e),
           cell(e.message ?? ('problem' in e ? (e.problem ?? null) : null)),
         ]),
       ),
