@@ -170,7 +170,12 @@ if (!done) {
   say('alice and bob approve 1.0.0 for prod');
   await approveProd('1.0.0', 'first release');
   say('an hour later (OCM_NOW moves the clock the gates read)');
-  await ocm(['promote', 'cv', ref, '--to', 'prod', '-m', 'first release', ...releaseKey], { env: later(61) });
+  await ocm(
+    ['promote', 'cv', ref, '--to', 'prod', '-m', 'first release', ...releaseKey, '--key', key('alice')],
+    {
+      env: later(61),
+    },
+  );
   await ocm(['get', 'aliases', ref]);
   await ocm(['get', 'cv', `${ref}:prod`]);
 
@@ -183,7 +188,9 @@ if (!done) {
   await ocm(['promote', 'cv', ref, '--to', 'prod', ...releaseKey], { env: later(121), expect: 3 });
   say('alice and bob approve 1.1.0; prod moves');
   await approveProd('1.1.0', 'new cart');
-  await ocm(['promote', 'cv', ref, '--to', 'prod', '-m', 'new cart', ...releaseKey], { env: later(121) });
+  await ocm(['promote', 'cv', ref, '--to', 'prod', '-m', 'new cart', ...releaseKey, '--key', key('alice')], {
+    env: later(121),
+  });
   await ocm(['get', 'evidence', `${ref}:prod`]);
   say('the new cart miscounts: prod goes back to where it was before its last move');
   await ocm(['rollback', 'cv', `${ref}:prod`, '-m', 'cart totals wrong', '--by', 'on-call']);

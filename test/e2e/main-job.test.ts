@@ -73,6 +73,9 @@ it('builds, promotes through the gates (refused for the soak, for approvals, for
   assert.match(out, /checkout 1\.0\.0: first release/);
   // The history, last: a release log with the policy, the promotions (with messages) and the rollback.
   const history = out.slice(out.lastIndexOf('$ ocm get history'));
+  // The prod promotions are signed by alice (--key): the history says who moved, proven.
+  assert.match(history, /prod +- +1\.0\.0 +promote +\S+ +alice /);
+  assert.match(history, /prod +1\.0\.0 +1\.1\.0 +promote +\S+ +alice /);
   for (const word of ['policy', 'promote', 'rollback', 'first release', 'new cart', 'cart totals wrong'])
     assert.ok(history.includes(word), `the history shows ${word}:\n${history}`);
 

@@ -140,7 +140,7 @@ describe('signed moves', () => {
       const alice = await write('alice.pem', pairs['ecdsa-p256'].privateKey, 'pkcs8', 0o600);
       const alicePub = await write('alice.pub', pairs['ecdsa-p256'].publicKey, 'spki', 0o644);
       const loose = await write('loose.pem', pairs.ed25519.privateKey, 'pkcs8', 0o644);
-      const env = { OCM_ACTOR: 'alice' };
+      const env = { OCM_ACTOR: 'runner' };
       const store = await CtfStore.open(repoRef, { create: true });
       await new OcmRepository(store, {}).addComponentVersion(descriptor('1.0.0'));
       await store.close();
@@ -168,9 +168,10 @@ describe('signed moves', () => {
       assert.equal(h.code, 0, h.stderr);
       const rows = h.stdout.trim().split('\n');
       assert.match(rows[0]!, /VERIFIED/);
-      assert.match(rows[1]!, /qa .*untag .*alice/, 'untag signed by alice');
-      assert.match(rows[2]!, /qa .*tag .*unknown key/, 'tag signed by a key nobody trusts');
-      assert.match(rows[3]!, /dev .*tag .*alice/);
+      // BY is the declared actor (runner); VERIFIED is who signed.
+      assert.match(rows[1]!, /qa .*untag +runner +alice /, 'untag signed by alice');
+      assert.match(rows[2]!, /qa .*tag +runner +unknown key /, 'tag signed by a key nobody trusts');
+      assert.match(rows[3]!, /dev .*tag +runner +alice /);
       const j = await ocm(['get', 'history', `${repoRef}//${C}`, '-o', 'json'], { cwd: dir.path, env });
       const parsed = JSON.parse(j.stdout) as { alias: string; verified: string; signature?: unknown }[];
       assert.deepEqual(

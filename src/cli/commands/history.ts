@@ -71,7 +71,8 @@ export async function runGetHistory(ctx: Context, { values, positionals }: Parse
   const { verifyEvent } = await import('../../stages/history/signed.js');
   const verified = (e: HistoryEntry) => (e.operation === 'untracked' ? '-' : verifyEvent(e, trusted));
   // JSON and YAML carry `verified` for signed events only: an unsigned history keeps its shape.
-  const out = entries.map((e) => ('signature' in e && e.signature ? { ...e, verified: verified(e) } : e));
+  const marks = entries.map(verified);
+  const out = entries.map((e, i) => ('signature' in e && e.signature ? { ...e, verified: marks[i]! } : e));
   if (format === 'json') ctx.out(json(out));
   else if (format === 'yaml') ctx.out(await yaml(out));
   else if (entries.length === 0) ctx.note(`${ref.component}: no recorded alias moves`);
@@ -82,14 +83,14 @@ export async function runGetHistory(ctx: Context, { values, positionals }: Parse
     ctx.out(
       table(
         ['TIME', 'ALIAS', 'FROM', 'TO', 'OPERATION', 'BY', 'VERIFIED', 'MESSAGE'],
-        out.map((e) => [
+        entries.map((e, i) => [
           when(e),
           cell(e.alias ?? (e.operation === 'policy' ? '(stages)' : null)),
           cell(e.from?.version ?? null),
           'problem' in e && e.problem !== undefined ? '?' : cell(e.to?.version ?? null),
           operation(e),
           cell(e.actor),
-          verified(e),
+          marks[i]!,
           cell(e.message ?? ('problem' in e ? (e.problem ?? null) : null)),
         ]),
       ),
