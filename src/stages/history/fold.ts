@@ -16,6 +16,7 @@ import type { OperationOptions, Store } from '../../oci/content/storage.js';
 import type { Descriptor } from '../../oci/descriptor.js';
 import { digestOf } from '../../oci/digest.js';
 import { parseManifest } from '../../oci/manifest.js';
+import { listTags } from '../../repository/resolve.js';
 import { HISTORY_TAG, type HistoryHead, historyConfig, MAX_CHUNK_BYTES } from './codec.js';
 import { HistoryIntegrityError, MalformedHistoryError } from './errors.js';
 import { chain, checkRecent, readHead, walkNewestFirst, writeHead } from './log.js';
@@ -60,18 +61,6 @@ export interface HistoryView {
   readonly resolution: Resolution;
   /** Confirmed pending events chained onto the head, oldest first: what a fold would append. */
   readonly pending: readonly HistoryEvent[];
-}
-
-/** Lists the tags of a component's store: [] when the repository does not exist. */
-async function listTags(store: Store, options: OperationOptions): Promise<string[]> {
-  const tags: string[] = [];
-  try {
-    for await (const page of store.tags(options)) tags.push(...page);
-  } catch (err) {
-    if (err instanceof NotFoundError) return [];
-    throw err;
-  }
-  return tags;
 }
 
 async function readEntry(store: Store, ref: EntryRef, options: OperationOptions): Promise<PendingEntry> {
