@@ -8,6 +8,7 @@
  * head in place holds them and no slower fold can still write over it (the grace time), so a lost
  * fold loses nothing: the next one takes the same entries again.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { NotFoundError } from '../../errors.js';
 import { mapLimit } from '../../oci/concurrency.js';
 import { canDelete, canPushReference } from '../../oci/content/guards.js';
@@ -235,12 +236,18 @@ export async function beginEntry(
   options: OperationOptions,
 ): Promise<EntryWrite> {
   const entry = encodeEntry(events);
-  try {
-    await put(store, entry.descriptor, entry.bytes, entry.tag, options);
-  } catch (err) {
-    if (options.signal?.aborted) throw err;
-    await store.push(historyConfig.descriptor, historyConfig.bytes, options);
-    await put(store, entry.descriptor, entry.bytes, entry.tag, options);
+  // The config is there unless this is the component's first record: then push it and try again.
+  // Writers racing on a new component each push it, and Distribution may refuse a manifest for a
+  // moment while another upload of the same blob is being linked: a few short retries cover that.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await put(store, entry.descriptor, entry.bytes, entry.tag, options);
+      break;
+    } catch (err) {
+      if (options.signal?.aborted || attempt >= 4) throw err;
+      if (attempt === 1) await store.push(historyConfig.descriptor, historyConfig.bytes, options);
+      else await sleep(25 * attempt, undefined, options.signal ? { signal: options.signal } : {});
+    }
   }
   return {
     entry,
