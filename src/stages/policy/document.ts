@@ -47,6 +47,13 @@ export interface RequiredCheck {
 
 export interface StageRule {
   readonly name: string;
+  /**
+   * Where the stage lives when not in the document's repository (a registry or a CTF path, as the
+   * CLI names repositories); promotion into it copies the candidate there (docs/stages.md).
+   */
+  readonly repository?: string;
+  /** `ocm promote --auto` moves the stage as soon as its gates pass. */
+  readonly auto: boolean;
   /** The stage whose current version this one may take. */
   readonly from?: string;
   /** How long the candidate must have been in `from`, as written and in milliseconds. */
@@ -123,6 +130,8 @@ export function parseStagesDocument(input: Uint8Array | string): StagesDocument 
 
 interface WireStage {
   name: string;
+  repository?: string;
+  auto?: boolean;
   from?: string;
   soak?: string;
   forwardOnly?: boolean;
@@ -226,6 +235,8 @@ function toPolicy(doc: WireDocument, issues: StagePolicyIssue[]): StagePolicy {
     });
     return {
       name: s.name,
+      ...(s.repository === undefined ? {} : { repository: s.repository }),
+      auto: s.auto === true,
       ...(s.from === undefined ? {} : { from: s.from }),
       ...(soak === undefined ? {} : { soak }),
       forwardOnly: s.forwardOnly === true,
