@@ -39,7 +39,16 @@ export interface PlanPromotionOptions extends OperationOptions {
   readonly now?: () => Date;
   /** Signs the promote event (`--key`): the mover is proven, not declared (the `movers` gate). */
   readonly signingKey?: KeyObject;
+  /**
+   * Opens a repository that a stage names (`repository:` in the stages document, a registry or a
+   * CTF path as the CLI names repositories). Needed when the source or the target stage lives in
+   * another repository; the caller owns (and closes) what it opens.
+   */
+  readonly openRepository?: RepositoryOpener;
 }
+
+/** Opens a repository by the name a stages document gives it (`repository:`). */
+export type RepositoryOpener = (reference: string, options: OperationOptions) => Promise<OcmRepository>;
 
 export interface PromotionPlan {
   readonly component: string;
