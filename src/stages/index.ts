@@ -15,6 +15,7 @@ export {
   planPromotion,
   promote,
   promoteAll,
+  type RepositoryOpener,
   type SinceLookup,
 } from './promote.js';
 export {
