@@ -13,7 +13,7 @@ import type { AliasChange, OcmRepository } from '../repository/repository.js';
 import { transferComponentVersionRecursive } from '../repository/transfer-tree.js';
 import { getAliasHistory, type HistoryEvent, remoteStage } from './history/index.js';
 import type { StagePlaces } from './places.js';
-import type { PromoteOptions, PromotionPlan } from './promote.js';
+import type { PromoteOptions, PromotionPlan } from './promotion.js';
 
 /** How many of the source's newest events are searched for the record of a departure. */
 const RECORD_SEARCH = 1000;
