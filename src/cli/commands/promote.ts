@@ -149,6 +149,10 @@ export async function runPromote(ctx: Context, { values, positionals }: Parsed):
     // Nothing to move, nothing to judge: the gates of an unchanged stage are not shown.
     if (plan.status !== 'unchanged') ctx.out(table(['GATE', 'RESULT', 'DETAIL'], planRows(plan, false)));
   }
+  // In place already: a promotion into another repository cut off after its move is completed (its
+  // record where the candidate came from); nothing moves.
+  if (plan.status === 'unchanged' && !dryRun)
+    await promote(repository, ref.component, { ...options, ...elsewhere, plan });
   if (dryRun || plan.status === 'unchanged') {
     if (format === 'json')
       ctx.out(json({ ...plan, result: plan.status === 'unchanged' ? 'unchanged' : 'planned' }));
