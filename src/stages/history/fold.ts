@@ -137,8 +137,41 @@ export interface FoldResult {
   readonly deleted: number;
   /** Unfinished entries left for a later fold. */
   readonly waiting: number;
+  /** Confirmed events left pending behind an unfinished entry that made the same move (`holdBack`). */
+  readonly held: number;
   /** False when nothing had to change. */
   readonly wrote: boolean;
+}
+
+/**
+ * How many of the confirmed events (in fold order) a fold may take now. An unfinished entry that
+ * made the same move (alias and target) as a newer confirmed one is either a command cut off before
+ * it moved, which the newer one reran, or a racer still in flight. Readers tell the two apart only
+ * while both are pending (the newer one explains where the alias is), so the fold stops before the
+ * newer one, and before every event after it, until the older entry is done or abandoned.
+ */
+export function holdBack(resolution: Resolution): number {
+  const { confirmed, waiting } = resolution;
+  let hold = confirmed.findIndex((c) =>
+    waiting.some(
+      (w) =>
+        w.time < c.entry.time &&
+        w.events.some((e) => e.alias === c.event.alias && e.to?.digest === c.event.to?.digest),
+    ),
+  );
+  if (hold < 0) return confirmed.length;
+  // An entry is folded whole or not at all: stop before the first event of any entry held back.
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (let i = hold; i < confirmed.length; i++) {
+      const first = confirmed.findIndex((c) => c.entry === confirmed[i]!.entry);
+      if (first < hold) {
+        hold = first;
+        moved = true;
+      }
+    }
+  }
+  return hold;
 }
 
 /**
@@ -160,15 +193,17 @@ export async function foldHistory(
   if (head) checkRecent(component, head);
   const listed = new Set(refs.map((r) => r.digest));
   const folded = new Set<string>([...(head?.folded ?? [])].filter((d) => listed.has(d)));
+  const hold = holdBack(resolution);
+  const pending = view.pending.slice(0, hold);
   const taken = new Set<string>();
-  for (const c of resolution.confirmed) taken.add(c.entry.digest);
+  for (const c of resolution.confirmed.slice(0, hold)) taken.add(c.entry.digest);
   for (const e of resolution.abandoned) taken.add(e.digest);
   for (const d of taken) folded.add(d);
   const changed =
-    view.pending.length > 0 ||
+    pending.length > 0 ||
     folded.size !== (head?.folded.size ?? 0) ||
     [...folded].some((d) => !head?.folded.has(d));
-  if (changed && (head || view.pending.length > 0)) {
+  if (changed && (head || pending.length > 0)) {
     // A fold slower than half the grace time might write over a head whose entries were deleted.
     if (performance.now() - started > grace / 2)
       throw new HistoryIntegrityError(
@@ -177,7 +212,7 @@ export async function foldHistory(
         'the fold took too long; nothing was written',
       );
     if (!head) await store.push(historyConfig.descriptor, historyConfig.bytes, options);
-    await writeHead(store, component, head, view.pending, { ...options, atomic: false, folded });
+    await writeHead(store, component, head, pending, { ...options, atomic: false, folded });
   }
   // Delete what the head we read holds and is older than the grace time, and what was abandoned.
   const gone = refs.filter(
@@ -199,7 +234,13 @@ export async function foldHistory(
       }
     });
   }
-  return { folded: view.pending.length, deleted, waiting: resolution.waiting.length, wrote: changed };
+  return {
+    folded: pending.length,
+    deleted,
+    waiting: resolution.waiting.length,
+    held: view.pending.length - pending.length,
+    wrote: changed,
+  };
 }
 
 /** An entry being written: `commit` once its moves happened, `abort` when they certainly did not. */
