@@ -78,6 +78,11 @@ export interface PromoteOptions extends PlanPromotionOptions {
   readonly message?: string;
   /** Who (`--by`), kept in the history; self-declared. */
   readonly actor?: string;
+  /**
+   * More for the `promote` event's details (e.g. `auto: true` from the automatic promoter); the
+   * gates, policy, evidence, source and evaluation time always win over these.
+   */
+  readonly details?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface PromotionResult {
@@ -251,7 +256,7 @@ export async function promote(
     return repo.addComponentVersionAlias(component, plan.candidate.digest, plan.stage, {
       expect: plan.current?.digest ?? 'absent',
       operation: 'promote',
-      details: promotionDetails(plan),
+      details: promotionDetails(plan, options.details),
       ...(options.message === undefined ? {} : { message: options.message }),
       ...(options.actor === undefined ? {} : { actor: options.actor }),
       ...(options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
@@ -262,8 +267,12 @@ export async function promote(
 }
 
 /** What the history keeps with a `promote` event: the gates as evaluated, and the rules they came from. */
-function promotionDetails(plan: PromotionPlan): Record<string, unknown> {
+function promotionDetails(
+  plan: PromotionPlan,
+  extra: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
   return {
+    ...extra,
     ...(plan.source === undefined ? {} : { source: plan.source }),
     gates: plan.gates.map((g) => ({ ...g })),
     policy: plan.policy,
