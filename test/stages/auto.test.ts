@@ -25,22 +25,11 @@ import {
 import { COMPONENT as C, descriptor } from '../support/descriptors.js';
 import { testKey } from '../support/evidence-keys.js';
 import { sharedRegistry, startRegistry } from '../support/registry.js';
+import { autoDocument } from '../support/stages.js';
 import { tempDir } from '../support/tmp.js';
 
 const minute = 60_000;
 const hour = 60 * minute;
-
-/** dev; staging from dev; prod from staging, automatic, with `extra` rules. */
-function autoDocument(extra = '', trust = ''): string {
-  return `${trust}stages:
-  - name: dev
-  - name: staging
-    from: dev
-  - name: prod
-    from: staging
-    auto: true
-${extra}`;
-}
 
 /** A clock the test steps; `sleep` records the wait and moves the clock by it. */
 function testClock(start = '2026-06-01T09:00:00Z') {
