@@ -338,7 +338,7 @@ export class AutoPromoter {
         .map((g) => `${g.gate}: ${g.detail}`)
         .join('; ');
       const wait = waitingFor(plan, stage);
-      if (wait.stuck) return this.#decision(w, 'refused', `${refused}; until ${stage.from} moves`, plan);
+      if (wait.stuck || (wait.at === undefined && !wait.evidence)) return this.#decision(w, 'refused', `${refused}; until ${stage.from} moves`, plan);
       if (wait.at !== undefined) w.due = wait.at;
       if (wait.evidence) w.evidence = evidence;
       const until = [

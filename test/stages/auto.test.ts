@@ -193,6 +193,28 @@ describe('automatic promotion on a CTF (injected clock)', () => {
     }
   });
 
+  it('a freeze that ends moves the stage: waiting until the window closes, then promoted', async () => {
+    const clock = testClock('2026-12-19T12:00:00Z');
+    const freeze =
+      '    freeze:\n      - from: 2026-12-20T00:00:00Z\n        until: 2027-01-04T00:00:00Z\n        reason: year-end\n';
+    const { repo, close } = await ctf(clock, autoDocument(freeze));
+    try {
+      clock.advance(13 * hour);
+      await toStaging(repo, '1.0.0', clock);
+      const promoter = new AutoPromoter(repo, { to: 'prod', components: [C], clock });
+      const frozen = await promoter.look();
+      assert.deepEqual(outcomes(frozen), [`${C} waiting`]);
+      assert.match(frozen[0]!.detail, /^freeze: .*; plans again at 2027-01-04T00:00:00\.000Z$/);
+      clock.advance(14 * 24 * hour);
+      assert.deepEqual(await promoter.look(), [], 'still frozen on 2027-01-03');
+      clock.advance(23 * hour);
+      assert.deepEqual(outcomes(await promoter.look()), [`${C} promoted`], 'at the end of the window');
+      assert.equal(await at(repo, 'prod'), '1.0.0');
+    } finally {
+      await close();
+    }
+  });
+
   it('run: waits the interval, less when a soak ends sooner, until the signal aborts', async () => {
     const clock = testClock();
     const { repo, close } = await ctf(clock, autoDocument('    soak: 1h\n'));
