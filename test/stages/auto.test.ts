@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { versionToTag } from '../../src/descriptor/index.js';
 import { openRepository } from '../../src/open.js';
 import type { RequestEvent } from '../../src/registry/index.js';
 import { OcmRepository } from '../../src/repository/index.js';
@@ -47,6 +48,20 @@ function testClock(start = '2026-06-01T09:00:00Z') {
     waits,
   };
   return clock;
+}
+
+const ci = testKey('ecdsa-p256');
+/** prod also needs a passing e2e check in staging, signed by ci. */
+function checkedDocument(extra = ''): string {
+  const trust = `trust:\n  - name: ci\n    publicKey: |\n${ci.publicPem
+    .trim()
+    .split('\n')
+    .map((l) => `      ${l}\n`)
+    .join('')}`;
+  return autoDocument(
+    `${extra}    checks:\n      - name: e2e\n        by: [ci]\n        stage: staging\n`,
+    trust,
+  );
 }
 
 const outcomes = (ds: readonly AutoDecision[]) => ds.map((d) => `${d.component} ${d.outcome}`);
@@ -121,14 +136,7 @@ describe('automatic promotion on a CTF (injected clock)', () => {
 
   it('a failing check that arrives first blocks it; a passing newer check lets it through', async () => {
     const clock = testClock();
-    const ci = testKey('ecdsa-p256');
-    const trust = `trust:\n  - name: ci\n    publicKey: |\n${ci.publicPem
-      .trim()
-      .split('\n')
-      .map((l) => `      ${l}\n`)
-      .join('')}`;
-    const checks = '    soak: 1h\n    checks:\n      - name: e2e\n        by: [ci]\n        stage: staging\n';
-    const { repo, close } = await ctf(clock, autoDocument(checks, trust));
+    const { repo, close } = await ctf(clock, checkedDocument('    soak: 1h\n'));
     try {
       await toStaging(repo, '1.1.0', clock);
       const ciWrites = { key: ci.privatePem, now: () => clock.now() };
@@ -187,6 +195,33 @@ describe('automatic promotion on a CTF (injected clock)', () => {
         assert.equal(again.length, 1);
         assert.ok(['promoted', 'up to date'].includes(again[0]!.outcome), again[0]!.detail);
       }
+      assert.equal(await at(repo, 'prod'), '1.2.0');
+    } finally {
+      await close();
+    }
+  });
+
+  it('a stage moved around ocm-ts is held until the source is seen to move', async () => {
+    const clock = testClock();
+    const { repo, close } = await ctf(clock, autoDocument());
+    try {
+      await toStaging(repo, '1.0.0', clock);
+      const promoter = new AutoPromoter(repo, { to: 'prod', components: [C], clock });
+      await promoter.look();
+      clock.advance(minute);
+      await toStaging(repo, '1.1.0', clock);
+      assert.deepEqual(outcomes(await promoter.look()), [`${C} promoted`]);
+      // Back to 1.0.0 with a plain tag of the store: no history event, the order is unknown.
+      const store = repo.ociStore(C);
+      await store.tag(await store.resolve(versionToTag('1.0.0')), 'prod');
+      const restarted = new AutoPromoter(repo, { to: 'prod', components: [C], clock });
+      const held = await restarted.look();
+      assert.deepEqual(outcomes(held), [`${C} held`]);
+      assert.equal(held[0]!.detail, 'prod was moved around ocm-ts; held until staging moves');
+      assert.equal(await at(repo, 'prod'), '1.0.0');
+      clock.advance(minute);
+      await toStaging(repo, '1.2.0', clock);
+      assert.deepEqual(outcomes(await restarted.look()), [`${C} promoted`]);
       assert.equal(await at(repo, 'prod'), '1.2.0');
     } finally {
       await close();
@@ -297,6 +332,38 @@ describe('automatic promotion on a registry', () => {
       await repo.addComponentVersionAlias(names[7]!, '1.1.0', 'staging');
       clock.advance(30_000);
       assert.deepEqual(outcomes(await promoter.look()), [`${names[7]} promoted`]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('waiting for evidence costs one HEAD and one tag listing per look; new evidence is seen at the next look', async () => {
+    const clock = testClock();
+    const events: RequestEvent[] = [];
+    const store = (await registry.get()).open({ onRequest: (e) => events.push(e) });
+    try {
+      const repo = registryRepo(store, clock);
+      await repo.addComponentVersion(descriptor('1.0.0'));
+      await setStagePolicy(repo, C, checkedDocument());
+      await repo.addComponentVersionAlias(C, '1.0.0', 'staging');
+      const promoter = new AutoPromoter(repo, { to: 'prod', clock });
+      assert.deepEqual(outcomes(await promoter.look()), [`${C} refused`]);
+      clock.advance(30_000);
+      events.length = 0;
+      assert.deepEqual(await promoter.look(), []);
+      assert.deepEqual(
+        events.map((e) => `${e.method} ${new URL(e.url).pathname.replace(/^\/v2\/auto\d+x\d+\//, '')}`),
+        [`HEAD component-descriptors/${C}/manifests/staging`, `GET component-descriptors/${C}/tags/list`],
+      );
+      await attest(
+        repo,
+        C,
+        'staging',
+        { check: 'e2e', result: 'passed', stage: 'staging' },
+        { key: ci.privatePem, now: () => clock.now() },
+      );
+      clock.advance(30_000);
+      assert.deepEqual(outcomes(await promoter.look()), [`${C} promoted`]);
     } finally {
       await store.close();
     }
