@@ -19,6 +19,7 @@ import { listTags } from '../repository/resolve.js';
 import type { KeyInput } from '../signing/index.js';
 import { holdReason, waitingFor } from './auto-rules.js';
 import { findStage } from './policy/document.js';
+import { formatDuration } from './policy/duration.js';
 import { type GateResult, PolicyError } from './policy/errors.js';
 import { getStagePolicy } from './policy/store.js';
 import { type PromotionPlan, planPromotion, promote, type RepositoryOpener } from './promote.js';
@@ -28,6 +29,7 @@ export type AutoOutcome = 'promoted' | 'refused' | 'held' | 'waiting' | 'up to d
 
 /** One decision of the promoter about one component. */
 export interface AutoDecision {
+  /** The component; `*` for a failed listing of the components (at the first look). */
   readonly component: string;
   readonly stage: string;
   readonly outcome: AutoOutcome;
@@ -204,7 +206,7 @@ export class AutoPromoter {
     const code =
       err instanceof OcmError ? err.code : String((err as { code?: unknown } | null)?.code ?? 'ERROR');
     const message = err instanceof Error ? err.message : String(err);
-    const when = `looked at again in ${Math.round(retryIn / 1000)}s`;
+    const when = `looked at again in ${formatDuration(retryIn, { seconds: true })}`;
     return {
       ...this.#decision(
         component,
@@ -338,7 +340,8 @@ export class AutoPromoter {
         .map((g) => `${g.gate}: ${g.detail}`)
         .join('; ');
       const wait = waitingFor(plan, stage);
-      if (wait.stuck || (wait.at === undefined && !wait.evidence)) return this.#decision(w, 'refused', `${refused}; until ${stage.from} moves`, plan);
+      if (wait.stuck || (wait.at === undefined && !wait.evidence))
+        return this.#decision(w, 'refused', `${refused}; until ${stage.from} moves`, plan);
       if (wait.at !== undefined) w.due = wait.at;
       if (wait.evidence) w.evidence = evidence;
       const until = [
