@@ -1,5 +1,13 @@
 /** The stages layer: what aliases are for. A list of re-exports only. */
 
+export {
+  type AutoDecision,
+  type AutoOutcome,
+  AutoPromoter,
+  type AutoPromoterOptions,
+  isStoreFailure,
+  NoRepositoryOpenerError,
+} from './auto.js';
 export * from './evidence/index.js';
 export { evaluateGates, type GateSnapshot, type SignatureCheck, type StagePoint } from './gates.js';
 export * from './history/index.js';

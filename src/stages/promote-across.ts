@@ -23,9 +23,16 @@ export function isAcross(plan: PromotionPlan): boolean {
   return plan.repository !== undefined || plan.sourceRepository !== undefined;
 }
 
-/** What a `promote` event keeps: the gates as evaluated, and the rules they came from. */
-export function promotionDetails(plan: PromotionPlan): Record<string, unknown> {
+/**
+ * What a `promote` event keeps: the gates as evaluated, and the rules they came from; `extra` (the
+ * caller's, e.g. `auto`) never overrides those.
+ */
+export function promotionDetails(
+  plan: PromotionPlan,
+  extra: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
   return {
+    ...extra,
     ...(plan.source === undefined ? {} : { source: plan.source }),
     gates: plan.gates.map((g) => ({ ...g })),
     policy: plan.policy,
@@ -75,7 +82,7 @@ export async function promoteAcross(
       ...journal,
       expect: plan.current?.digest ?? 'absent',
       operation: 'promote',
-      details: { ...promotionDetails(plan), sourceRepository: names.source },
+      details: { ...promotionDetails(plan, options.details), sourceRepository: names.source },
     });
   }, op);
   await source.recordRemotePromotion(
@@ -86,7 +93,7 @@ export async function promoteAcross(
           ? null
           : { version: change.previous.version, digest: change.previous.digest },
       to: { version: plan.candidate.version, digest: plan.candidate.digest },
-      details: { ...promotionDetails(plan), stage: plan.stage, repository: names.target },
+      details: { ...promotionDetails(plan, options.details), stage: plan.stage, repository: names.target },
     },
     journal,
   );

@@ -286,7 +286,7 @@ export async function promote(
     return repo.addComponentVersionAlias(component, plan.candidate.digest, plan.stage, {
       expect: plan.current?.digest ?? 'absent',
       operation: 'promote',
-      details: promotionDetails(plan),
+      details: promotionDetails(plan, options.details),
       ...(options.message === undefined ? {} : { message: options.message }),
       ...(options.actor === undefined ? {} : { actor: options.actor }),
       ...(options.signingKey === undefined ? {} : { signingKey: options.signingKey }),

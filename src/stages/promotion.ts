@@ -77,6 +77,11 @@ export interface PromoteOptions extends PlanPromotionOptions {
   readonly message?: string;
   /** Who (`--by`), kept in the history; self-declared. */
   readonly actor?: string;
+  /**
+   * More for the `promote` event's details (e.g. `auto: true` from the automatic promoter); the
+   * gates, policy, evidence, source and evaluation time always win over these.
+   */
+  readonly details?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface PromotionResult {

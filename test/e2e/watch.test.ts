@@ -4,53 +4,22 @@
  * away and comes back.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openRepository } from '../../src/open.js';
-import { BUILD_TIMEOUT_MS, binary, builtBinary } from '../support/built.js';
+import { BUILD_TIMEOUT_MS, builtBinary } from '../support/built.js';
 import { descriptor } from '../support/descriptors.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { sharedRegistry } from '../support/registry.js';
+import { startOcm, until } from '../support/running.js';
 import { tempDir } from '../support/tmp.js';
 
 const C = 'example.com/shop/checkout';
 
-interface Watching {
-  readonly child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  readonly exit: Promise<number | null>;
-}
-
-function watch(args: string[], cwd: string): Watching {
-  const child = spawn(process.execPath, [binary, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: cwd },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const w: Watching = {
-    child,
-    stdout: '',
-    stderr: '',
-    exit: new Promise((resolve) => child.on('close', (code) => resolve(code))),
-  };
-  child.stdout!.on('data', (c: Buffer) => (w.stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (w.stderr += c.toString()));
-  return w;
-}
-
-/** Waits for a condition on a child's output (an outside process: there is no clock to step). */
-async function until(what: string, test: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!test()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const watch = startOcm;
 
 /** A TCP forwarder that can be stopped (connections refused) and started again on the same port. */
 async function forwarder(target: string) {

@@ -32,3 +32,14 @@ export function stagesDocument(options: { publicKeyPem?: string; freeze?: boolea
       - name: release
 ${key}${freeze}`;
 }
+
+/** dev; staging from dev; prod from staging, automatic (`auto: true`), with `extra` rules of prod. */
+export function autoDocument(extra = '', trust = '', options: { auto?: boolean } = {}): string {
+  return `${trust}stages:
+  - name: dev
+  - name: staging
+    from: dev
+  - name: prod
+    from: staging
+${options.auto === false ? '' : '    auto: true\n'}${extra}`;
+}

@@ -470,6 +470,7 @@ export const commands: readonly Command[] = [
     usage: `promote cv REPOSITORY//COMPONENT --to STAGE [--from STAGE | --version V] [--dry-run]
          [--allow-downgrade] [--public-key NAME=FILE...] [-m MESSAGE] [--by ACTOR] [-o table|json]
        promote REPOSITORY --to STAGE --all [--dry-run]
+       promote REPOSITORY[//COMPONENT] --to STAGE --auto [--interval 30s] [-o json]
 
   The candidate is what the stage's from holds now (for a stage without a from: what --from STAGE
   holds, or --version). Every gate of the stage is
@@ -480,6 +481,11 @@ export const commands: readonly Command[] = [
   the history records promote with the gates' results.
   Exit codes: 0 promoted (or already there), 3 a gate refused (nothing changed), 1 other failures
   (e.g. someone moved the stage meanwhile), 2 usage errors.
+  With --auto: keeps running and promotes the stage of every component (or the one named) whose
+  stage has auto: true as soon as its gates pass; one line per decision (promoted, refused, held,
+  waiting, up to date, failed, skipped), none for idle looks; each look is one HEAD of the source
+  stage per component. A stage moved by hand (rollback, tag) is held until its source moves.
+  SIGINT or SIGTERM ends it with exit code 0.
 
       --to STAGE             the stage to move
       --from STAGE           for a stage without a from rule: take what STAGE holds (a stage
@@ -489,6 +495,8 @@ export const commands: readonly Command[] = [
       --allow-downgrade      let a forwardOnly stage go back to a lower version
       --public-key NAME=FILE a key for signature NAME (repeatable); wins over the document's
       --all                  every component of the repository whose source stage is ahead
+      --auto                 keep promoting automatically (see above); not with --dry-run
+      --interval D           with --auto: time between looks, 30s (default), 5m, 1h30m, ...
   -m, --message TEXT         why, kept in the history
       --by ACTOR             who, kept in the history (self-declared); default as for tag cv
       --key FILE             sign the promote event with this private key (default OCM_SIGNING_KEY)
@@ -501,11 +509,16 @@ export const commands: readonly Command[] = [
       'allow-downgrade': { type: 'boolean' },
       'public-key': { type: 'string', multiple: true },
       all: { type: 'boolean' },
+      auto: { type: 'boolean' },
+      interval: { type: 'string' },
       message: { type: 'string', short: 'm' },
       by: { type: 'string' },
       key: { type: 'string' },
       output: { type: 'string', short: 'o' },
     },
-    load: () => import('./promote.js').then((m) => m.runPromote),
+    load: async () => (ctx, args) =>
+      args.values.auto !== undefined || args.values.interval !== undefined
+        ? import('./promote-auto.js').then((m) => m.runPromoteAuto(ctx, args))
+        : import('./promote.js').then((m) => m.runPromote(ctx, args)),
   },
 ];

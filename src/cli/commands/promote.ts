@@ -95,11 +95,8 @@ function planRows(plan: PromotionPlan, withComponent: boolean): string[][] {
   return rows;
 }
 
-/**
- * `ocm promote cv REPOSITORY//COMPONENT --to STAGE [...]`, and `ocm promote REPOSITORY --to STAGE
- * --all`. Exit 0 when promoted (or already there), 3 when a gate refuses, 1 on other failures.
- */
-export async function runPromote(ctx: Context, { values, positionals }: Parsed): Promise<number> {
+/** The one reference of `promote` (after an optional `cv`). */
+export function promoteReference(positionals: readonly string[]): string {
   const args = ['cv', 'cvs', 'component', 'components', 'componentversion', 'componentversions'].includes(
     positionals[0] ?? '',
   )
@@ -110,6 +107,15 @@ export async function runPromote(ctx: Context, { values, positionals }: Parsed):
       'promote takes one reference',
       'usage: ocm promote cv REPOSITORY//COMPONENT --to STAGE, or ocm promote REPOSITORY --to STAGE --all',
     );
+  return args[0]!;
+}
+
+/**
+ * `ocm promote cv REPOSITORY//COMPONENT --to STAGE [...]`, and `ocm promote REPOSITORY --to STAGE
+ * --all`. Exit 0 when promoted (or already there), 3 when a gate refuses, 1 on other failures.
+ */
+export async function runPromote(ctx: Context, { values, positionals }: Parsed): Promise<number> {
+  const args = [promoteReference(positionals)];
   const to = str(values, 'to');
   if (!to) throw new UsageError('--to STAGE is required');
   const from = str(values, 'from');
