@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { NotFoundError } from '../../src/errors.js';
 import { openRepository } from '../../src/open.js';
 import { checkComponentVersion, type OcmRepository } from '../../src/repository/index.js';
+import { AutoPromoter } from '../../src/stages/auto.js';
 import { approve, attest, listEvidence, verifyEvidence } from '../../src/stages/evidence/evidence.js';
 import { getAliasHistory, type HistoryEntry, type HistoryEvent } from '../../src/stages/history/index.js';
 import { PolicyError, setStagePolicy } from '../../src/stages/policy/index.js';
@@ -205,6 +206,51 @@ describe('promotion into a stage of another registry', () => {
         promotions.map((e) => e.to?.version),
         ['1.2.0', '1.1.0', '1.0.0'],
       );
+    } finally {
+      for (const o of opened) await o.close();
+    }
+  });
+
+  it('the automatic promoter moves prod in B the moment the soak in A ends', async () => {
+    let now = new Date('2026-06-01T09:00:00Z');
+    const clock = { now: () => now, sleep: async () => {} };
+    const names = { a: `${a.host}/auto`, b: `${b.host}/auto-prod` };
+    const opened: { close(): Promise<void> }[] = [];
+    const open = async (reference: string) => {
+      const o = await openRepository(reference, { history: { now: clock.now } });
+      opened.push(o);
+      return o.repository;
+    };
+    try {
+      const repoA = await open(names.a);
+      await addPart(repoA, { name: PRODUCT });
+      const doc = `stages:\n  - name: staging\n  - name: prod\n    from: staging\n    soak: 1h\n    auto: true\n    repository: ${names.b}\n`;
+      await setStagePolicy(repoA, PRODUCT, doc);
+      await repoA.addComponentVersionAlias(PRODUCT, '1.0.0', 'staging');
+      const promoter = new AutoPromoter(repoA, {
+        to: 'prod',
+        clock,
+        openRepository: (reference) => open(reference),
+        name: names.a,
+        actor: 'promoter',
+      });
+      const first = await promoter.look();
+      assert.deepEqual(
+        first.map((d) => d.outcome),
+        ['waiting'],
+      );
+      now = new Date(now.getTime() + hour);
+      const second = await promoter.look();
+      assert.deepEqual(
+        second.map((d) => d.outcome),
+        ['promoted'],
+      );
+      const repoB = await open(names.b);
+      assert.equal((await repoB.resolveComponentVersion(PRODUCT, 'prod')).version, '1.0.0');
+      const [arrived] = events(await getAliasHistory(repoB, PRODUCT, { alias: 'prod' }));
+      assert.equal(arrived?.details?.auto, true);
+      assert.equal(arrived?.details?.sourceRepository, names.a);
+      assert.deepEqual(await promoter.look(), [], 'an idle look decides nothing');
     } finally {
       for (const o of opened) await o.close();
     }
