@@ -146,6 +146,15 @@ describe('the air-gapped hop: registry -> handover.tgz -> the site registry', ()
     assert.equal(left!.details?.stage, 'prod');
     assert.equal(left!.details?.repository, C);
     assert.equal(left!.to?.digest, inA);
+    // The archive's history of prod, as a table: the departure, under the stage and where it went.
+    const table = await run('get', 'history', `${archive}:prod`);
+    assert.equal(table.code, 0, table.stderr);
+    const rows = table.stdout.trim().split('\n').slice(1);
+    assert.equal(rows.length, 1);
+    assert.match(
+      rows[0]!,
+      new RegExp(`^\\S+ +prod @ ${C.replace(/\./g, '\\.')} +- +1\\.0\\.0 +promote +operator `),
+    );
     // The evidence the site's gate relied on travelled on into C.
     const evidence = await run('get', 'evidence', `${C}//${PRODUCT}:1.0.0`, '-o', 'json');
     assert.equal(evidence.code, 0, evidence.stderr);

@@ -61,7 +61,7 @@ export async function runGetHistory(ctx: Context, { values, positionals }: Parse
   const sinceTime = since === undefined ? undefined : parseTime(since);
   const { repository } = await ctx.open(ref.repository, { readOnly: true });
   const entries = await getAliasHistory(repository, ref.component, {
-    ...(ref.version === undefined ? {} : { alias: ref.version }),
+    ...(ref.version === undefined ? {} : { alias: ref.version, elsewhere: true }),
     ...(limit === undefined ? {} : { limit }),
     ...(sinceTime === undefined ? {} : { since: sinceTime }),
     ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
@@ -69,6 +69,12 @@ export async function runGetHistory(ctx: Context, { values, positionals }: Parse
   // Who signed each move, against the stages document's trust and --public-key.
   const trusted = await trustedSigners(ctx, values, repository, ref.component);
   const { verifyEvent } = await import('../../stages/history/signed.js');
+  const { remoteStage } = await import('../../stages/history/index.js');
+  // A promotion into a stage of another repository, recorded where the candidate came from.
+  const elsewhere = (e: HistoryEntry) => {
+    const remote = e.operation === 'untracked' ? undefined : remoteStage(e);
+    return remote === undefined ? null : `${remote.stage} @ ${remote.repository}`;
+  };
   const verified = (e: HistoryEntry) => (e.operation === 'untracked' ? '-' : verifyEvent(e, trusted));
   // JSON and YAML carry `verified` for signed events only: an unsigned history keeps its shape.
   const marks = entries.map(verified);
@@ -85,7 +91,7 @@ export async function runGetHistory(ctx: Context, { values, positionals }: Parse
         ['TIME', 'ALIAS', 'FROM', 'TO', 'OPERATION', 'BY', 'VERIFIED', 'MESSAGE'],
         entries.map((e, i) => [
           when(e),
-          cell(e.alias ?? (e.operation === 'policy' ? '(stages)' : null)),
+          cell(e.alias ?? (e.operation === 'policy' ? '(stages)' : elsewhere(e))),
           cell(e.from?.version ?? null),
           'problem' in e && e.problem !== undefined ? '?' : cell(e.to?.version ?? null),
           operation(e),

@@ -11,7 +11,7 @@ import { type AliasState, HISTORY_TAG } from './codec.js';
 import { NothingToRollBackError } from './errors.js';
 import { type HistoryView, readView, type ViewOptions } from './fold.js';
 import { type ReadHistoryOptions, walkNewestFirst } from './log.js';
-import { type HistoryEntry, type HistoryEvent, parseTime, type UntrackedMove } from './model.js';
+import { type HistoryEntry, type HistoryEvent, parseTime, remoteStage, type UntrackedMove } from './model.js';
 
 export type HistoryReadOptions = ReadHistoryOptions & ViewOptions;
 
@@ -63,6 +63,11 @@ export async function newestPerAlias(
 export interface GetAliasHistoryOptions extends ReadHistoryOptions {
   /** Only events of this alias. */
   readonly alias?: string;
+  /**
+   * With `alias`: also the promotions of a stage of that name in another repository that took their
+   * candidate from here (`remoteStage`). Default false.
+   */
+  readonly elsewhere?: boolean;
   /** At most this many events (untracked moves come on top and are not counted). */
   readonly limit?: number;
   /** Only events at or after this time (a `Date`, RFC 3339, or a date). */
@@ -100,7 +105,12 @@ export async function getAliasHistory(
     for await (const event of eventsNewestFirst(store, component, view, options)) {
       all.push(event);
       if (since !== undefined && Date.parse(event.time) < since.getTime()) break;
-      if (options.alias !== undefined && event.alias !== options.alias) continue;
+      if (
+        options.alias !== undefined &&
+        event.alias !== options.alias &&
+        !(options.elsewhere === true && remoteStage(event)?.stage === options.alias)
+      )
+        continue;
       events.push(event);
       if (events.length >= limit) break;
     }
