@@ -31,7 +31,13 @@ import {
   serialQueue,
   storeOf,
 } from './context.js';
-import type { AliasJournal, AliasOperation, JournalOptions, RemotePromotion } from './journal.js';
+import type {
+  AliasJournal,
+  AliasOperation,
+  JournalEntry,
+  JournalOptions,
+  RemotePromotion,
+} from './journal.js';
 import { addLocalBlob, getLocalBlob, type LocalBlob, type LocalBlobInput } from './local-blobs.js';
 import { CREATOR, componentRepository, type DescriptorEncoding } from './mapping.js';
 import type { AliasPolicy, PolicyCopy } from './policy-hook.js';
@@ -340,25 +346,10 @@ export class OcmRepository {
     change: { readonly document: string; readonly details?: Readonly<Record<string, unknown>> },
     options: OperationOptions & JournalOptions = {},
   ): Promise<void> {
-    const repositoryName = repositoryOf(this.#ctx, component);
-    await atomically(
-      this.#ctx,
-      (provider) =>
-        recordMoves(
-          this.#ctx,
-          provider.repository(repositoryName),
-          component,
-          [
-            {
-              alias: null,
-              from: null,
-              to: null,
-              operation: 'policy',
-              details: { ...(change.details ?? {}), document: change.document },
-            },
-          ],
-          options,
-        ),
+    const details = { ...(change.details ?? {}), document: change.document };
+    await this.#record(
+      component,
+      { alias: null, from: null, to: null, operation: 'policy', details },
       options,
     );
   }
@@ -373,17 +364,19 @@ export class OcmRepository {
     promotion: Omit<RemotePromotion, 'alias' | 'operation'>,
     options: OperationOptions & JournalOptions = {},
   ): Promise<void> {
+    await this.#record(component, { alias: null, operation: 'promote', ...promotion }, options);
+  }
+
+  /** Records a change that moves no alias here (in one store write with what the batch writes). */
+  async #record(
+    component: string,
+    entry: JournalEntry,
+    options: OperationOptions & JournalOptions,
+  ): Promise<void> {
     const repositoryName = repositoryOf(this.#ctx, component);
     await atomically(
       this.#ctx,
-      (provider) =>
-        recordMoves(
-          this.#ctx,
-          provider.repository(repositoryName),
-          component,
-          [{ alias: null, operation: 'promote', ...promotion }],
-          options,
-        ),
+      (provider) => recordMoves(this.#ctx, provider.repository(repositoryName), component, [entry], options),
       options,
     );
   }

@@ -11,18 +11,13 @@ import { after, before, describe, it } from 'node:test';
 import { openRepository } from '../../src/open.js';
 import { setStagePolicy } from '../../src/stages/policy/index.js';
 import { ocm } from '../support/cli.js';
-import { testKey } from '../support/evidence-keys.js';
+import { indentPem, testKey } from '../support/evidence-keys.js';
 import { addPart, PRODUCT, svc } from '../support/products.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { tempDir } from '../support/tmp.js';
 
 const site = testKey('ecdsa-p256');
-const indent = (pem: string) =>
-  pem
-    .trim()
-    .split('\n')
-    .map((l) => `      ${l}\n`)
-    .join('');
+const indent = (text: string) => indentPem(text, 6);
 
 const connectedSide = `stages:
   - name: staging

@@ -15,18 +15,13 @@ import { approve, attest, listEvidence, verifyEvidence } from '../../src/stages/
 import { getAliasHistory, type HistoryEntry, type HistoryEvent } from '../../src/stages/history/index.js';
 import { PolicyError, setStagePolicy } from '../../src/stages/policy/index.js';
 import { planPromotion, promote, type RepositoryOpener } from '../../src/stages/promote.js';
-import { testKey } from '../support/evidence-keys.js';
+import { indentPem, testKey } from '../support/evidence-keys.js';
 import { addPart, PRODUCT, svc } from '../support/products.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 const hour = 3_600_000;
 const keys = { ci: testKey('ecdsa-p256'), site: testKey('ed25519') };
-const pem = (text: string) =>
-  text
-    .trim()
-    .split('\n')
-    .map((l) => `      ${l}\n`)
-    .join('');
+const pem = (text: string) => indentPem(text, 6);
 
 /** A's rules: prod lives in `prodRepository`, takes staging after a day and a passing e2e run. */
 export function acrossDocument(prodRepository: string): string {

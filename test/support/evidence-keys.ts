@@ -26,7 +26,8 @@ export function testKey(type: TestKey['type']): TestKey {
 
 export const KEY_TYPES = ['ecdsa-p256', 'ed25519', 'rsa'] as const;
 
-function indentPem(pem: string, spaces: number): string {
+/** A PEM text indented for a YAML block scalar. */
+export function indentPem(pem: string, spaces: number): string {
   return pem
     .trim()
     .split('\n')
