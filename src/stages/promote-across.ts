@@ -63,12 +63,15 @@ export async function promoteAcross(
     ...(options.actor === undefined ? {} : { actor: options.actor }),
     ...(options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
   };
+  // Both stages in one other repository: a promotion there, with nothing to copy or to tell elsewhere.
+  const within = source === target;
   // On a CTF the copy, the document and the move are one write; on a registry the alias moves last.
   const change = await target.batch(async (repo) => {
-    await transferComponentVersionRecursive(source, repo, component, plan.candidate.version, {
-      evidence: true,
-      ...op,
-    });
+    if (!within)
+      await transferComponentVersionRecursive(source, repo, component, plan.candidate.version, {
+        evidence: true,
+        ...op,
+      });
     if (
       plan.repository !== undefined &&
       (await repo.copyAliasPolicyFrom(places.home, component, op)) === 'copied'
@@ -85,6 +88,7 @@ export async function promoteAcross(
       details: { ...promotionDetails(plan, options.details), sourceRepository: names.source },
     });
   }, op);
+  if (within) return change;
   await source.recordRemotePromotion(
     component,
     {
@@ -113,6 +117,7 @@ export async function finishDeparture(
 ): Promise<boolean> {
   const op = signalOnly(options);
   const { source, target, names } = await ends(plan, options, places);
+  if (source === target) return false;
   const [last] = await getAliasHistory(target, component, {
     alias: plan.stage,
     limit: 1,

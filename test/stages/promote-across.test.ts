@@ -6,6 +6,7 @@
  * rules of its own; when B keeps other, stricter rules, they are gates too.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NotFoundError } from '../../src/errors.js';
 import { openRepository } from '../../src/open.js';
@@ -18,6 +19,7 @@ import { planPromotion, promote, type RepositoryOpener } from '../../src/stages/
 import { indentPem, testKey } from '../support/evidence-keys.js';
 import { addPart, PRODUCT, svc } from '../support/products.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { tempDir } from '../support/tmp.js';
 
 const hour = 3_600_000;
 const keys = { ci: testKey('ecdsa-p256'), site: testKey('ed25519') };
@@ -248,6 +250,42 @@ describe('promotion into a stage of another registry', () => {
       assert.deepEqual(await promoter.look(), [], 'an idle look decides nothing');
     } finally {
       for (const o of opened) await o.close();
+    }
+  });
+
+  it('both stages in one other repository: a promotion there, with no copy and no departure record', async () => {
+    const dir = await tempDir();
+    const opened: { close(): Promise<void> }[] = [];
+    const open = async (reference: string, create = false) => {
+      const o = await openRepository(reference, { create });
+      opened.push(o);
+      return o.repository;
+    };
+    try {
+      const home = await open(join(dir.path, 'rules'), true);
+      const there = await open(join(dir.path, 'site'), true);
+      await addPart(there, { name: PRODUCT });
+      await there.addComponentVersionAlias(PRODUCT, '1.0.0', 'staging');
+      const at = join(dir.path, 'site');
+      await setStagePolicy(
+        home,
+        PRODUCT,
+        `stages:\n  - name: staging\n    repository: ${at}\n  - name: prod\n    from: staging\n    repository: ${at}\n`,
+      );
+      const result = await promote(home, PRODUCT, {
+        to: 'prod',
+        openRepository: (r) => open(r),
+        name: 'rules',
+      });
+      assert.equal(result.status, 'promoted');
+      assert.equal((await there.resolveComponentVersion(PRODUCT, 'prod')).version, '1.0.0');
+      assert.deepEqual(
+        (await getAliasHistory(there, PRODUCT)).map((e) => `${e.operation}:${e.alias ?? '-'}`),
+        ['promote:prod', 'policy:-', 'tag:staging'],
+      );
+    } finally {
+      for (const o of opened) await o.close();
+      await dir.remove();
     }
   });
 
