@@ -24,6 +24,8 @@ export interface StageCell {
    * stage): one entry per such stage; absent when no stage asks for evidence, null when unreadable.
    */
   readonly evidence?: readonly CellEvidence[] | null;
+  /** Where the stage lives when not in the row's repository (the stages document's `repository:`). */
+  readonly repository?: string;
 }
 
 /** Where a version stands against one stage's evidence rules (verified with the document's trust). */
@@ -46,6 +48,10 @@ export interface BoardComponent {
   readonly policy?: readonly string[];
   /** Aliases that could not be read, with the reason; shown, not fatal. */
   readonly problems?: readonly { readonly alias: string; readonly problem: string }[];
+  /** Stages of its policy that live in another repository: stage → reference, as the document names it. */
+  readonly elsewhere?: Readonly<Record<string, string>>;
+  /** Stages elsewhere that could not be read: stage → the reason (the cell shows it). */
+  readonly unavailable?: Readonly<Record<string, string>>;
 }
 
 export interface BoardRepository {

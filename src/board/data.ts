@@ -15,6 +15,7 @@ import type {
   VersionDiff,
 } from './api.js';
 import { diffVersions } from './diff.js';
+import { BoardUnavailableError } from './errors.js';
 import { feedingStages, lagOf, orderStages } from './model.js';
 
 export type { ComponentPage } from './api.js';
@@ -36,7 +37,30 @@ export interface StagesView {
   readonly verified?: Readonly<Record<string, boolean>>;
   /** Per stage: the evidence of the version it holds (see `StageCell.evidence`). */
   readonly evidence?: Readonly<Record<string, readonly CellEvidence[] | null>>;
+  /** Stages of the policy that live in another repository (`repository:`), read there. */
+  readonly elsewhere?: Readonly<Record<string, RemoteStage>>;
 }
+
+/** A stage that lives in another repository: where, and what it holds there or why it was not read. */
+export interface RemoteStage {
+  /** The reference as the stages document names it. */
+  readonly reference: string;
+  /** The repository it was read from; absent when it could not be opened. */
+  readonly repository?: OcmRepository;
+  /** What the stage holds there; absent when it is not set there (or could not be read). */
+  readonly alias?: AliasInfo & { readonly version: string; readonly digest: string };
+  /** Why the stage could not be read. */
+  readonly problem?: string;
+}
+
+/** Opens a repository that a stages document names (`repository:`); the board keeps and closes it. */
+export type StageOpener = (reference: string, options: OperationOptions) => Promise<OcmRepository>;
+
+/** How the board opens other repositories: as the CLI names them (`ctx.open`). */
+export type BoardOpener = (
+  reference: string,
+  options: OperationOptions,
+) => Promise<{ readonly repository: OcmRepository; close(): Promise<void> }>;
 
 /**
  * The seam to the stages layer (history, policies, promotion), so the board reads and moves stages
@@ -49,6 +73,7 @@ export interface BoardStages {
     component: string,
     aliases: readonly AliasInfo[],
     options: OperationOptions,
+    open?: StageOpener,
   ): Promise<StagesView>;
   history(repository: OcmRepository, component: string, options: OperationOptions): Promise<unknown[]>;
   plan(
@@ -56,18 +81,21 @@ export interface BoardStages {
     component: string,
     request: MoveRequest,
     options: OperationOptions,
+    open?: StageOpener,
   ): Promise<unknown>;
   promote(
     repository: OcmRepository,
     component: string,
     request: MoveRequest,
     options: OperationOptions,
+    open?: StageOpener,
   ): Promise<unknown>;
   rollback(
     repository: OcmRepository,
     component: string,
     request: MoveRequest,
     options: OperationOptions,
+    open?: StageOpener,
   ): Promise<unknown>;
 }
 
@@ -90,6 +118,11 @@ export interface BoardReaderOptions {
   readonly now?: () => Date;
   /** Whether promotion is allowed (`--write`): reported to the page. */
   readonly write?: boolean;
+  /**
+   * Opens the repositories that stages live in (`repository:` in a stages document), once per
+   * distinct reference; closed by `close`. Without it such stages show as unavailable.
+   */
+  readonly open?: BoardOpener;
 }
 
 /**
@@ -102,6 +135,9 @@ export class BoardReader {
   readonly #rows = new Map<string, Promise<BoardComponent>>();
   readonly #components = new Map<number, Promise<string[]>>();
   readonly #descriptors = new Map<string, Promise<DescriptorV2>>();
+  /** Repositories opened for stages elsewhere, by reference. */
+  readonly #remote = new Map<string, Promise<{ repository: OcmRepository; close(): Promise<void> }>>();
+  #closed = false;
 
   constructor(options: BoardReaderOptions) {
     this.#options = options;
@@ -115,6 +151,37 @@ export class BoardReader {
 
   get sources(): readonly BoardSource[] {
     return this.#options.sources;
+  }
+
+  /**
+   * The repository a stages document names (`repository:`): one of the board's own when the
+   * reference is one of theirs, else opened once (a failed open is tried again on the next read).
+   */
+  remote: StageOpener = async (reference, options) => {
+    const own = this.#options.sources.find((s) => s.label === reference);
+    if (own) return own.repository;
+    const open = this.#options.open;
+    if (!open) throw new BoardUnavailableError('this board opens no repositories beyond its own');
+    if (this.#closed) throw new BoardUnavailableError('the board is closed');
+    let pending = this.#remote.get(reference);
+    if (!pending) {
+      // Opened for the board, not for the request that first needed it: no request's signal.
+      pending = open(reference, {});
+      this.#remote.set(reference, pending);
+      pending.catch(() => this.#remote.delete(reference));
+    }
+    return (await abortable(pending, options.signal)).repository;
+  };
+
+  /** Closes the repositories opened for stages elsewhere. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const opened = [...this.#remote.values()];
+    this.#remote.clear();
+    for (const pending of opened) {
+      const o = await pending.catch(() => undefined);
+      await o?.close().catch(() => undefined);
+    }
   }
 
   repositories(): BoardRepository[] {
@@ -248,27 +315,37 @@ export class BoardReader {
     const readable = aliases.filter((a) => a.version !== undefined && a.digest !== undefined);
     // The history and policy reads and the descriptor reads are independent: one round trip, not two.
     const viewing: Promise<StagesView> = this.#options.stages
-      ? this.#options.stages.view(repo, component, readable, options).catch(() => ({ since: {} }))
+      ? this.#options.stages
+          .view(repo, component, readable, options, this.remote)
+          .catch(() => ({ since: {} }))
       : Promise.resolve({ since: {} });
     const signatures = new Map<string, readonly string[] | null>();
-    const digests = [...new Map(readable.map((a) => [a.digest!, a])).values()];
-    await mapLimit(digests, this.#concurrency, async (a) => {
-      try {
-        const d = await this.descriptor(repository, component, a.version!, a.digest!, options);
-        signatures.set(
-          a.digest!,
-          (d.signatures ?? []).map((s) => s.name),
-        );
-      } catch {
-        signatures.set(a.digest!, null);
-      }
-    });
+    const readSignatures = (from: OcmRepository, list: readonly AliasInfo[]) =>
+      mapLimit([...new Map(list.map((a) => [a.digest!, a])).values()], this.#concurrency, async (a) => {
+        try {
+          const d = await this.#descriptorIn(from, component, a.version!, a.digest!, options);
+          signatures.set(
+            a.digest!,
+            (d.signatures ?? []).map((s) => s.name),
+          );
+        } catch {
+          signatures.set(a.digest!, null);
+        }
+      });
+    await readSignatures(repo, readable);
     const view = await viewing;
+    const elsewhere = Object.entries(view.elsewhere ?? {});
+    // A stage elsewhere is read there: a tag of the same name here is not that stage.
+    const here = readable.filter((a) => view.elsewhere?.[a.alias] === undefined);
+    const away = elsewhere.flatMap(([, r]) =>
+      r.alias && r.repository ? [{ ...r.alias, from: r.repository }] : [],
+    );
+    for (const a of away) if (!signatures.has(a.digest)) await readSignatures(a.from, [a]);
     const columns = orderStages(
-      readable.map((a) => a.alias),
+      here.map((a) => a.alias),
       view.policy ? [view.policy.order] : [],
     );
-    const byAlias = new Map(readable.map((a) => [a.alias, a]));
+    const byAlias = new Map<string, AliasInfo>([...here, ...away].map((a) => [a.alias, a]));
     const feeds = feedingStages(columns, new Set(byAlias.keys()), view.policy?.from ?? {});
     const stages: Record<string, StageCell> = {};
     for (const stage of columns) {
@@ -283,6 +360,7 @@ export class BoardReader {
         signatures: signatures.get(a.digest!) ?? null,
         verified: view.verified?.[stage] ?? null,
         ...(view.evidence?.[stage] === undefined ? {} : { evidence: view.evidence[stage] }),
+        ...(view.elsewhere?.[stage] === undefined ? {} : { repository: view.elsewhere[stage].reference }),
         lagsBehind:
           f && lagOf({ version: a.version!, digest: a.digest! }, { version: f.version!, digest: f.digest! })
             ? feeder!
@@ -292,12 +370,19 @@ export class BoardReader {
     const problems = aliases
       .filter((a) => a.problem !== undefined)
       .map((a) => ({ alias: a.alias, problem: a.problem! }));
+    const unavailable = elsewhere.filter(([, r]) => r.problem !== undefined);
     return {
       name: component,
       repository,
       stages,
       ...(view.policy ? { policy: view.policy.order } : {}),
       ...(problems.length ? { problems } : {}),
+      ...(elsewhere.length
+        ? { elsewhere: Object.fromEntries(elsewhere.map(([s, r]) => [s, r.reference])) }
+        : {}),
+      ...(unavailable.length
+        ? { unavailable: Object.fromEntries(unavailable.map(([s, r]) => [s, r.problem!])) }
+        : {}),
     };
   }
 
@@ -309,13 +394,31 @@ export class BoardReader {
     digest: string | undefined,
     options: OperationOptions,
   ): Promise<DescriptorV2> {
+    return this.#descriptorIn(
+      this.source(repository).repository,
+      component,
+      version,
+      digest,
+      options,
+      repository,
+    );
+  }
+
+  #descriptorIn(
+    from: OcmRepository,
+    component: string,
+    version: string,
+    digest: string | undefined,
+    options: OperationOptions,
+    repository?: number,
+  ): Promise<DescriptorV2> {
     const key = digest ?? `${repository}\n${component}\n${version}`;
     let pending = this.#descriptors.get(key);
     if (!pending) {
-      pending = this.source(repository)
+      pending = from
         // By digest where known: the manifest is then the one the alias named (and a content cache
         // that saw it under the alias's tag serves it).
-        .repository.getComponentVersion(component, digest ?? version, options)
+        .getComponentVersion(component, digest ?? version, options)
         .then((cv) => cv.descriptor);
       this.#descriptors.set(key, pending);
       pending.catch(() => this.#descriptors.delete(key));
@@ -399,6 +502,17 @@ export class BoardReader {
       return { ...r, partProblem: (err as Error).message };
     }
   }
+}
+
+/** `pending`, or a rejection when `signal` aborts first (the pending work goes on for others). */
+function abortable<T>(pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return pending;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }
 
 /** Levels of parts a product's diff opens (a reference graph is acyclic, but may be deep). */

@@ -4,6 +4,7 @@
  * CLI (`planPromotion`, `promote`, `rollbackAlias`). Every move carries `expect`: the page says where
  * it saw the stage, and a page that is stale is refused before anything is planned or moved.
  */
+import { NotFoundError } from '../errors.js';
 import type { OperationOptions } from '../oci/content/storage.js';
 import { AliasConflictError, type AliasInfo, type OcmRepository } from '../repository/index.js';
 import { verifyComponentVersion } from '../repository/signing.js';
@@ -12,10 +13,16 @@ import { summariseEvidence } from '../stages/evidence/gates.js';
 import { readView } from '../stages/history/fold.js';
 import { getAliasHistory, rollbackAlias } from '../stages/history/index.js';
 import { newestPerAlias } from '../stages/history/queries.js';
-import { getStagePolicy, type StageRule, type StoredStagesDocument } from '../stages/policy/index.js';
+import {
+  findStage,
+  getStagePolicy,
+  type StageRule,
+  type StoredStagesDocument,
+} from '../stages/policy/index.js';
 import { type PromotionPlan, planPromotion, promote } from '../stages/promote.js';
 import type { CellEvidence } from './api.js';
-import type { BoardStages, MoveRequest, StagesView } from './data.js';
+import type { BoardStages, MoveRequest, RemoteStage, StageOpener, StagesView } from './data.js';
+import { BoardUnavailableError } from './errors.js';
 
 /** Events shown on a component page. */
 const HISTORY_LIMIT = 200;
@@ -38,42 +45,51 @@ export function boardStages(): BoardStages {
   };
 
   return {
-    async view(repository, component, aliases, options): Promise<StagesView> {
+    async view(repository, component, aliases, options, open): Promise<StagesView> {
       const op = signalOnly(options);
-      const store = repository.ociStore(component);
-      const [states, policy] = await Promise.all([
-        readView(store, component, op)
-          .then((view) => newestPerAlias(store, component, view, new Set(aliases.map((a) => a.alias)), op))
-          .catch(() => ({}) as Awaited<ReturnType<typeof newestPerAlias>>),
+      const [since, policy] = await Promise.all([
+        sinceOf(repository, component, aliases, op),
         getStagePolicy(repository, component, op).catch(() => undefined),
       ]);
-      const since: Record<string, string | null> = {};
-      for (const a of aliases) {
-        const state = states[a.alias];
-        since[a.alias] = state && state.to?.digest === a.digest ? state.time : null;
-      }
       if (!policy) return { since };
+      const elsewhere = await remoteStages(policy, component, open, op);
+      /** Where each stage of the policy is read, and what it holds there. */
+      const points = new Map<string, { repository: OcmRepository; alias: AliasInfo }>();
+      for (const stage of policy.policy.stages) {
+        const away = elsewhere[stage.name];
+        if (away?.alias && away.repository)
+          points.set(stage.name, { repository: away.repository, alias: away.alias });
+        const a = aliases.find((x) => x.alias === stage.name);
+        if (!away && a) points.set(stage.name, { repository, alias: a });
+      }
+      await Promise.all(
+        Object.values(elsewhere).map(async (r) => {
+          if (r.alias && r.repository)
+            Object.assign(since, await sinceOf(r.repository, component, [r.alias], op));
+        }),
+      );
       const from: Record<string, string> = {};
       const checks: Record<string, boolean> = {};
       for (const stage of policy.policy.stages) {
         if (stage.from !== undefined) from[stage.name] = stage.from;
-        const a = aliases.find((x) => x.alias === stage.name);
-        if (!a || stage.signatures.length === 0) continue;
+        const p = points.get(stage.name);
+        if (!p || stage.signatures.length === 0) continue;
         const results = await Promise.all(
           stage.signatures.map((s) =>
             s.publicKey === undefined
               ? Promise.resolve(false)
-              : verify(repository, component, a, s.name, s.publicKey),
+              : verify(p.repository, component, p.alias, s.name, s.publicKey),
           ),
         );
         checks[stage.name] = results.every(Boolean);
       }
-      const evidence = await evidenceOfStages(repository, component, aliases, policy, op);
+      const evidence = await evidenceOfStages(component, points, policy, op);
       return {
         since,
         policy: { order: policy.policy.stages.map((s) => s.name), from },
         verified: checks,
         evidence,
+        ...(Object.keys(elsewhere).length ? { elsewhere } : {}),
       };
     },
 
@@ -81,16 +97,17 @@ export function boardStages(): BoardStages {
       return getAliasHistory(repository, component, { limit: HISTORY_LIMIT, ...signalOnly(options) });
     },
 
-    async plan(repository, component, request, options) {
-      const plan = await freshPlan(repository, component, request, options);
+    async plan(repository, component, request, options, open) {
+      const plan = await freshPlan(repository, component, request, options, open);
       return plan;
     },
 
-    async promote(repository, component, request, options) {
-      const plan = await freshPlan(repository, component, request, options);
+    async promote(repository, component, request, options, open) {
+      const plan = await freshPlan(repository, component, request, options, open);
       const result = await promote(repository, component, {
         to: request.stage,
         plan,
+        ...(open === undefined ? {} : { openRepository: open }),
         ...(request.message === undefined ? {} : { message: request.message }),
         ...(request.actor === undefined ? {} : { actor: request.actor }),
         ...signalOnly(options),
@@ -99,8 +116,16 @@ export function boardStages(): BoardStages {
       return { status: 'promoted', plan, from: plan.current ?? null, to: plan.candidate };
     },
 
-    async rollback(repository, component, request, options) {
-      const result = await rollbackAlias(repository, component, request.stage, {
+    async rollback(repository, component, request, options, open) {
+      // A stage that lives elsewhere is rolled back where it lives (its history is there).
+      const policy = await getStagePolicy(repository, component, signalOnly(options)).catch(() => undefined);
+      const where = policy === undefined ? undefined : findStage(policy.policy, request.stage)?.repository;
+      if (where !== undefined && open === undefined)
+        throw new BoardUnavailableError(
+          `${request.stage} lives in ${shownReference(where)}, which this board does not open`,
+        );
+      const target = where === undefined ? repository : await open!(where, signalOnly(options));
+      const result = await rollbackAlias(target, component, request.stage, {
         expect: request.expect,
         ...(request.message === undefined ? {} : { message: request.message }),
         ...(request.actor === undefined ? {} : { actor: request.actor }),
@@ -121,9 +146,11 @@ async function freshPlan(
   component: string,
   request: MoveRequest,
   options: OperationOptions,
+  open: StageOpener | undefined,
 ): Promise<PromotionPlan> {
   const plan = await planPromotion(repository, component, {
     to: request.stage,
+    ...(open === undefined ? {} : { openRepository: open }),
     ...(request.version === undefined ? {} : { version: request.version }),
     ...signalOnly(options),
   });
@@ -149,9 +176,8 @@ async function freshPlan(
  * trust. One listing of the tags per version plus its envelopes (cached by digest where a cache is).
  */
 async function evidenceOfStages(
-  repository: OcmRepository,
   component: string,
-  aliases: readonly AliasInfo[],
+  points: ReadonlyMap<string, { readonly repository: OcmRepository; readonly alias: AliasInfo }>,
   policy: StoredStagesDocument,
   options: OperationOptions,
 ): Promise<Record<string, CellEvidence[] | null>> {
@@ -159,13 +185,14 @@ async function evidenceOfStages(
   const trust = policy.policy.trust.map((t) => ({ name: t.name, publicKey: t.publicKey }));
   const out: Record<string, CellEvidence[] | null> = {};
   for (const stage of policy.policy.stages) {
-    const a = aliases.find((x) => x.alias === stage.name);
-    if (!a?.digest) continue;
+    const point = points.get(stage.name);
+    const a = point?.alias;
+    if (!point || !a?.digest) continue;
     const fed = policy.policy.stages.filter((s) => s.from === stage.name && asks(s));
     const rules = fed.length > 0 ? fed : asks(stage) ? [stage] : [];
     if (rules.length === 0) continue;
     try {
-      const { items } = await listEvidence(repository, component, a.digest, options);
+      const { items } = await listEvidence(point.repository, component, a.digest, options);
       const verified = verifyEvidence(items, trust);
       out[stage.name] = rules.map((r) => summariseEvidence(r, verified));
     } catch {
@@ -173,6 +200,67 @@ async function evidenceOfStages(
     }
   }
   return out;
+}
+
+/** Since when each alias holds its current digest, from the history of `repository` (null: untold). */
+async function sinceOf(
+  repository: OcmRepository,
+  component: string,
+  aliases: readonly AliasInfo[],
+  op: OperationOptions,
+): Promise<Record<string, string | null>> {
+  const store = repository.ociStore(component);
+  const states = await readView(store, component, op)
+    .then((view) => newestPerAlias(store, component, view, new Set(aliases.map((a) => a.alias)), op))
+    .catch(() => ({}) as Awaited<ReturnType<typeof newestPerAlias>>);
+  const since: Record<string, string | null> = {};
+  for (const a of aliases) {
+    const state = states[a.alias];
+    since[a.alias] = state && state.to?.digest === a.digest ? state.time : null;
+  }
+  return since;
+}
+
+/**
+ * The stages of the policy that live in another repository, each read there: what it holds (absent
+ * when it is not set there), or why it could not be read (never thrown: the board shows it).
+ */
+async function remoteStages(
+  policy: StoredStagesDocument,
+  component: string,
+  open: StageOpener | undefined,
+  op: OperationOptions,
+): Promise<Record<string, RemoteStage>> {
+  const out: Record<string, RemoteStage> = {};
+  await Promise.all(
+    policy.policy.stages.map(async (stage) => {
+      if (stage.repository === undefined) return;
+      const reference = shownReference(stage.repository);
+      let repository: OcmRepository | undefined;
+      try {
+        if (!open) throw new Error('this board opens no repositories beyond its own');
+        repository = await open(stage.repository, op);
+        const r = await repository.resolveComponentVersion(component, stage.name, op);
+        out[stage.name] = {
+          reference,
+          repository,
+          alias: { alias: stage.name, version: r.version, digest: r.digest },
+        };
+      } catch (err) {
+        if (op.signal?.aborted) throw err;
+        out[stage.name] =
+          err instanceof NotFoundError && repository
+            ? { reference, repository }
+            : { reference, ...(repository ? { repository } : {}), problem: (err as Error).message };
+      }
+    }),
+  );
+  return out;
+}
+
+/** A repository reference as the board shows it: credentials in it (refused anyway) masked. */
+function shownReference(reference: string): string {
+  return reference.replace(/^((?:[A-Za-z]+::)?(?:[A-Za-z]+:\/\/)?)[^/@:]*:[^/@]*@/, '$1***@');
 }
 
 function signalOnly(options: OperationOptions): OperationOptions {

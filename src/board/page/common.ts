@@ -95,10 +95,36 @@ function evidenceMarks(v: StageCell): Child[] {
   return marks;
 }
 
+/**
+ * A column head: the stage, and under it where the stage lives for the rows that keep it in another
+ * repository (their stages documents' `repository:`).
+ */
+export function stageHead(stage: string, rows: readonly BoardComponent[]): HTMLTableCellElement {
+  const where = [
+    ...new Set(rows.flatMap((c) => (c.elsewhere?.[stage] === undefined ? [] : [c.elsewhere[stage]]))),
+  ].sort();
+  return h(
+    'th',
+    { scope: 'col' },
+    stage,
+    where.length
+      ? h('span', { class: 'where', title: `${stage} lives in ${where.join(', ')}` }, where.join(', '))
+      : null,
+  );
+}
+
 /** One stage cell: version, signature, lag and evidence marks, time in the stage; `—` where the stage is empty. */
 export function cell(c: BoardComponent, stage: string, now: Date): HTMLTableCellElement {
   const v: StageCell | undefined = c.stages[stage];
   const attrs = { 'data-component': c.name, 'data-stage': stage, 'data-repository': c.repository };
+  const unavailable = c.unavailable?.[stage];
+  if (!v && unavailable !== undefined)
+    return h(
+      'td',
+      { ...attrs, class: 'cell unavailable' },
+      h('span', { class: 'mark unverified' }, 'unavailable'),
+      h('span', { class: 'meta reason' }, unavailable),
+    );
   if (!v) return h('td', { ...attrs, class: 'cell empty' }, h('span', { 'aria-label': 'not set' }, '—'));
   const signed = v.signatures && v.signatures.length > 0;
   const marks: Child[] = [];

@@ -4,7 +4,7 @@
  */
 import type { ComponentPage } from '../api.js';
 import { api } from './client.js';
-import { cell, digestCode } from './common.js';
+import { cell, digestCode, stageHead } from './common.js';
 import { diffPanel } from './diff-view.js';
 import { h, replace } from './dom.js';
 import { movePanel } from './move-form.js';
@@ -63,6 +63,24 @@ function timeline(items: readonly HistoryItem[]): HTMLElement {
   );
 }
 
+/** One line: the stages that live elsewhere, whose moves are in those repositories' histories. */
+function elsewhereLine(page: ComponentPage): HTMLElement | null {
+  const away = Object.entries(page.row.elsewhere ?? {});
+  if (away.length === 0) return null;
+  return h(
+    'p',
+    { id: 'elsewhere', class: 'meta' },
+    'This history is of this repository; ',
+    away.map(([stage, where], i) => [
+      i > 0 ? ', ' : '',
+      h('code', {}, stage),
+      ' lives in ',
+      h('code', {}, where),
+    ]),
+    ' (its moves are in the history there).',
+  );
+}
+
 export async function showComponent(main: HTMLElement, repository: number, name: string): Promise<void> {
   document.title = `${name} · Stage board · ocm`;
   const page = await api<ComponentPage>(
@@ -85,7 +103,7 @@ export async function showComponent(main: HTMLElement, repository: number, name:
         h(
           'tr',
           {},
-          page.stages.map((s) => h('th', { scope: 'col' }, s)),
+          page.stages.map((s) => stageHead(s, [page.row])),
         ),
       ),
       h(
@@ -113,6 +131,7 @@ export async function showComponent(main: HTMLElement, repository: number, name:
       { 'aria-labelledby': 'history-h' },
       h('h2', { id: 'history-h' }, 'History'),
       page.historyProblem ? h('p', { class: 'problem', role: 'alert' }, page.historyProblem) : null,
+      elsewhereLine(page),
       timeline(page.history as HistoryItem[]),
     ),
     h(

@@ -34,7 +34,14 @@ export async function runBoard(ctx: Context, { values, positionals }: Parsed): P
     sources.push({ label, repository: opened.repository });
   }
   const stages = await loadStages();
-  const reader = new BoardReader({ sources, write, ...(stages ? { stages } : {}) });
+  const reader = new BoardReader({
+    sources,
+    write,
+    ...(stages ? { stages } : {}),
+    // Stages that live elsewhere (`repository:` in a stages document), named as the CLI names
+    // repositories (relative CTF paths from the working directory); the board closes them.
+    open: (reference) => ctx.open(reference, { readOnly: !write }),
+  });
   const server = await startBoardServer({
     reader,
     host,
