@@ -21,6 +21,8 @@ import { type Browser, boardRead, launchBrowser, startBoard } from './support.js
 const CHECKOUT = 'example.com/shop/checkout';
 const PAYMENTS = 'example.com/shop/payments';
 const GONE = 'example.com/shop/gone';
+/** prod in B, not set there yet. */
+const FRESH = 'example.com/shop/fresh';
 
 let regA: TestRegistry;
 let regB: TestRegistry;
@@ -41,14 +43,15 @@ before(async () => {
   a = await openRepository(`${regA.host}/dev`, { history: { actor: 'ci' } });
   b = await openRepository(B, { history: { actor: 'ops' } });
   handover = await openRepository(join(dir.path, 'handover'), { create: true });
-  for (const name of [CHECKOUT, PAYMENTS, GONE])
+  for (const name of [CHECKOUT, PAYMENTS, GONE, FRESH])
     for (const v of ['1.0.0', '1.1.0', '1.2.0'])
       await a.repository.addComponentVersion(descriptor(v, { name }));
-  for (const name of [CHECKOUT, PAYMENTS, GONE]) {
+  for (const name of [CHECKOUT, PAYMENTS, GONE, FRESH]) {
     await a.repository.addComponentVersionAlias(name, '1.1.0', 'dev');
     await a.repository.addComponentVersionAlias(name, '1.1.0', 'staging');
   }
   await setStagePolicy(a.repository, CHECKOUT, stages(B));
+  await setStagePolicy(a.repository, FRESH, stages(B));
   await setStagePolicy(a.repository, PAYMENTS, stages('./handover'));
   await setStagePolicy(a.repository, GONE, stages('./missing.tgz'));
   // prod in B and in the hand-over CTF: a plain transfer, then the tag there.
@@ -148,6 +151,16 @@ describe('stage board across repositories (chromium, two registries and a CTF)',
       await handover.repository.addComponentVersionAlias(PAYMENTS, '1.2.0', 'prod');
       await at(page, PAYMENTS, 'prod')
         .locator('.version', { hasText: /^1\.2\.0$/ })
+        .waitFor({ timeout: 10_000 });
+
+      // A stage elsewhere that is not set there yet: its first move there shows live.
+      assert.equal(row(FRESH).stages.prod, undefined);
+      assert.equal(row(FRESH).unavailable, undefined, 'not set is not unavailable');
+      assert.equal(await at(page, FRESH, 'prod').textContent(), '—');
+      await transferComponentVersion(a.repository, b.repository, FRESH, '1.0.0');
+      await b.repository.addComponentVersionAlias(FRESH, '1.0.0', 'prod');
+      await at(page, FRESH, 'prod')
+        .locator('.version', { hasText: /^1\.0\.0$/ })
         .waitFor({ timeout: 10_000 });
 
       // The component page: A's history, and one line saying where prod lives.
