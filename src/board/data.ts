@@ -1,4 +1,4 @@
-import type { DescriptorV2 } from '../descriptor/index.js';
+import { compareVersions, type DescriptorV2 } from '../descriptor/index.js';
 import { NotFoundError } from '../errors.js';
 import { mapLimit } from '../oci/concurrency.js';
 import type { OperationOptions } from '../oci/content/storage.js';
@@ -9,10 +9,12 @@ import type {
   BoardRepository,
   BoardStreamLine,
   CellEvidence,
+  CellMove,
   ComponentPage,
   ReferenceChange,
   StageCell,
   VersionDiff,
+  VersionEvidence,
 } from './api.js';
 import { diffVersions } from './diff.js';
 import { BoardUnavailableError } from './errors.js';
@@ -39,6 +41,8 @@ export interface StagesView {
   readonly evidence?: Readonly<Record<string, readonly CellEvidence[] | null>>;
   /** Stages of the policy that live in another repository (`repository:`), read there. */
   readonly elsewhere?: Readonly<Record<string, RemoteStage>>;
+  /** Per stage: who moved it where it is (see `StageCell.move`). */
+  readonly moves?: Readonly<Record<string, CellMove>>;
 }
 
 /** A stage that lives in another repository: where, and what it holds there or why it was not read. */
@@ -76,6 +80,16 @@ export interface BoardStages {
     open?: StageOpener,
   ): Promise<StagesView>;
   history(repository: OcmRepository, component: string, options: OperationOptions): Promise<unknown[]>;
+  /**
+   * The evidence about each version (read where it is held), verified against the `trust` of the
+   * stages document in `repository`.
+   */
+  evidence(
+    repository: OcmRepository,
+    component: string,
+    versions: readonly EvidenceRequest[],
+    options: OperationOptions,
+  ): Promise<VersionEvidence[]>;
   plan(
     repository: OcmRepository,
     component: string,
@@ -97,6 +111,17 @@ export interface BoardStages {
     options: OperationOptions,
     open?: StageOpener,
   ): Promise<unknown>;
+}
+
+/** A version whose evidence the component page lists: where it is held, and by which stages. */
+export interface EvidenceRequest {
+  readonly version: string;
+  readonly digest: string;
+  readonly stages: readonly string[];
+  /** The repository holding it (a stage elsewhere), else undefined: the row's. */
+  readonly from?: OcmRepository;
+  /** Why the repository holding it could not be opened. */
+  readonly problem?: string;
 }
 
 /** A promotion or rollback asked for by the page. */
@@ -132,7 +157,8 @@ export interface BoardReaderOptions {
 export class BoardReader {
   readonly #options: BoardReaderOptions;
   readonly #concurrency: number;
-  readonly #rows = new Map<string, Promise<BoardComponent>>();
+  /** Rows read or being read, with the signal of the request that began each read. */
+  readonly #rows = new Map<string, { pending: Promise<BoardComponent>; signal: AbortSignal | undefined }>();
   readonly #components = new Map<number, Promise<string[]>>();
   readonly #descriptors = new Map<string, Promise<DescriptorV2>>();
   /** Repositories opened for stages elsewhere, by reference. */
@@ -300,13 +326,21 @@ export class BoardReader {
 
   row(repository: number, component: string, options: OperationOptions = {}): Promise<BoardComponent> {
     const key = `${repository}\n${component}`;
-    let pending = this.#rows.get(key);
-    if (!pending) {
-      pending = this.#readRow(repository, component, options);
-      this.#rows.set(key, pending);
-      pending.catch(() => this.#rows.delete(key));
+    let entry = this.#rows.get(key);
+    if (!entry) {
+      const read = { pending: this.#readRow(repository, component, options), signal: options.signal };
+      this.#rows.set(key, read);
+      read.pending.catch(() => {
+        if (this.#rows.get(key) === read) this.#rows.delete(key);
+      });
+      entry = read;
     }
-    return pending;
+    const { pending, signal } = entry;
+    return pending.catch((err) => {
+      // The request that began the read went away (a page that moved on): read again for this one.
+      if (signal?.aborted && !options.signal?.aborted) return this.row(repository, component, options);
+      throw err;
+    });
   }
 
   async #readRow(repository: number, component: string, options: OperationOptions): Promise<BoardComponent> {
@@ -334,6 +368,8 @@ export class BoardReader {
       });
     await readSignatures(repo, readable);
     const view = await viewing;
+    // A read cut off (the page went elsewhere) is not a row: unread parts would be cached as absent.
+    options.signal?.throwIfAborted();
     const elsewhere = Object.entries(view.elsewhere ?? {});
     // A stage elsewhere is read there: a tag of the same name here is not that stage.
     const here = readable.filter((a) => view.elsewhere?.[a.alias] === undefined);
@@ -361,6 +397,7 @@ export class BoardReader {
         verified: view.verified?.[stage] ?? null,
         ...(view.evidence?.[stage] === undefined ? {} : { evidence: view.evidence[stage] }),
         ...(view.elsewhere?.[stage] === undefined ? {} : { repository: view.elsewhere[stage].reference }),
+        ...(view.moves?.[stage] === undefined ? {} : { move: view.moves[stage] }),
         lagsBehind:
           f && lagOf({ version: a.version!, digest: a.digest! }, { version: f.version!, digest: f.digest! })
             ? feeder!
@@ -441,12 +478,19 @@ export class BoardReader {
     for (const a of aliases) if (a.version) on.set(a.version, [...(on.get(a.version) ?? []), a.alias]);
     let history: unknown[] = [];
     let historyProblem: string | undefined;
+    let evidence: VersionEvidence[] | undefined;
     if (this.#options.stages) {
       try {
         history = await this.#options.stages.history(repo, component, options);
       } catch (err) {
         historyProblem = (err as Error).message;
       }
+      evidence = await this.#options.stages.evidence(
+        repo,
+        component,
+        await this.#held(row, options),
+        options,
+      );
     }
     return {
       name: component,
@@ -457,7 +501,45 @@ export class BoardReader {
       versions: versions.map((v) => ({ version: v, aliases: on.get(v) ?? [] })),
       history,
       ...(historyProblem === undefined ? {} : { historyProblem }),
+      ...(evidence === undefined ? {} : { evidence }),
     };
+  }
+
+  /** The versions the row's stages hold (newest first), each with where it is held. */
+  async #held(row: BoardComponent, options: OperationOptions): Promise<EvidenceRequest[]> {
+    const byDigest = new Map<string, { version: string; digest: string; stages: string[]; where?: string }>();
+    for (const [stage, cell] of Object.entries(row.stages)) {
+      const key = `${cell.repository ?? ''}\n${cell.digest}`;
+      const entry = byDigest.get(key);
+      if (entry) entry.stages.push(stage);
+      else
+        byDigest.set(key, {
+          version: cell.version,
+          digest: cell.digest,
+          stages: [stage],
+          ...(cell.repository === undefined ? {} : { where: cell.repository }),
+        });
+    }
+    const out: EvidenceRequest[] = [];
+    for (const { where, ...e } of byDigest.values()) {
+      if (where === undefined) {
+        out.push(e);
+        continue;
+      }
+      try {
+        out.push({ ...e, from: await this.remote(where, options) });
+      } catch (err) {
+        if (options.signal?.aborted) throw err;
+        out.push({ ...e, problem: (err as Error).message });
+      }
+    }
+    return out.sort((a, b) => {
+      try {
+        return compareVersions(b.version, a.version);
+      } catch {
+        return a.version < b.version ? 1 : -1;
+      }
+    });
   }
 
   /**

@@ -4,15 +4,19 @@
  * CLI (`planPromotion`, `promote`, `rollbackAlias`). Every move carries `expect`: the page says where
  * it saw the stage, and a page that is stale is refused before anything is planned or moved.
  */
+
+import { loadVerifyingKey, type TrustedKey } from '../attestation/index.js';
 import { NotFoundError } from '../errors.js';
 import type { OperationOptions } from '../oci/content/storage.js';
 import { AliasConflictError, type AliasInfo, type OcmRepository } from '../repository/index.js';
 import { verifyComponentVersion } from '../repository/signing.js';
-import { listEvidence, verifyEvidence } from '../stages/evidence/evidence.js';
+import { listEvidence, type VerifiedEvidenceItem, verifyEvidence } from '../stages/evidence/evidence.js';
 import { summariseEvidence } from '../stages/evidence/gates.js';
 import { readView } from '../stages/history/fold.js';
+import type { HistoryEvent } from '../stages/history/index.js';
 import { getAliasHistory, rollbackAlias } from '../stages/history/index.js';
-import { newestPerAlias } from '../stages/history/queries.js';
+import { eventsNewestFirst } from '../stages/history/queries.js';
+import { verifyEvent } from '../stages/history/signed.js';
 import {
   findStage,
   getStagePolicy,
@@ -20,7 +24,7 @@ import {
   type StoredStagesDocument,
 } from '../stages/policy/index.js';
 import { type PromotionPlan, planPromotion, promote } from '../stages/promote.js';
-import type { CellEvidence } from './api.js';
+import type { CellEvidence, CellMove, EvidenceEntry, VersionEvidence } from './api.js';
 import type { BoardStages, MoveRequest, RemoteStage, StageOpener, StagesView } from './data.js';
 import { BoardUnavailableError } from './errors.js';
 
@@ -47,10 +51,11 @@ export function boardStages(): BoardStages {
   return {
     async view(repository, component, aliases, options, open): Promise<StagesView> {
       const op = signalOnly(options);
-      const [since, policy] = await Promise.all([
-        sinceOf(repository, component, aliases, op),
+      const [here, policy] = await Promise.all([
+        movesOf(repository, component, aliases, op),
         getStagePolicy(repository, component, op).catch(() => undefined),
       ]);
+      const { since, events } = here;
       if (!policy) return { since };
       const elsewhere = await remoteStages(policy, component, open, op);
       /** Where each stage of the policy is read, and what it holds there. */
@@ -64,8 +69,12 @@ export function boardStages(): BoardStages {
       }
       await Promise.all(
         Object.values(elsewhere).map(async (r) => {
-          if (r.alias && r.repository)
-            Object.assign(since, await sinceOf(r.repository, component, [r.alias], op));
+          if (!r.alias || !r.repository) return;
+          const there = await movesOf(r.repository, component, [r.alias], op);
+          since[r.alias.alias] = there.since[r.alias.alias] ?? null;
+          const event = there.events[r.alias.alias];
+          if (event) events[r.alias.alias] = event;
+          else delete events[r.alias.alias];
         }),
       );
       const from: Record<string, string> = {};
@@ -84,17 +93,44 @@ export function boardStages(): BoardStages {
         checks[stage.name] = results.every(Boolean);
       }
       const evidence = await evidenceOfStages(component, points, policy, op);
+      const trusted = trustedKeys(policy);
+      const moves: Record<string, CellMove> = {};
+      for (const stage of policy.policy.stages) {
+        if (!points.has(stage.name)) continue;
+        const move = moveOf(stage, events[stage.name], trusted);
+        if (move) moves[stage.name] = move;
+      }
       return {
         since,
         policy: { order: policy.policy.stages.map((s) => s.name), from },
         verified: checks,
         evidence,
+        moves,
         ...(Object.keys(elsewhere).length ? { elsewhere } : {}),
       };
     },
 
     history(repository, component, options) {
       return getAliasHistory(repository, component, { limit: HISTORY_LIMIT, ...signalOnly(options) });
+    },
+
+    async evidence(repository, component, versions, options) {
+      const op = signalOnly(options);
+      const policy = await getStagePolicy(repository, component, op).catch(() => undefined);
+      const trust = (policy?.policy.trust ?? []).map((t) => ({ name: t.name, publicKey: t.publicKey }));
+      return Promise.all(
+        versions.map(async (v): Promise<VersionEvidence> => {
+          const base = { version: v.version, digest: v.digest, stages: v.stages };
+          if (v.problem !== undefined) return { ...base, items: [], problem: v.problem };
+          try {
+            const { items } = await listEvidence(v.from ?? repository, component, v.digest, op);
+            return { ...base, items: verifyEvidence(items, trust).map(evidenceEntry) };
+          } catch (err) {
+            if (op.signal?.aborted) throw err;
+            return { ...base, items: [], problem: (err as Error).message };
+          }
+        }),
+      );
     },
 
     async plan(repository, component, request, options, open) {
@@ -133,6 +169,26 @@ export function boardStages(): BoardStages {
       });
       return { status: 'rolled back', from: result.from, to: result.to };
     },
+  };
+}
+
+/** An evidence envelope as the component page lists it (the columns of `get evidence`). */
+function evidenceEntry(i: VerifiedEvidenceItem): EvidenceEntry {
+  return {
+    type: i.kind,
+    ...(i.kind === 'other'
+      ? i.predicateType === undefined
+        ? {}
+        : { name: i.predicateType }
+      : i.name === undefined
+        ? {}
+        : { name: i.name }),
+    ...(i.stage === undefined ? {} : { stage: i.stage }),
+    ...(i.result === undefined ? {} : { result: String(i.result) }),
+    signer: i.signer ?? null,
+    verified: i.verified,
+    ...(i.time === undefined ? {} : { time: i.time }),
+    ...(i.problem === undefined ? {} : { problem: i.problem }),
   };
 }
 
@@ -202,23 +258,82 @@ async function evidenceOfStages(
   return out;
 }
 
-/** Since when each alias holds its current digest, from the history of `repository` (null: untold). */
-async function sinceOf(
+/**
+ * From the history of `repository`: per alias, the event that gave it its current digest (absent when
+ * the history does not explain it: no history, or an untracked move) and since when (null: untold).
+ */
+async function movesOf(
   repository: OcmRepository,
   component: string,
   aliases: readonly AliasInfo[],
   op: OperationOptions,
-): Promise<Record<string, string | null>> {
+): Promise<{ since: Record<string, string | null>; events: Record<string, HistoryEvent> }> {
   const store = repository.ociStore(component);
-  const states = await readView(store, component, op)
-    .then((view) => newestPerAlias(store, component, view, new Set(aliases.map((a) => a.alias)), op))
-    .catch(() => ({}) as Awaited<ReturnType<typeof newestPerAlias>>);
-  const since: Record<string, string | null> = {};
-  for (const a of aliases) {
-    const state = states[a.alias];
-    since[a.alias] = state && state.to?.digest === a.digest ? state.time : null;
+  const newest: Record<string, HistoryEvent> = {};
+  let missing = new Set(aliases.map((a) => a.alias)).size;
+  try {
+    const view = await readView(store, component, op);
+    for await (const e of eventsNewestFirst(store, component, view, op)) {
+      if (e.alias === null || e.alias in newest || !aliases.some((a) => a.alias === e.alias)) continue;
+      newest[e.alias] = e;
+      if (--missing <= 0) break;
+    }
+  } catch {
+    // No history, or one that cannot be read: nothing is explained.
   }
-  return since;
+  const since: Record<string, string | null> = {};
+  const events: Record<string, HistoryEvent> = {};
+  for (const a of aliases) {
+    const e = newest[a.alias];
+    const explains = e !== undefined && e.to?.digest === a.digest;
+    since[a.alias] = explains ? e.time : null;
+    if (explains) events[a.alias] = e;
+  }
+  return { since, events };
+}
+
+/** The stages document's `trust`, as keys for checking signed moves (a key that does not load is left out). */
+function trustedKeys(policy: StoredStagesDocument): TrustedKey[] {
+  return policy.policy.trust.flatMap((t) => {
+    try {
+      return [{ name: t.name, key: loadVerifyingKey(t.publicKey) }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Whether the move that put a stage where it is was signed by a trusted key, and, for a stage with
+ * `movers`, by one of them (as `get history` and the movers gate tell). Undefined for an unsigned move
+ * of a stage without movers: nothing to say.
+ */
+function moveOf(
+  stage: StageRule,
+  event: HistoryEvent | undefined,
+  trusted: readonly TrustedKey[],
+): CellMove | undefined {
+  const movers = stage.movers;
+  const who = event === undefined ? undefined : verifyEvent(event, trusted);
+  if (movers === undefined && (who === undefined || who === '-')) return undefined;
+  const need = movers === undefined ? '' : `; its moves must be signed by ${movers.join(', ')}`;
+  if (event === undefined || who === undefined)
+    return { signer: null, verified: false, detail: `no recorded move put it there${need}` };
+  if (who === '-')
+    return { signer: null, verified: false, detail: `moved there unsigned (by ${event.actor})${need}` };
+  if (who === 'unknown key' || who === 'bad signature')
+    return {
+      signer: null,
+      verified: false,
+      detail: `moved there with ${who === 'unknown key' ? 'a key not trusted' : 'a bad signature'}${need}`,
+    };
+  if (movers !== undefined && !movers.includes(who))
+    return {
+      signer: who,
+      verified: false,
+      detail: `moved there by ${who} (signed), who is not one of its movers${need}`,
+    };
+  return { signer: who, verified: true, detail: `moved there by ${who} (signed, verified)` };
 }
 
 /**

@@ -35,6 +35,8 @@ export function digestCode(digest: string | null | undefined): Child {
 export interface GateResult {
   readonly gate: string;
   readonly signature?: string;
+  /** The required check a `checks` gate is about. */
+  readonly check?: string;
   readonly result: string;
   readonly detail: string;
 }
@@ -141,6 +143,12 @@ export function cell(c: BoardComponent, stage: string, now: Date): HTMLTableCell
   else if (signed)
     marks.push(h('span', { class: 'mark signed', title: `signed: ${v.signatures!.join(', ')}` }, '✔ signed'));
   else if (v.signatures) marks.push(h('span', { class: 'mark unsigned', title: 'no signature' }, 'unsigned'));
+  if (v.move)
+    marks.push(
+      v.move.verified
+        ? h('span', { class: 'mark signed move', title: v.move.detail }, `✔ moved by ${v.move.signer}`)
+        : h('span', { class: 'mark unverified move', title: v.move.detail }, '⚠ untrusted move'),
+    );
   if (v.lagsBehind)
     marks.push(h('span', { class: 'mark lag', title: `behind ${v.lagsBehind}` }, `⚠ behind ${v.lagsBehind}`));
   marks.push(...evidenceMarks(v));

@@ -2,7 +2,7 @@
  * The component view (`#/c/REPOSITORY/COMPONENT`): every stage of its policy (empty ones too), the
  * move panel, the version comparison, the history timeline and the versions with their aliases.
  */
-import type { ComponentPage } from '../api.js';
+import type { ComponentPage, VersionEvidence } from '../api.js';
 import { api } from './client.js';
 import { cell, digestCode, stageHead } from './common.js';
 import { diffPanel } from './diff-view.js';
@@ -58,6 +58,64 @@ function timeline(items: readonly HistoryItem[]): HTMLElement {
         e.operation === 'untracked' ? h('span', { class: 'tag untracked' }, 'untracked') : null,
         e.details?.forced === true ? h('span', { class: 'tag forced' }, 'forced') : null,
         e.message ? h('span', { class: 'message' }, e.message) : null,
+      ),
+    ),
+  );
+}
+
+/** The evidence about each version on a stage: one table per version, each envelope with its signer. */
+function evidenceSection(list: readonly VersionEvidence[] | undefined): HTMLElement | null {
+  if (list === undefined || list.length === 0) return null;
+  return h(
+    'section',
+    { 'aria-labelledby': 'evidence-h' },
+    h('h2', { id: 'evidence-h' }, 'Evidence'),
+    list.map((v) =>
+      h(
+        'table',
+        { class: 'evidence', 'data-version': v.version },
+        h('caption', {}, `${v.version} (in ${v.stages.join(', ')})`),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Type', 'Name or stage', 'Result', 'Signer', 'Verified', 'Time'].map((t) =>
+              h('th', { scope: 'col' }, t),
+            ),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          v.problem !== undefined
+            ? h('tr', {}, h('td', { colspan: 6, class: 'problem' }, v.problem))
+            : v.items.length === 0
+              ? h('tr', {}, h('td', { colspan: 6 }, 'No evidence about this version.'))
+              : v.items.map((i) =>
+                  h(
+                    'tr',
+                    { 'data-type': i.type },
+                    h('th', { scope: 'row' }, i.type),
+                    h(
+                      'td',
+                      {},
+                      i.type === 'check' && i.stage
+                        ? `${i.name ?? '-'} (${i.stage})`
+                        : (i.name ?? i.stage ?? '-'),
+                    ),
+                    h('td', {}, i.result ?? (i.type === 'approval' ? 'approved' : '-')),
+                    h('td', { class: 'signer' }, i.signer ?? '-'),
+                    h(
+                      'td',
+                      { class: i.verified === 'verified' ? 'pass' : 'refused' },
+                      i.problem === undefined ? i.verified : `${i.verified}; ${i.problem}`,
+                    ),
+                    h('td', {}, i.time ?? '-'),
+                  ),
+                ),
+        ),
       ),
     ),
   );
@@ -134,6 +192,7 @@ export async function showComponent(main: HTMLElement, repository: number, name:
       elsewhereLine(page),
       timeline(page.history as HistoryItem[]),
     ),
+    evidenceSection(page.evidence),
     h(
       'section',
       { 'aria-labelledby': 'versions-h' },
