@@ -159,6 +159,28 @@ describe('stage board: trust (chromium)', () => {
         await staging.locator('.mark.move').getAttribute('title'),
         'moved there unsigned (by ci); its moves must be signed by alice',
       );
+      // Signed by a trusted key that is not one of its movers, then by a key not trusted at all.
+      const untrusted = async (version: string, key: typeof mallory, title: string) => {
+        await opened.repository.addComponentVersionAlias(C, version, 'staging', {
+          force: true,
+          signingKey: key.privateKey,
+        });
+        await staging
+          .locator('.version', { hasText: new RegExp(`^${version.replace(/\./g, '\\.')}$`) })
+          .waitFor({ timeout: 10_000 });
+        assert.equal(await staging.locator('.mark.move').textContent(), '⚠ untrusted move');
+        assert.equal(await staging.locator('.mark.move').getAttribute('title'), title);
+      };
+      await untrusted(
+        '1.1.0',
+        keys.bob,
+        'moved there by bob (signed), who is not one of its movers; its moves must be signed by alice',
+      );
+      await untrusted(
+        '1.0.0',
+        mallory,
+        'moved there with a key not trusted; its moves must be signed by alice',
+      );
     } finally {
       await page.close();
       await board.close();
