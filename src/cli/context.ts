@@ -9,6 +9,7 @@ import type {
   OpenedRepository,
   OpenRepositoryOptions,
 } from '../open.js';
+import type { RepositoryOpener } from '../stages/places.js';
 import { flag, type Parsed, str } from './args.js';
 import { actorOf } from './commands/actor.js';
 import { type CliIO, UsageError } from './io.js';
@@ -118,6 +119,27 @@ export class Context {
     });
     this.#opened.push(opened);
     return opened;
+  }
+
+  /**
+   * Opens the repositories that stages documents name (`repository:`), each once per command, with
+   * this command's credentials (per registry, from the docker config) and flags. A CTF that does not
+   * exist is created only when asked (`create`: a promotion hands over into it); a failed open is
+   * not remembered.
+   */
+  stageOpener(how: { readonly readOnly?: boolean } = {}): RepositoryOpener {
+    const opened = new Map<string, Promise<OpenedRepository>>();
+    return async (reference, options) => {
+      const known = opened.get(reference);
+      if (known) return (await known).repository;
+      const opening = this.open(reference, {
+        ...(options.create === true && how.readOnly !== true ? { create: true } : {}),
+        ...(how.readOnly === true ? { readOnly: true } : {}),
+      });
+      opened.set(reference, opening);
+      opening.catch(() => opened.delete(reference));
+      return (await opening).repository;
+    };
   }
 
   /** Registries opened on demand for image references (transfer --copy-resources). */

@@ -27,6 +27,7 @@ export type {
   JournalOptions,
   JournalWrite,
   PolicyChange,
+  RemotePromotion,
 } from './journal.js';
 export { Annotation, componentRepository, type DescriptorEncoding, OcmMediaType } from './mapping.js';
 export type { AliasPolicy, AliasPolicyChange, PolicyCopy } from './policy-hook.js';

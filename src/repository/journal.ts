@@ -40,7 +40,23 @@ export interface PolicyChange {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
-export type JournalEntry = AliasMove | PolicyChange;
+/**
+ * A promotion into a stage that lives in another repository, recorded in the repository the
+ * candidate came from (the target records an ordinary `promote` move of its alias). No alias of this
+ * repository moves: `details.stage` and `details.repository` say which stage moved, and where.
+ */
+export interface RemotePromotion {
+  readonly alias: null;
+  readonly from: AliasTarget | null;
+  readonly to: AliasTarget | null;
+  readonly operation: 'promote';
+  readonly details: Readonly<Record<string, unknown>> & {
+    readonly stage: string;
+    readonly repository: string;
+  };
+}
+
+export type JournalEntry = AliasMove | PolicyChange | RemotePromotion;
 
 /** Who made a change and why, as the caller declares it (self-declared, not authenticated). */
 export interface AliasMoveContext extends OperationOptions {

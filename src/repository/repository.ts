@@ -31,7 +31,7 @@ import {
   serialQueue,
   storeOf,
 } from './context.js';
-import type { AliasJournal, AliasOperation, JournalOptions } from './journal.js';
+import type { AliasJournal, AliasOperation, JournalOptions, RemotePromotion } from './journal.js';
 import { addLocalBlob, getLocalBlob, type LocalBlob, type LocalBlobInput } from './local-blobs.js';
 import { CREATOR, componentRepository, type DescriptorEncoding } from './mapping.js';
 import type { AliasPolicy, PolicyCopy } from './policy-hook.js';
@@ -357,6 +357,31 @@ export class OcmRepository {
               details: { ...(change.details ?? {}), document: change.document },
             },
           ],
+          options,
+        ),
+      options,
+    );
+  }
+
+  /**
+   * Records, in the journal, a promotion into a stage of another repository that took its candidate
+   * from here (a `promote` event without an alias of this repository: `details.stage` and
+   * `details.repository` say what moved where). Nothing moves here. Without a journal it does nothing.
+   */
+  async recordRemotePromotion(
+    component: string,
+    promotion: Omit<RemotePromotion, 'alias' | 'operation'>,
+    options: OperationOptions & JournalOptions = {},
+  ): Promise<void> {
+    const repositoryName = repositoryOf(this.#ctx, component);
+    await atomically(
+      this.#ctx,
+      (provider) =>
+        recordMoves(
+          this.#ctx,
+          provider.repository(repositoryName),
+          component,
+          [{ alias: null, operation: 'promote', ...promotion }],
           options,
         ),
       options,

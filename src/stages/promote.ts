@@ -5,103 +5,41 @@
  * results in the history. A refused gate is a `PolicyError` and nothing changes; a plan that went
  * stale (someone moved the target meanwhile) fails the move with `AliasConflictError`.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { keyId, loadVerifyingKey } from '../attestation/index.js';
 import { compareVersions } from '../descriptor/index.js';
 import { NotFoundError, OcmError } from '../errors.js';
 import type { OperationOptions } from '../oci/content/storage.js';
 import { ComponentVersionChangedError } from '../repository/errors.js';
-import { RepositoryListResolver, walkReferences } from '../repository/references.js';
-import type { AliasChange, OcmRepository } from '../repository/repository.js';
-import { checkComponentVersion, verifyComponentVersion } from '../repository/signing.js';
-import type { KeyInput } from '../signing/index.js';
-import { evidenceSubject, listEvidence, verifyEvidence } from './evidence/evidence.js';
-import { type EvidenceGates, evaluateEvidenceGates } from './evidence/gates.js';
-import { evaluateGates, type SignatureCheck, type StagePoint } from './gates.js';
+import type { OcmRepository } from '../repository/repository.js';
+import { evaluateGates, type StagePoint } from './gates.js';
 import { aliasHeldSince, getAliasHistory } from './history/index.js';
-import { verifyEvent } from './history/signed.js';
-import { findStage, type StagePolicy, type StageRule } from './policy/document.js';
+import { StagePlaces } from './places.js';
+import { findStage, type StageRule } from './policy/document.js';
 import { GATES, type GateResult, PolicyError, PromotionRequestError } from './policy/errors.js';
 import { getStagePolicy, type StoredStagesDocument } from './policy/store.js';
+import { finishDeparture, isAcross, promoteAcross, promotionDetails } from './promote-across.js';
+import { checkEvidence, checkMovers, checkReferences, checkSignatures } from './promote-checks.js';
+import type {
+  PlanPromotionOptions,
+  PromoteOptions,
+  PromotionPlan,
+  PromotionResult,
+  SinceLookup,
+} from './promotion.js';
 
-export interface PlanPromotionOptions extends OperationOptions {
-  /** The stage to move. */
-  readonly to: string;
-  /** Take the candidate from this stage (default: the stage's `from`). */
-  readonly from?: string;
-  /** Take this version as the candidate instead (the `from` gate still checks the source holds it). */
-  readonly version?: string;
-  /** Move to a lower version on a `forwardOnly` stage. Default false. */
-  readonly allowDowngrade?: boolean;
-  /** Public keys by signature name; they win over the document's. */
-  readonly publicKeys?: Readonly<Record<string, KeyInput>>;
-  /** The clock. Default `() => new Date()`. */
-  readonly now?: () => Date;
-  /** Signs the promote event (`--key`): the mover is proven, not declared (the `movers` gate). */
-  readonly signingKey?: KeyObject;
-  /**
-   * Opens a repository that a stage names (`repository:` in the stages document, a registry or a
-   * CTF path as the CLI names repositories). Needed when the source or the target stage lives in
-   * another repository; the caller owns (and closes) what it opens.
-   */
-  readonly openRepository?: RepositoryOpener;
-}
-
-/** Opens a repository by the name a stages document gives it (`repository:`). */
-export type RepositoryOpener = (reference: string, options: OperationOptions) => Promise<OcmRepository>;
-
-export interface PromotionPlan {
-  readonly component: string;
-  readonly stage: string;
-  /** The stage the candidate came from, if it came from one. */
-  readonly source?: string;
-  readonly candidate: StagePoint;
-  /** What the stage holds now (undefined: it does not exist yet); the move expects it. */
-  readonly current?: StagePoint;
-  /** When the rule's `from` stage took the candidate, from the history (RFC 3339), if known. */
-  readonly since?: string;
-  readonly gates: readonly GateResult[];
-  /** `unchanged`: the stage holds the candidate already; `ready`: every gate passes; else `refused`. */
-  readonly status: 'ready' | 'refused' | 'unchanged';
-  /** The time the gates were evaluated at (RFC 3339). */
-  readonly time: string;
-  /** Digest of the stages document the gates came from. */
-  readonly policy: string;
-  /** Digests of the evidence envelopes the `checks` and `approvals` gates relied on. */
-  readonly evidence?: readonly string[];
-}
-
-export interface PromoteOptions extends PlanPromotionOptions {
-  /** Move according to this plan (made earlier by `planPromotion`) instead of planning again. */
-  readonly plan?: PromotionPlan;
-  /** Why (`-m`), kept in the history. */
-  readonly message?: string;
-  /** Who (`--by`), kept in the history; self-declared. */
-  readonly actor?: string;
-}
-
-export interface PromotionResult {
-  readonly plan: PromotionPlan;
-  /** `promoted`: the stage moved; `unchanged`: it held the candidate already. */
-  readonly status: 'promoted' | 'unchanged';
-  readonly change?: AliasChange;
-}
+export type {
+  PlanPromotionOptions,
+  PromoteOptions,
+  PromotionPlan,
+  PromotionResult,
+  RepositoryOpener,
+  SinceLookup,
+} from './promotion.js';
 
 /**
- * Since when a stage has held its current digest, as the history tells (an untracked move restarts
- * the clock at the untracked move); `note` says why when that matters.
- */
-export type SinceLookup = (
-  repository: OcmRepository,
-  component: string,
-  stage: string,
-  current: StagePoint,
-  options: OperationOptions,
-) => Promise<{ readonly since?: Date; readonly note?: string }>;
-
-/**
- * Plans a promotion: reads the stages document, the source and target stages, the history and the
- * signatures, then evaluates the gates. Changes nothing.
+ * Plans a promotion: reads the stages document, the source and target stages (each where it lives),
+ * the history and the signatures, then evaluates the gates. A stage in another repository also has
+ * its gates there, when that repository keeps a stages document of its own: both must pass.
+ * Changes nothing.
  */
 export async function planPromotion(
   repository: OcmRepository,
@@ -110,10 +48,13 @@ export async function planPromotion(
     readonly sinceLookup?: SinceLookup;
     /** The stages document, when the caller has just read it (`promoteAll`). */
     readonly document?: StoredStagesDocument;
+    /** The repositories opened so far (`promote` passes its own, which creates what it moves into). */
+    readonly places?: StagePlaces;
   },
 ): Promise<PromotionPlan> {
   const op = signalOnly(options);
   const now = (options.now ?? (() => new Date()))();
+  const places = options.places ?? new StagePlaces(repository, options.openRepository, { create: false });
   const doc = options.document ?? (await getStagePolicy(repository, component, op));
   if (doc === undefined) {
     throw new NotFoundError(`${component} has no stages document`, {
@@ -134,18 +75,34 @@ export async function planPromotion(
     );
   }
   const ruleSource = stage.from ?? sourceStage;
-  const [current, ruleSourcePoint, namedSource] = await Promise.all([
-    aliasPoint(repository, component, stage.name, op),
-    ruleSource === undefined ? undefined : aliasPoint(repository, component, ruleSource, op),
+  const [target, ruleSourcePlace, namedSourcePlace] = await Promise.all([
+    places.of(doc.policy, stage.name, op),
+    ruleSource === undefined ? undefined : places.of(doc.policy, ruleSource, op),
     sourceStage !== undefined && sourceStage !== ruleSource
-      ? aliasPoint(repository, component, sourceStage, op)
+      ? places.of(doc.policy, sourceStage, op)
       : undefined,
   ]);
+  const [current, ruleSourcePoint, namedSource] = await Promise.all([
+    aliasPoint(target.repository, component, stage.name, op),
+    ruleSource === undefined ? undefined : aliasPoint(ruleSourcePlace!.repository, component, ruleSource, op),
+    namedSourcePlace === undefined
+      ? undefined
+      : aliasPoint(namedSourcePlace.repository, component, sourceStage!, op),
+  ]);
   const sourcePoint = sourceStage === ruleSource ? ruleSourcePoint : namedSource;
+  // The candidate is read, and its evidence, signatures and references judged, where it is now.
+  const candidatePlace = (sourceStage === ruleSource ? ruleSourcePlace : namedSourcePlace) ??
+    ruleSourcePlace ?? { repository };
+  const candidateIn = candidatePlace.repository;
+  if (candidateIn === undefined) {
+    throw new NotFoundError(`${component}: ${candidatePlace.reference} does not exist`, {
+      hint: `the candidate is taken from ${sourceStage ?? 'it'}, which lives there`,
+    });
+  }
 
   let candidate: StagePoint | undefined;
   if (options.version !== undefined) {
-    const resolved = await repository.resolveComponentVersion(component, options.version, op);
+    const resolved = await candidateIn.resolveComponentVersion(component, options.version, op);
     if (resolved.kind !== 'version') {
       throw new PromotionRequestError(
         `${component}: --version takes a version, and ${options.version} is an alias`,
@@ -167,18 +124,102 @@ export async function planPromotion(
     });
   }
 
+  const judged = await judgeRule(component, doc, stage, {
+    candidate,
+    candidateIn,
+    ...(current === undefined ? {} : { current }),
+    ...(sourceStage === undefined ? {} : { sourceStage }),
+    ...(ruleSource === undefined ? {} : { ruleSource }),
+    ...(ruleSourcePoint === undefined ? {} : { ruleSourcePoint }),
+    ...(ruleSourcePlace?.repository === undefined ? {} : { ruleSourceIn: ruleSourcePlace.repository }),
+    now,
+    options,
+  });
+  const gates = [...judged.gates];
+  // The target's own rules, when it keeps other ones than these: the stricter wins, as both must pass.
+  let targetPolicy: string | undefined;
+  if (target.reference !== undefined && target.repository !== undefined) {
+    const own = await getStagePolicy(target.repository, component, op);
+    const rule = own && own.digest !== doc.digest ? findStage(own.policy, stage.name) : undefined;
+    if (own && rule) {
+      targetPolicy = own.digest;
+      const from = rule.from === undefined ? undefined : await places.of(own.policy, rule.from, op, target);
+      const fromPoint =
+        rule.from === undefined ? undefined : await aliasPoint(from!.repository, component, rule.from, op);
+      const theirs = await judgeRule(component, own, rule, {
+        candidate,
+        candidateIn,
+        ...(current === undefined ? {} : { current }),
+        ...(rule.from === undefined ? {} : { ruleSource: rule.from }),
+        ...(fromPoint === undefined ? {} : { ruleSourcePoint: fromPoint }),
+        ...(from?.repository === undefined ? {} : { ruleSourceIn: from.repository }),
+        now,
+        options,
+      });
+      gates.push(...theirs.gates.map((g) => ({ ...g, rules: 'target' as const })));
+    }
+  }
+  const status =
+    current?.digest === candidate.digest
+      ? 'unchanged'
+      : gates.every((g) => g.result === 'pass')
+        ? 'ready'
+        : 'refused';
+  const relied = [...(judged.evidence ?? [])];
+  return {
+    component,
+    stage: stage.name,
+    ...(sourceStage === undefined ? {} : { source: sourceStage }),
+    ...(target.reference === undefined ? {} : { repository: target.reference }),
+    ...(candidatePlace.reference === undefined ? {} : { sourceRepository: candidatePlace.reference }),
+    candidate,
+    ...(current === undefined ? {} : { current }),
+    ...(judged.since === undefined ? {} : { since: judged.since.toISOString() }),
+    gates,
+    status,
+    time: now.toISOString(),
+    policy: doc.digest,
+    ...(targetPolicy === undefined ? {} : { targetPolicy }),
+    ...(judged.evidence === undefined ? {} : { evidence: relied }),
+  };
+}
+
+/**
+ * Every gate of one stage rule for `candidate`: the `from` stage and its soak where that stage lives,
+ * the evidence, signatures and references where the candidate is, the movers of both stages.
+ */
+async function judgeRule(
+  component: string,
+  doc: StoredStagesDocument,
+  stage: StageRule,
+  at: {
+    readonly candidate: StagePoint;
+    readonly candidateIn: OcmRepository;
+    readonly current?: StagePoint;
+    /** The stage the candidate was taken from, as asked (`--from`, else the rule's). */
+    readonly sourceStage?: string;
+    /** The rule's `from` (else `sourceStage`), what it holds and where it lives. */
+    readonly ruleSource?: string;
+    readonly ruleSourcePoint?: StagePoint;
+    readonly ruleSourceIn?: OcmRepository;
+    readonly now: Date;
+    readonly options: PlanPromotionOptions & { readonly sinceLookup?: SinceLookup };
+  },
+): Promise<{ gates: GateResult[]; since?: Date; evidence?: readonly string[] }> {
+  const { candidate, candidateIn, ruleSource, ruleSourcePoint, ruleSourceIn, options } = at;
+  const op = signalOnly(options);
   const since =
-    stage.soak !== undefined && ruleSourcePoint !== undefined
-      ? await (options.sinceLookup ?? historySince)(repository, component, ruleSource!, ruleSourcePoint, op)
+    stage.soak !== undefined && ruleSourcePoint !== undefined && ruleSourceIn !== undefined
+      ? await (options.sinceLookup ?? historySince)(ruleSourceIn, component, ruleSource!, ruleSourcePoint, op)
       : {};
-  const signatures = await checkSignatures(repository, component, stage, candidate, options);
+  const signatures = await checkSignatures(candidateIn, component, stage, candidate, options);
   const references =
-    stage.references === undefined ? undefined : await checkReferences(repository, component, candidate, op);
+    stage.references === undefined ? undefined : await checkReferences(candidateIn, component, candidate, op);
   const evidence =
     stage.checks.length > 0 || stage.approvals !== undefined
-      ? await checkEvidence(repository, component, doc, stage, candidate, op)
+      ? await checkEvidence(candidateIn, component, doc, stage, candidate, op)
       : undefined;
-  const movers = await checkMovers(repository, component, doc.policy, stage, {
+  const movers = await checkMovers(ruleSourceIn ?? candidateIn, component, doc.policy, stage, {
     ...(ruleSource === undefined ? {} : { source: ruleSource }),
     ...(ruleSourcePoint === undefined ? {} : { sourcePoint: ruleSourcePoint }),
     ...(options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
@@ -186,36 +227,22 @@ export async function planPromotion(
   });
   const evaluated = evaluateGates({
     stage,
-    ...(sourceStage === undefined ? {} : { sourceStage }),
+    ...(at.sourceStage === undefined ? {} : { sourceStage: at.sourceStage }),
     ...(stage.from !== undefined && ruleSourcePoint !== undefined ? { source: ruleSourcePoint } : {}),
     ...(since.since === undefined ? {} : { sourceSince: since.since }),
     ...(since.note === undefined ? {} : { sinceNote: since.note }),
     candidate,
-    ...(current === undefined ? {} : { current }),
-    now,
+    ...(at.current === undefined ? {} : { current: at.current }),
+    now: at.now,
     signatures,
     ...(references === undefined ? {} : { references }),
     allowDowngrade: options.allowDowngrade === true,
     ...(evidence === undefined ? {} : { evidence: evidence.gates }),
   });
   const gates = [...evaluated, ...movers].sort((a, b) => GATES.indexOf(a.gate) - GATES.indexOf(b.gate));
-  const status =
-    current?.digest === candidate.digest
-      ? 'unchanged'
-      : gates.every((g) => g.result === 'pass')
-        ? 'ready'
-        : 'refused';
   return {
-    component,
-    stage: stage.name,
-    ...(sourceStage === undefined ? {} : { source: sourceStage }),
-    candidate,
-    ...(current === undefined ? {} : { current }),
-    ...(since.since === undefined ? {} : { since: since.since.toISOString() }),
     gates,
-    status,
-    time: now.toISOString(),
-    policy: doc.digest,
+    ...(since.since === undefined ? {} : { since: since.since }),
     ...(evidence === undefined ? {} : { evidence: evidence.relied }),
   };
 }
@@ -231,14 +258,22 @@ export async function promote(
   component: string,
   options: PromoteOptions & { readonly sinceLookup?: SinceLookup },
 ): Promise<PromotionResult> {
-  const plan = options.plan ?? (await planPromotion(repository, component, options));
+  // What the move writes into is created if missing (a hand-over archive); a plan only reads.
+  const places = new StagePlaces(repository, options.openRepository, { create: true });
+  const plan = options.plan ?? (await planPromotion(repository, component, { ...options, places }));
   if (plan.status === 'refused') {
     const refused = plan.gates.filter((g) => g.result === 'refused');
     throw new PolicyError(component, plan.stage, refusal(component, plan.stage, refused), refused, {
       hint: 'ocm promote --dry-run shows every gate; nothing was changed',
     });
   }
-  if (plan.status === 'unchanged') return { plan, status: 'unchanged' };
+  if (plan.status === 'unchanged') {
+    // A rerun after a run cut off between the move and the record where the candidate came from.
+    if (isAcross(plan)) await finishDeparture(component, plan, options, places);
+    return { plan, status: 'unchanged' };
+  }
+  if (isAcross(plan))
+    return { plan, status: 'promoted', change: await promoteAcross(component, plan, options, places) };
   const op = signalOnly(options);
   const change = await repository.batch(async (repo) => {
     // The gates were evaluated for this digest: refuse to move to anything else.
@@ -261,106 +296,12 @@ export async function promote(
   return { plan, status: 'promoted', change };
 }
 
-/** What the history keeps with a `promote` event: the gates as evaluated, and the rules they came from. */
-function promotionDetails(plan: PromotionPlan): Record<string, unknown> {
-  return {
-    ...(plan.source === undefined ? {} : { source: plan.source }),
-    gates: plan.gates.map((g) => ({ ...g })),
-    policy: plan.policy,
-    evaluated: plan.time,
-    ...(plan.evidence === undefined ? {} : { evidence: [...plan.evidence] }),
-  };
-}
-
-/**
- * The `checks` and `approvals` gates: the candidate's evidence (about its normalised digest), verified
- * with the document's `trust` keys. Costs: the candidate's descriptor, one listing of the tags, one GET
- * per envelope.
- */
-async function checkEvidence(
-  repository: OcmRepository,
-  component: string,
-  doc: StoredStagesDocument,
-  stage: StageRule,
-  candidate: StagePoint,
-  options: OperationOptions,
-): Promise<EvidenceGates> {
-  const subject = await evidenceSubject(repository, component, candidate.digest, options);
-  const { items } = await listEvidence(repository, component, candidate.digest, { ...options, subject });
-  const verified = verifyEvidence(
-    items,
-    doc.policy.trust.map((t) => ({ name: t.name, publicKey: t.publicKey })),
-  );
-  return evaluateEvidenceGates(stage, verified);
-}
-
 /** One sentence naming the refused gates. */
 function refusal(component: string, stage: string, refused: readonly GateResult[]): string {
   const what = refused
     .map((g) => `${g.gate}${g.signature === undefined ? '' : ` ${g.signature}`}: ${g.detail}`)
     .join('; ');
   return `${component}: promotion to ${stage} refused (${what})`;
-}
-
-/**
- * The `movers` gate (docs/stages.md): a source stage with `movers` feeds a promotion only when the
- * move that put it where it is was signed by one of them (a stage moved unsigned, by another key, or
- * around ocm-ts is untrusted); a stage with `movers` is moved only by a promotion signed by one of
- * them (`--key`).
- */
-async function checkMovers(
-  repository: OcmRepository,
-  component: string,
-  policy: StagePolicy,
-  stage: StageRule,
-  at: { source?: string; sourcePoint?: StagePoint; signingKey?: KeyObject; op: OperationOptions },
-): Promise<GateResult[]> {
-  const sourceRule = at.source === undefined ? undefined : findStage(policy, at.source);
-  if (sourceRule?.movers === undefined && stage.movers === undefined) return [];
-  const trusted = (names: readonly string[]) =>
-    policy.trust
-      .filter((t) => names.includes(t.name))
-      .map((t) => ({ name: t.name, key: loadVerifyingKey(t.publicKey) }));
-  const out: GateResult[] = [];
-  if (sourceRule?.movers !== undefined && at.sourcePoint !== undefined) {
-    const movers = sourceRule.movers;
-    const held = await aliasHeldSince(repository, component, sourceRule.name, at.op);
-    const event = held.target?.digest === at.sourcePoint.digest ? held.event : undefined;
-    const who = event === undefined ? undefined : verifyEvent(event, trusted(movers));
-    if (who !== undefined && movers.includes(who)) {
-      out.push({
-        gate: 'movers',
-        result: 'pass',
-        detail: `${sourceRule.name} was moved there by ${who} (signed)`,
-      });
-    } else {
-      const why =
-        event === undefined
-          ? 'no recorded move put it there'
-          : who === '-'
-            ? `moved there unsigned (by ${event.actor})`
-            : `moved there with ${who === 'unknown key' ? 'a key not among its movers' : 'a bad signature'}`;
-      out.push({
-        gate: 'movers',
-        result: 'refused',
-        detail: `${sourceRule.name} is untrusted: ${why}; its moves must be signed by ${movers.join(', ')}`,
-      });
-    }
-  }
-  if (stage.movers !== undefined) {
-    const mine = at.signingKey === undefined ? undefined : keyId(createPublicKey(at.signingKey));
-    const match = trusted(stage.movers).find((t) => keyId(t.key) === mine);
-    out.push(
-      match
-        ? { gate: 'movers', result: 'pass', detail: `this move is signed by ${match.name}` }
-        : {
-            gate: 'movers',
-            result: 'refused',
-            detail: `moves of ${stage.name} must be signed by ${stage.movers.join(', ')} (--key)${mine === undefined ? '' : '; this key is none of theirs'}`,
-          },
-    );
-  }
-  return out;
 }
 
 /**
@@ -400,11 +341,12 @@ export const historySince: SinceLookup = async (repository, component, stage, cu
 };
 
 async function aliasPoint(
-  repository: OcmRepository,
+  repository: OcmRepository | undefined,
   component: string,
   alias: string,
   options: OperationOptions,
 ): Promise<StagePoint | undefined> {
+  if (repository === undefined) return undefined;
   try {
     const r = await repository.resolveComponentVersion(component, alias, options);
     // A stage is a stored alias; a computed `latest` or a version of that name is not a stage's content.
@@ -413,102 +355,6 @@ async function aliasPoint(
     if (err instanceof NotFoundError) return undefined;
     throw err;
   }
-}
-
-/**
- * Verifies each required signature on the candidate with the key given for it, else the document's.
- * A verification failure is a refused gate with its reason; failures to read the repository are thrown.
- */
-async function checkSignatures(
-  repository: OcmRepository,
-  component: string,
-  stage: StageRule,
-  candidate: StagePoint,
-  options: PlanPromotionOptions,
-): Promise<SignatureCheck[]> {
-  const checks: SignatureCheck[] = [];
-  for (const required of stage.signatures) {
-    const given = options.publicKeys?.[required.name];
-    const key = given ?? required.publicKey;
-    if (key === undefined) {
-      checks.push({
-        name: required.name,
-        ok: false,
-        detail: `${required.name}: no public key in the document; pass --public-key ${required.name}=FILE`,
-      });
-      continue;
-    }
-    try {
-      const result = await verifyComponentVersion(repository, component, candidate.version, {
-        name: required.name,
-        publicKey: key,
-        ...signalOnly(options),
-      });
-      if (result.digest !== candidate.digest) {
-        checks.push({
-          name: required.name,
-          ok: false,
-          detail: `${required.name}: ${candidate.version} changed while it was checked; plan again`,
-        });
-      } else {
-        checks.push({
-          name: required.name,
-          ok: true,
-          detail: `${required.name}: verified (${result.signature.algorithm}, key ${given === undefined ? 'from the document' : 'given'})`,
-        });
-      }
-    } catch (err) {
-      if (!(err instanceof OcmError) || isTransient(err)) throw err;
-      checks.push({ name: required.name, ok: false, detail: `${required.name}: ${err.message}` });
-    }
-  }
-  return checks;
-}
-
-/**
- * `references: present`: every component version the candidate references, transitively, is in this
- * repository (`walkReferences`: none missing, no cycle), and its stored digests verify against what
- * they describe (`checkComponentVersion`: local resources, reference digests), so a product never
- * reaches the stage incomplete.
- */
-async function checkReferences(
-  repository: OcmRepository,
-  component: string,
-  candidate: StagePoint,
-  options: OperationOptions,
-): Promise<{ ok: boolean; detail: string }> {
-  try {
-    const walk = await walkReferences(
-      new RepositoryListResolver([repository]),
-      repository,
-      component,
-      candidate.digest,
-      options,
-    );
-    for (const found of walk.order)
-      await checkComponentVersion(
-        found.repository,
-        found.resolution.component,
-        found.resolution.version,
-        options,
-      );
-    const parts = walk.order.length - 1;
-    return {
-      ok: true,
-      detail:
-        parts === 0
-          ? 'references nothing'
-          : `${parts} referenced version${parts === 1 ? '' : 's'} present and verified`,
-    };
-  } catch (err) {
-    if (!(err instanceof OcmError) || isTransient(err)) throw err;
-    return { ok: false, detail: err.message };
-  }
-}
-
-/** Failures of the store rather than of the signature: not a gate's verdict. */
-function isTransient(err: OcmError): boolean {
-  return err.code.startsWith('REGISTRY_') || err.code === 'LOCK_TIMEOUT';
 }
 
 function signalOnly(options: OperationOptions): OperationOptions {

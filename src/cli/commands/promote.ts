@@ -68,13 +68,19 @@ export async function publicKeys(
 
 function gateName(g: GateResult): string {
   const about = g.signature ?? g.check;
-  return about === undefined ? g.gate : `${g.gate} (${about})`;
+  const name = about === undefined ? g.gate : `${g.gate} (${about})`;
+  // A gate of the stages document kept where the stage lives (it has rules of its own).
+  return g.rules === 'target' ? `${name} [target]` : name;
 }
 
 function planHeader(plan: PromotionPlan): string {
   const from = plan.current === undefined ? '(new)' : plan.current.version;
-  const source = plan.source === undefined ? '' : ` from ${plan.source}`;
-  return `${plan.component}: ${plan.stage} ${from} -> ${plan.candidate.version}${source}`;
+  const where = (repository: string | undefined) => (repository === undefined ? '' : ` in ${repository}`);
+  const source =
+    plan.source === undefined && plan.sourceRepository === undefined
+      ? ''
+      : ` from ${plan.source ?? plan.candidate.version}${where(plan.sourceRepository)}`;
+  return `${plan.component}: ${plan.stage}${where(plan.repository)} ${from} -> ${plan.candidate.version}${source}`;
 }
 
 function planRows(plan: PromotionPlan, withComponent: boolean): string[][] {
@@ -136,12 +142,17 @@ export async function runPromote(ctx: Context, { values, positionals }: Parsed):
   const ref = parseComponentRef(args[0]!, { forbidVersion: true });
   const { planPromotion, promote } = await import('../../stages/promote.js');
   const { repository } = await ctx.open(ref.repository, dryRun ? { readOnly: true } : {});
-  const plan = await planPromotion(repository, ref.component, options);
+  const elsewhere = { openRepository: ctx.stageOpener({ readOnly: dryRun }), name: ref.repository };
+  const plan = await planPromotion(repository, ref.component, { ...options, ...elsewhere });
   if (format === 'table') {
     ctx.out(`${planHeader(plan)}\n`);
     // Nothing to move, nothing to judge: the gates of an unchanged stage are not shown.
     if (plan.status !== 'unchanged') ctx.out(table(['GATE', 'RESULT', 'DETAIL'], planRows(plan, false)));
   }
+  // In place already: a promotion into another repository cut off after its move is completed (its
+  // record where the candidate came from); nothing moves.
+  if (plan.status === 'unchanged' && !dryRun)
+    await promote(repository, ref.component, { ...options, ...elsewhere, plan });
   if (dryRun || plan.status === 'unchanged') {
     if (format === 'json')
       ctx.out(json({ ...plan, result: plan.status === 'unchanged' ? 'unchanged' : 'planned' }));
@@ -152,11 +163,11 @@ export async function runPromote(ctx: Context, { values, positionals }: Parsed):
   }
   if (plan.status === 'refused' && format === 'json') ctx.out(json({ ...plan, result: 'refused' }));
   // A refused plan throws PolicyError here: run() prints it and exits 3.
-  const result = await promote(repository, ref.component, { ...options, plan });
+  const result = await promote(repository, ref.component, { ...options, ...elsewhere, plan });
   if (format === 'json') ctx.out(json({ ...plan, result: 'promoted', change: result.change }));
   else
     ctx.out(
-      `promoted ${ref.component}:${plan.stage} -> ${plan.candidate.version} ${plan.candidate.digest}\n`,
+      `promoted ${ref.component}:${plan.stage}${plan.repository === undefined ? '' : ` in ${plan.repository}`} -> ${plan.candidate.version} ${plan.candidate.digest}\n`,
     );
   return 0;
 }
@@ -172,7 +183,12 @@ async function promoteAll(
 ): Promise<number> {
   const { promoteAll: run } = await import('../../stages/promote.js');
   const { repository } = await ctx.open(repositoryRef, how.dryRun ? { readOnly: true } : {});
-  const outcomes = await run(repository, { ...options, dryRun: how.dryRun });
+  const outcomes = await run(repository, {
+    ...options,
+    openRepository: ctx.stageOpener({ readOnly: how.dryRun }),
+    name: repositoryRef,
+    dryRun: how.dryRun,
+  });
   if (how.format === 'json') ctx.out(json(outcomes));
   else {
     const rows: string[][] = [];

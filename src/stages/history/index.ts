@@ -59,6 +59,7 @@ export {
   type HistoryEntry,
   type HistoryEvent,
   parseTime,
+  remoteStage,
   type UntrackedMove,
 } from './model.js';
 export { ENTRY_TAG_PREFIX } from './pending.js';

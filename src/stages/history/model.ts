@@ -193,6 +193,22 @@ const FIELDS = new Set([
   'signature',
 ]);
 
+/**
+ * Whether an event's details describe a promotion into a stage of another repository (`stage` and
+ * `repository` are named): such an event has no alias of its own repository.
+ */
+export function isRemote(details: unknown): details is { stage: string; repository: string } {
+  return (
+    isPlainObject(details) && typeof details.stage === 'string' && typeof details.repository === 'string'
+  );
+}
+
+/** The stage and repository of a promotion recorded where the candidate came from, if `event` is one. */
+export function remoteStage(event: HistoryEvent): { stage: string; repository: string } | undefined {
+  if (event.alias !== null || event.operation !== 'promote' || !isRemote(event.details)) return undefined;
+  return { stage: event.details.stage, repository: event.details.repository };
+}
+
 /** Validates one decoded event; `where` names it in errors. */
 export function toEvent(value: unknown, where: string): HistoryEvent {
   if (!isPlainObject(value)) throw new MalformedHistoryError(`${where}: not a JSON object`);
@@ -202,8 +218,10 @@ export function toEvent(value: unknown, where: string): HistoryEvent {
   if (!(alias === null || typeof alias === 'string')) throw new MalformedHistoryError(`${where}: bad alias`);
   if (typeof operation !== 'string' || !(OPERATIONS as readonly string[]).includes(operation))
     throw new MalformedHistoryError(`${where}: unknown operation ${JSON.stringify(operation)}`);
-  if (alias === null && operation !== 'policy')
-    throw new MalformedHistoryError(`${where}: only policy events have no alias`);
+  if (alias === null && operation !== 'policy' && !(operation === 'promote' && isRemote(value.details)))
+    throw new MalformedHistoryError(
+      `${where}: only policy events and promotions into other repositories have no alias`,
+    );
   if (typeof time !== 'string' || !rfc3339.test(time) || Number.isNaN(Date.parse(time)))
     throw new MalformedHistoryError(`${where}: time is not RFC 3339`);
   if (typeof actor !== 'string') throw new MalformedHistoryError(`${where}: bad actor`);

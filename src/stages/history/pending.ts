@@ -159,11 +159,30 @@ export interface Resolution {
   readonly confirmed: readonly ConfirmedEvent[];
   /** Entries not done and not confirmed that may still be in flight: left for a later fold. */
   readonly waiting: readonly PendingEntry[];
-  /** Entries not done, confirmed by nothing and older than the grace time: their moves never happened. */
+  /**
+   * Entries not done and confirmed by nothing that are older than the grace time (their moves never
+   * happened), or whose moves a newer confirmed entry made (`superseded`).
+   */
   readonly abandoned: readonly PendingEntry[];
 }
 
 const key = (t: AliasTarget | null) => t?.digest ?? null;
+
+/**
+ * Whether every move of an unconfirmed entry was made by a newer confirmed one (the same alias to the
+ * same target): a rerun of a command cut off before it moved. Were its move to land late, the alias
+ * would be where the history says already; keeping the entry waiting would let a reader confirm it
+ * once the newer event is folded away from the pending ones, and record the move twice.
+ */
+function superseded(entry: PendingEntry, confirmed: readonly ConfirmedEvent[]): boolean {
+  return entry.events.every(
+    (e) =>
+      e.alias !== null &&
+      confirmed.some(
+        (c) => c.entry.time > entry.time && c.event.alias === e.alias && key(c.event.to) === key(e.to),
+      ),
+  );
+}
 
 /**
  * Which moves of `entries` (oldest first) happened. An entry marked done: all of them. An event of an
@@ -206,11 +225,14 @@ export function resolveEntries(
   const confirmed: ConfirmedEvent[] = [];
   const waiting: PendingEntry[] = [];
   const abandoned: PendingEntry[] = [];
+  const unconfirmed: PendingEntry[] = [];
   for (const entry of entries) {
     const mine = entry.events.filter((e) => accepted.has(e));
     for (const event of mine) confirmed.push({ entry, event });
-    if (mine.length === 0 && !entry.done) (now - entry.time >= graceMs ? abandoned : waiting).push(entry);
+    if (mine.length === 0 && !entry.done) unconfirmed.push(entry);
   }
+  for (const entry of unconfirmed)
+    (now - entry.time >= graceMs || superseded(entry, confirmed) ? abandoned : waiting).push(entry);
   // The alias ends where it is: move the event that set its current target to the end.
   for (const [alias, digest] of current) {
     const mine = confirmed.filter((c) => c.event.alias === alias);

@@ -41,6 +41,11 @@ export interface GateResult {
   readonly check?: string;
   readonly result: 'pass' | 'refused';
   readonly detail: string;
+  /**
+   * `target`: the gate is of the stages document of the repository the stage lives in (which keeps
+   * its own rules); absent: of the document the promotion was asked in.
+   */
+  readonly rules?: 'target';
 }
 
 /** The gates, in the order they are evaluated and shown. */
