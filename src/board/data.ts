@@ -57,13 +57,19 @@ export interface RemoteStage {
   readonly problem?: string;
 }
 
-/** Opens a repository that a stages document names (`repository:`); the board keeps and closes it. */
-export type StageOpener = (reference: string, options: OperationOptions) => Promise<OcmRepository>;
+/** Where a stage elsewhere is opened: `create` a CTF that does not exist (a promotion hands over into it). */
+export type OpenStageOptions = OperationOptions & { readonly create?: boolean };
+
+/**
+ * Opens a repository that a stages document names (`repository:`); the board keeps and closes it.
+ * The stages layer's `RepositoryOpener`.
+ */
+export type StageOpener = (reference: string, options: OpenStageOptions) => Promise<OcmRepository>;
 
 /** How the board opens other repositories: as the CLI names them (`ctx.open`). */
 export type BoardOpener = (
   reference: string,
-  options: OperationOptions,
+  options: OpenStageOptions,
 ) => Promise<{ readonly repository: OcmRepository; close(): Promise<void> }>;
 
 /**
@@ -162,7 +168,10 @@ export class BoardReader {
   readonly #components = new Map<number, Promise<string[]>>();
   readonly #descriptors = new Map<string, Promise<DescriptorV2>>();
   /** Repositories opened for stages elsewhere, by reference. */
-  readonly #remote = new Map<string, Promise<{ repository: OcmRepository; close(): Promise<void> }>>();
+  readonly #remote = new Map<
+    string,
+    { pending: Promise<{ repository: OcmRepository; close(): Promise<void> }>; create: boolean }
+  >();
   #closed = false;
 
   constructor(options: BoardReaderOptions) {
@@ -189,14 +198,25 @@ export class BoardReader {
     const open = this.#options.open;
     if (!open) throw new BoardUnavailableError('this board opens no repositories beyond its own');
     if (this.#closed) throw new BoardUnavailableError('the board is closed');
-    let pending = this.#remote.get(reference);
-    if (!pending) {
+    const create = options.create === true;
+    let entry = this.#remote.get(reference);
+    if (!entry) {
       // Opened for the board, not for the request that first needed it: no request's signal.
-      pending = open(reference, {});
-      this.#remote.set(reference, pending);
-      pending.catch(() => this.#remote.delete(reference));
+      const opening = { pending: open(reference, create ? { create } : {}), create };
+      this.#remote.set(reference, opening);
+      opening.pending.catch(() => {
+        if (this.#remote.get(reference) === opening) this.#remote.delete(reference);
+      });
+      entry = opening;
     }
-    return (await abortable(pending, options.signal)).repository;
+    try {
+      return (await abortable(entry.pending, options.signal)).repository;
+    } catch (err) {
+      // Found absent by a read while a promotion asks to create it (a hand-over archive): once more, creating.
+      if (create && !entry.create && err instanceof NotFoundError && !options.signal?.aborted)
+        return this.remote(reference, options);
+      throw err;
+    }
   };
 
   /** Closes the repositories opened for stages elsewhere. */
@@ -204,7 +224,7 @@ export class BoardReader {
     this.#closed = true;
     const opened = [...this.#remote.values()];
     this.#remote.clear();
-    for (const pending of opened) {
+    for (const { pending } of opened) {
       const o = await pending.catch(() => undefined);
       await o?.close().catch(() => undefined);
     }

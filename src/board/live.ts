@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { NotFoundError } from '../errors.js';
 import { mapLimit } from '../oci/concurrency.js';
 import { canWatch } from '../oci/content/guards.js';
 import { isAliasTag } from '../repository/aliases.js';
@@ -205,7 +206,9 @@ export class LiveBoard {
           this.#emit({ type: 'move', ...move, repository });
         }
       } catch (err) {
-        this.#emit({ type: 'problem', ...where, message: (err as Error).message });
+        // A hand-over archive that does not exist yet: nothing to watch until a move of its row.
+        if (!(err instanceof NotFoundError))
+          this.#emit({ type: 'problem', ...where, message: (err as Error).message });
       } finally {
         this.#watching.delete(key);
       }

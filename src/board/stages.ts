@@ -363,9 +363,10 @@ async function remoteStages(
         };
       } catch (err) {
         if (op.signal?.aborted) throw err;
+        // Not set there, or a hand-over archive that does not exist yet: the stage holds nothing.
         out[stage.name] =
-          err instanceof NotFoundError && repository
-            ? { reference, repository }
+          err instanceof NotFoundError
+            ? { reference, ...(repository ? { repository } : {}) }
             : { reference, ...(repository ? { repository } : {}), problem: (err as Error).message };
       }
     }),

@@ -7,6 +7,7 @@
  * opened once and closed with the board.
  */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -23,6 +24,8 @@ const PAYMENTS = 'example.com/shop/payments';
 const GONE = 'example.com/shop/gone';
 /** prod in B, not set there yet. */
 const FRESH = 'example.com/shop/fresh';
+/** prod in a hand-over archive that does not exist yet. */
+const LATE = 'example.com/shop/late';
 
 let regA: TestRegistry;
 let regB: TestRegistry;
@@ -43,17 +46,19 @@ before(async () => {
   a = await openRepository(`${regA.host}/dev`, { history: { actor: 'ci' } });
   b = await openRepository(B, { history: { actor: 'ops' } });
   handover = await openRepository(join(dir.path, 'handover'), { create: true });
-  for (const name of [CHECKOUT, PAYMENTS, GONE, FRESH])
+  for (const name of [CHECKOUT, PAYMENTS, GONE, FRESH, LATE])
     for (const v of ['1.0.0', '1.1.0', '1.2.0'])
       await a.repository.addComponentVersion(descriptor(v, { name }));
-  for (const name of [CHECKOUT, PAYMENTS, GONE, FRESH]) {
+  for (const name of [CHECKOUT, PAYMENTS, GONE, FRESH, LATE]) {
     await a.repository.addComponentVersionAlias(name, '1.1.0', 'dev');
     await a.repository.addComponentVersionAlias(name, '1.1.0', 'staging');
   }
   await setStagePolicy(a.repository, CHECKOUT, stages(B));
   await setStagePolicy(a.repository, FRESH, stages(B));
   await setStagePolicy(a.repository, PAYMENTS, stages('./handover'));
-  await setStagePolicy(a.repository, GONE, stages('./missing.tgz'));
+  await writeFile(join(dir.path, 'broken.tgz'), 'not an archive');
+  await setStagePolicy(a.repository, GONE, stages('./broken.tgz'));
+  await setStagePolicy(a.repository, LATE, stages('./later.tgz'));
   // prod in B and in the hand-over CTF: a plain transfer, then the tag there.
   for (const v of ['1.0.0', '1.1.0']) await transferComponentVersion(a.repository, b.repository, CHECKOUT, v);
   await b.repository.addComponentVersionAlias(CHECKOUT, '1.0.0', 'prod');
@@ -115,7 +120,9 @@ describe('stage board across repositories (chromium, two registries and a CTF)',
       assert.equal(row(PAYMENTS).stages.prod!.version, '1.1.0');
       assert.equal(row(PAYMENTS).stages.prod!.lagsBehind, null);
       assert.equal(row(GONE).stages.prod, undefined);
-      assert.match(row(GONE).unavailable!.prod!, /missing\.tgz/);
+      assert.match(row(GONE).unavailable!.prod!, /broken\.tgz/);
+      assert.equal(row(LATE).stages.prod, undefined);
+      assert.equal(row(LATE).unavailable, undefined, 'a hand-over archive not made yet holds nothing');
 
       await page.goto(board.url);
       await boardRead(page);
@@ -124,7 +131,7 @@ describe('stage board across repositories (chromium, two registries and a CTF)',
       assert.equal(await at(page, CHECKOUT, 'prod').locator('.version').textContent(), '1.0.0');
       assert.equal(
         await page.locator('table#board thead th', { hasText: 'prod' }).locator('.where').textContent(),
-        `./handover, ./missing.tgz, ${B}`,
+        `./broken.tgz, ./handover, ./later.tgz, ${B}`,
       );
       assert.equal(
         await page.locator('table#board thead th', { hasText: 'staging' }).locator('.where').count(),
@@ -132,7 +139,8 @@ describe('stage board across repositories (chromium, two registries and a CTF)',
       );
       await at(page, CHECKOUT, 'prod').locator('.mark.lag', { hasText: 'behind staging' }).waitFor();
       assert.equal(await at(page, PAYMENTS, 'prod').locator('.version').textContent(), '1.1.0');
-      assert.match((await at(page, GONE, 'prod').textContent()) ?? '', /unavailable.*missing\.tgz/);
+      assert.match((await at(page, GONE, 'prod').textContent()) ?? '', /unavailable.*broken\.tgz/);
+      assert.equal(await at(page, LATE, 'prod').textContent(), '—');
 
       // A move in B shows live: prod catches up, the lag mark goes.
       await b.repository.addComponentVersionAlias(CHECKOUT, '1.1.0', 'prod');
@@ -180,5 +188,67 @@ describe('stage board across repositories (chromium, two registries and a CTF)',
     }
     assert.deepEqual(opened.sort(), [B, './handover'].sort(), 'each other repository opened once');
     assert.deepEqual(closed.sort(), opened, 'and closed with the board');
+  });
+
+  it('promotes and rolls back a stage in B from the page, and promotes into a hand-over archive it creates', {
+    timeout: 120_000,
+  }, async () => {
+    const board = await startBoard([{ label: `${regA.host}/dev`, repository: a.repository }], {
+      write: true,
+      interval: 200,
+      open: async (reference, how) => {
+        const o = await openRepository(reference, { cwd: dir.path, create: how.create === true });
+        return { repository: o.repository, close: () => o.close() };
+      },
+    });
+    const page = await browser.context.newPage();
+    const prodIn = async (repository: OpenedRepository['repository'], name: string) =>
+      (await repository.resolveComponentVersion(name, 'prod')).version;
+    const promoteProd = async (name: string, version: string) => {
+      await page.goto(`${board.url}#/c/0/${encodeURIComponent(name)}`);
+      // The page of this component, not the one shown before it.
+      await page.locator('h1', { hasText: name }).waitFor();
+      await page.waitForSelector('#move-stage');
+      await page.selectOption('#move-stage', 'prod');
+      await page.click('text=Plan promotion');
+      await page.locator('table.plan').waitFor();
+      await page.click(`text=Promote prod to ${version}`);
+      await page
+        .locator(`table#stages td[data-stage="prod"] .version`, {
+          hasText: new RegExp(`^${version.replace(/\./g, '\\.')}$`),
+        })
+        .waitFor({ timeout: 20_000 });
+    };
+    try {
+      await page.goto(`${board.url}#token=${board.token}`);
+      await boardRead(page);
+      assert.equal(await prodIn(b.repository, CHECKOUT), '1.1.0');
+      await promoteProd(CHECKOUT, '1.2.0');
+      assert.equal(await prodIn(b.repository, CHECKOUT), '1.2.0', 'moved in B');
+      assert.equal(
+        (await a.repository.listComponentVersionAliases(CHECKOUT)).find((x) => x.alias === 'prod'),
+        undefined,
+        'nothing named prod in A',
+      );
+      await page.selectOption('#move-stage', 'prod');
+      const rolled = page.waitForResponse((r) => r.url().endsWith('/api/rollback'));
+      await page.click('button:has-text("Roll back")');
+      assert.equal((await rolled).status(), 200);
+      await page
+        .locator('table#stages td[data-stage="prod"] .version', { hasText: /^1\.1\.0$/ })
+        .waitFor({ timeout: 20_000 });
+      assert.equal(await prodIn(b.repository, CHECKOUT), '1.1.0', 'rolled back in B');
+
+      await promoteProd(LATE, '1.1.0');
+      const later = await openRepository(join(dir.path, 'later.tgz'));
+      try {
+        assert.equal(await prodIn(later.repository, LATE), '1.1.0', 'the hand-over archive holds prod');
+      } finally {
+        await later.close();
+      }
+    } finally {
+      await page.close();
+      await board.close();
+    }
   });
 });

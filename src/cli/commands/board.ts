@@ -40,7 +40,9 @@ export async function runBoard(ctx: Context, { values, positionals }: Parsed): P
     ...(stages ? { stages } : {}),
     // Stages that live elsewhere (`repository:` in a stages document), named as the CLI names
     // repositories (relative CTF paths from the working directory); the board closes them.
-    open: (reference) => ctx.open(reference, { readOnly: !write }),
+    // A CTF that does not exist is created only by a promotion (which needs --write) into it.
+    open: (reference, how) =>
+      ctx.open(reference, write ? { create: how.create === true } : { readOnly: true }),
   });
   const server = await startBoardServer({
     reader,
