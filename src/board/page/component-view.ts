@@ -139,11 +139,17 @@ function elsewhereLine(page: ComponentPage): HTMLElement | null {
   );
 }
 
-export async function showComponent(main: HTMLElement, repository: number, name: string): Promise<void> {
+export async function showComponent(
+  main: HTMLElement,
+  repository: number,
+  name: string,
+  stale: () => boolean = () => false,
+): Promise<void> {
   document.title = `${name} · Stage board · ocm`;
   const page = await api<ComponentPage>(
     `/api/component?repository=${repository}&name=${encodeURIComponent(name)}`,
   );
+  if (stale()) return;
   const now = new Date();
   // A re-render after a move keeps what the user was choosing in the forms.
   const kept = formState(`${repository}\n${name}`);
@@ -177,7 +183,7 @@ export async function showComponent(main: HTMLElement, repository: number, name:
     h(
       'div',
       { class: 'grid' },
-      movePanel(page, () => showComponent(main, repository, name)),
+      movePanel(page, () => showComponent(main, repository, name, stale)),
       diffPanel(
         repository,
         name,
