@@ -53,6 +53,8 @@ before(async () => {
     await a.repository.addComponentVersionAlias(name, '1.1.0', 'dev');
     await a.repository.addComponentVersionAlias(name, '1.1.0', 'staging');
   }
+  // A tag named prod in A, where FRESH's prod does not live: not that stage, never shown as it.
+  await a.repository.addComponentVersionAlias(FRESH, '1.2.0', 'prod');
   await setStagePolicy(a.repository, CHECKOUT, stages(B));
   await setStagePolicy(a.repository, FRESH, stages(B));
   await setStagePolicy(a.repository, PAYMENTS, stages('./handover'));
