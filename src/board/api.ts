@@ -24,6 +24,22 @@ export interface StageCell {
    * stage): one entry per such stage; absent when no stage asks for evidence, null when unreadable.
    */
   readonly evidence?: readonly CellEvidence[] | null;
+  /** Where the stage lives when not in the row's repository (the stages document's `repository:`). */
+  readonly repository?: string;
+  /**
+   * Whether the move that put the stage here was signed by a key of the document's `trust` (and, for
+   * a stage with `movers`, one of them); absent for an unsigned move of a stage without movers.
+   */
+  readonly move?: CellMove;
+}
+
+/** Who moved a stage where it is, verified against the stages document's `trust` and `movers`. */
+export interface CellMove {
+  /** The trusted name whose key verified the move's signature; null when none did. */
+  readonly signer: string | null;
+  /** Signed by a trusted key, and by one of the stage's `movers` where it has them. */
+  readonly verified: boolean;
+  readonly detail: string;
 }
 
 /** Where a version stands against one stage's evidence rules (verified with the document's trust). */
@@ -46,6 +62,10 @@ export interface BoardComponent {
   readonly policy?: readonly string[];
   /** Aliases that could not be read, with the reason; shown, not fatal. */
   readonly problems?: readonly { readonly alias: string; readonly problem: string }[];
+  /** Stages of its policy that live in another repository: stage → reference, as the document names it. */
+  readonly elsewhere?: Readonly<Record<string, string>>;
+  /** Stages elsewhere that could not be read: stage → the reason (the cell shows it). */
+  readonly unavailable?: Readonly<Record<string, string>>;
 }
 
 export interface BoardRepository {
@@ -127,6 +147,33 @@ export interface VersionDiff {
   }[];
 }
 
+/** The evidence stored about a version a stage holds, each envelope with its signer (`get evidence`). */
+export interface VersionEvidence {
+  readonly version: string;
+  readonly digest: string;
+  /** The stages of the row that hold it. */
+  readonly stages: readonly string[];
+  /** Newest first. */
+  readonly items: readonly EvidenceEntry[];
+  /** Why the evidence could not be read. */
+  readonly problem?: string;
+}
+
+export interface EvidenceEntry {
+  readonly type: 'check' | 'approval' | 'other' | 'unreadable';
+  /** The check's name, or the predicate type of another statement. */
+  readonly name?: string;
+  /** Approval: the stage approved; check: where it ran. */
+  readonly stage?: string;
+  readonly result?: string;
+  /** The trusted name (the stages document's `trust`) whose key verified the envelope. */
+  readonly signer: string | null;
+  readonly verified: 'verified' | 'bad signature' | 'unknown key' | 'unsigned' | 'unreadable';
+  readonly time?: string;
+  /** Why it does not count (unreadable, about another digest). */
+  readonly problem?: string;
+}
+
 export interface ComponentPage {
   readonly name: string;
   readonly repository: number;
@@ -140,6 +187,8 @@ export interface ComponentPage {
   /** Newest first; empty without the stages layer. */
   readonly history: readonly unknown[];
   readonly historyProblem?: string;
+  /** Per version on a stage of the row: its evidence envelopes and their signers; absent without the stages layer. */
+  readonly evidence?: readonly VersionEvidence[];
 }
 
 /**

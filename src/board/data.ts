@@ -1,4 +1,4 @@
-import type { DescriptorV2 } from '../descriptor/index.js';
+import { compareVersions, type DescriptorV2 } from '../descriptor/index.js';
 import { NotFoundError } from '../errors.js';
 import { mapLimit } from '../oci/concurrency.js';
 import type { OperationOptions } from '../oci/content/storage.js';
@@ -9,12 +9,15 @@ import type {
   BoardRepository,
   BoardStreamLine,
   CellEvidence,
+  CellMove,
   ComponentPage,
   ReferenceChange,
   StageCell,
   VersionDiff,
+  VersionEvidence,
 } from './api.js';
 import { diffVersions } from './diff.js';
+import { BoardUnavailableError } from './errors.js';
 import { feedingStages, lagOf, orderStages } from './model.js';
 
 export type { ComponentPage } from './api.js';
@@ -36,7 +39,38 @@ export interface StagesView {
   readonly verified?: Readonly<Record<string, boolean>>;
   /** Per stage: the evidence of the version it holds (see `StageCell.evidence`). */
   readonly evidence?: Readonly<Record<string, readonly CellEvidence[] | null>>;
+  /** Stages of the policy that live in another repository (`repository:`), read there. */
+  readonly elsewhere?: Readonly<Record<string, RemoteStage>>;
+  /** Per stage: who moved it where it is (see `StageCell.move`). */
+  readonly moves?: Readonly<Record<string, CellMove>>;
 }
+
+/** A stage that lives in another repository: where, and what it holds there or why it was not read. */
+export interface RemoteStage {
+  /** The reference as the stages document names it. */
+  readonly reference: string;
+  /** The repository it was read from; absent when it could not be opened. */
+  readonly repository?: OcmRepository;
+  /** What the stage holds there; absent when it is not set there (or could not be read). */
+  readonly alias?: AliasInfo & { readonly version: string; readonly digest: string };
+  /** Why the stage could not be read. */
+  readonly problem?: string;
+}
+
+/** Where a stage elsewhere is opened: `create` a CTF that does not exist (a promotion hands over into it). */
+export type OpenStageOptions = OperationOptions & { readonly create?: boolean };
+
+/**
+ * Opens a repository that a stages document names (`repository:`); the board keeps and closes it.
+ * The stages layer's `RepositoryOpener`.
+ */
+export type StageOpener = (reference: string, options: OpenStageOptions) => Promise<OcmRepository>;
+
+/** How the board opens other repositories: as the CLI names them (`ctx.open`). */
+export type BoardOpener = (
+  reference: string,
+  options: OpenStageOptions,
+) => Promise<{ readonly repository: OcmRepository; close(): Promise<void> }>;
 
 /**
  * The seam to the stages layer (history, policies, promotion), so the board reads and moves stages
@@ -49,26 +83,51 @@ export interface BoardStages {
     component: string,
     aliases: readonly AliasInfo[],
     options: OperationOptions,
+    open?: StageOpener,
   ): Promise<StagesView>;
   history(repository: OcmRepository, component: string, options: OperationOptions): Promise<unknown[]>;
+  /**
+   * The evidence about each version (read where it is held), verified against the `trust` of the
+   * stages document in `repository`.
+   */
+  evidence(
+    repository: OcmRepository,
+    component: string,
+    versions: readonly EvidenceRequest[],
+    options: OperationOptions,
+  ): Promise<VersionEvidence[]>;
   plan(
     repository: OcmRepository,
     component: string,
     request: MoveRequest,
     options: OperationOptions,
+    open?: StageOpener,
   ): Promise<unknown>;
   promote(
     repository: OcmRepository,
     component: string,
     request: MoveRequest,
     options: OperationOptions,
+    open?: StageOpener,
   ): Promise<unknown>;
   rollback(
     repository: OcmRepository,
     component: string,
     request: MoveRequest,
     options: OperationOptions,
+    open?: StageOpener,
   ): Promise<unknown>;
+}
+
+/** A version whose evidence the component page lists: where it is held, and by which stages. */
+export interface EvidenceRequest {
+  readonly version: string;
+  readonly digest: string;
+  readonly stages: readonly string[];
+  /** The repository holding it (a stage elsewhere), else undefined: the row's. */
+  readonly from?: OcmRepository;
+  /** Why the repository holding it could not be opened. */
+  readonly problem?: string;
 }
 
 /** A promotion or rollback asked for by the page. */
@@ -90,6 +149,11 @@ export interface BoardReaderOptions {
   readonly now?: () => Date;
   /** Whether promotion is allowed (`--write`): reported to the page. */
   readonly write?: boolean;
+  /**
+   * Opens the repositories that stages live in (`repository:` in a stages document), once per
+   * distinct reference; closed by `close`. Without it such stages show as unavailable.
+   */
+  readonly open?: BoardOpener;
 }
 
 /**
@@ -99,9 +163,16 @@ export interface BoardReaderOptions {
 export class BoardReader {
   readonly #options: BoardReaderOptions;
   readonly #concurrency: number;
-  readonly #rows = new Map<string, Promise<BoardComponent>>();
+  /** Rows read or being read, with the signal of the request that began each read. */
+  readonly #rows = new Map<string, { pending: Promise<BoardComponent>; signal: AbortSignal | undefined }>();
   readonly #components = new Map<number, Promise<string[]>>();
   readonly #descriptors = new Map<string, Promise<DescriptorV2>>();
+  /** Repositories opened for stages elsewhere, by reference. */
+  readonly #remote = new Map<
+    string,
+    { pending: Promise<{ repository: OcmRepository; close(): Promise<void> }>; create: boolean }
+  >();
+  #closed = false;
 
   constructor(options: BoardReaderOptions) {
     this.#options = options;
@@ -115,6 +186,48 @@ export class BoardReader {
 
   get sources(): readonly BoardSource[] {
     return this.#options.sources;
+  }
+
+  /**
+   * The repository a stages document names (`repository:`): one of the board's own when the
+   * reference is one of theirs, else opened once (a failed open is tried again on the next read).
+   */
+  remote: StageOpener = async (reference, options) => {
+    const own = this.#options.sources.find((s) => s.label === reference);
+    if (own) return own.repository;
+    const open = this.#options.open;
+    if (!open) throw new BoardUnavailableError('this board opens no repositories beyond its own');
+    if (this.#closed) throw new BoardUnavailableError('the board is closed');
+    const create = options.create === true;
+    let entry = this.#remote.get(reference);
+    if (!entry) {
+      // Opened for the board, not for the request that first needed it: no request's signal.
+      const opening = { pending: open(reference, create ? { create } : {}), create };
+      this.#remote.set(reference, opening);
+      opening.pending.catch(() => {
+        if (this.#remote.get(reference) === opening) this.#remote.delete(reference);
+      });
+      entry = opening;
+    }
+    try {
+      return (await abortable(entry.pending, options.signal)).repository;
+    } catch (err) {
+      // Found absent by a read while a promotion asks to create it (a hand-over archive): once more, creating.
+      if (create && !entry.create && err instanceof NotFoundError && !options.signal?.aborted)
+        return this.remote(reference, options);
+      throw err;
+    }
+  };
+
+  /** Closes the repositories opened for stages elsewhere. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const opened = [...this.#remote.values()];
+    this.#remote.clear();
+    for (const { pending } of opened) {
+      const o = await pending.catch(() => undefined);
+      await o?.close().catch(() => undefined);
+    }
   }
 
   repositories(): BoardRepository[] {
@@ -233,13 +346,21 @@ export class BoardReader {
 
   row(repository: number, component: string, options: OperationOptions = {}): Promise<BoardComponent> {
     const key = `${repository}\n${component}`;
-    let pending = this.#rows.get(key);
-    if (!pending) {
-      pending = this.#readRow(repository, component, options);
-      this.#rows.set(key, pending);
-      pending.catch(() => this.#rows.delete(key));
+    let entry = this.#rows.get(key);
+    if (!entry) {
+      const read = { pending: this.#readRow(repository, component, options), signal: options.signal };
+      this.#rows.set(key, read);
+      read.pending.catch(() => {
+        if (this.#rows.get(key) === read) this.#rows.delete(key);
+      });
+      entry = read;
     }
-    return pending;
+    const { pending, signal } = entry;
+    return pending.catch((err) => {
+      // The request that began the read went away (a page that moved on): read again for this one.
+      if (signal?.aborted && !options.signal?.aborted) return this.row(repository, component, options);
+      throw err;
+    });
   }
 
   async #readRow(repository: number, component: string, options: OperationOptions): Promise<BoardComponent> {
@@ -248,27 +369,39 @@ export class BoardReader {
     const readable = aliases.filter((a) => a.version !== undefined && a.digest !== undefined);
     // The history and policy reads and the descriptor reads are independent: one round trip, not two.
     const viewing: Promise<StagesView> = this.#options.stages
-      ? this.#options.stages.view(repo, component, readable, options).catch(() => ({ since: {} }))
+      ? this.#options.stages
+          .view(repo, component, readable, options, this.remote)
+          .catch(() => ({ since: {} }))
       : Promise.resolve({ since: {} });
     const signatures = new Map<string, readonly string[] | null>();
-    const digests = [...new Map(readable.map((a) => [a.digest!, a])).values()];
-    await mapLimit(digests, this.#concurrency, async (a) => {
-      try {
-        const d = await this.descriptor(repository, component, a.version!, a.digest!, options);
-        signatures.set(
-          a.digest!,
-          (d.signatures ?? []).map((s) => s.name),
-        );
-      } catch {
-        signatures.set(a.digest!, null);
-      }
-    });
+    const readSignatures = (from: OcmRepository, list: readonly AliasInfo[]) =>
+      mapLimit([...new Map(list.map((a) => [a.digest!, a])).values()], this.#concurrency, async (a) => {
+        try {
+          const d = await this.#descriptorIn(from, component, a.version!, a.digest!, options);
+          signatures.set(
+            a.digest!,
+            (d.signatures ?? []).map((s) => s.name),
+          );
+        } catch {
+          signatures.set(a.digest!, null);
+        }
+      });
+    await readSignatures(repo, readable);
     const view = await viewing;
+    // A read cut off (the page went elsewhere) is not a row: unread parts would be cached as absent.
+    options.signal?.throwIfAborted();
+    const elsewhere = Object.entries(view.elsewhere ?? {});
+    // A stage elsewhere is read there: a tag of the same name here is not that stage.
+    const here = readable.filter((a) => view.elsewhere?.[a.alias] === undefined);
+    const away = elsewhere.flatMap(([, r]) =>
+      r.alias && r.repository ? [{ ...r.alias, from: r.repository }] : [],
+    );
+    for (const a of away) if (!signatures.has(a.digest)) await readSignatures(a.from, [a]);
     const columns = orderStages(
-      readable.map((a) => a.alias),
+      here.map((a) => a.alias),
       view.policy ? [view.policy.order] : [],
     );
-    const byAlias = new Map(readable.map((a) => [a.alias, a]));
+    const byAlias = new Map<string, AliasInfo>([...here, ...away].map((a) => [a.alias, a]));
     const feeds = feedingStages(columns, new Set(byAlias.keys()), view.policy?.from ?? {});
     const stages: Record<string, StageCell> = {};
     for (const stage of columns) {
@@ -283,6 +416,8 @@ export class BoardReader {
         signatures: signatures.get(a.digest!) ?? null,
         verified: view.verified?.[stage] ?? null,
         ...(view.evidence?.[stage] === undefined ? {} : { evidence: view.evidence[stage] }),
+        ...(view.elsewhere?.[stage] === undefined ? {} : { repository: view.elsewhere[stage].reference }),
+        ...(view.moves?.[stage] === undefined ? {} : { move: view.moves[stage] }),
         lagsBehind:
           f && lagOf({ version: a.version!, digest: a.digest! }, { version: f.version!, digest: f.digest! })
             ? feeder!
@@ -292,12 +427,19 @@ export class BoardReader {
     const problems = aliases
       .filter((a) => a.problem !== undefined)
       .map((a) => ({ alias: a.alias, problem: a.problem! }));
+    const unavailable = elsewhere.filter(([, r]) => r.problem !== undefined);
     return {
       name: component,
       repository,
       stages,
       ...(view.policy ? { policy: view.policy.order } : {}),
       ...(problems.length ? { problems } : {}),
+      ...(elsewhere.length
+        ? { elsewhere: Object.fromEntries(elsewhere.map(([s, r]) => [s, r.reference])) }
+        : {}),
+      ...(unavailable.length
+        ? { unavailable: Object.fromEntries(unavailable.map(([s, r]) => [s, r.problem!])) }
+        : {}),
     };
   }
 
@@ -309,13 +451,31 @@ export class BoardReader {
     digest: string | undefined,
     options: OperationOptions,
   ): Promise<DescriptorV2> {
+    return this.#descriptorIn(
+      this.source(repository).repository,
+      component,
+      version,
+      digest,
+      options,
+      repository,
+    );
+  }
+
+  #descriptorIn(
+    from: OcmRepository,
+    component: string,
+    version: string,
+    digest: string | undefined,
+    options: OperationOptions,
+    repository?: number,
+  ): Promise<DescriptorV2> {
     const key = digest ?? `${repository}\n${component}\n${version}`;
     let pending = this.#descriptors.get(key);
     if (!pending) {
-      pending = this.source(repository)
+      pending = from
         // By digest where known: the manifest is then the one the alias named (and a content cache
         // that saw it under the alias's tag serves it).
-        .repository.getComponentVersion(component, digest ?? version, options)
+        .getComponentVersion(component, digest ?? version, options)
         .then((cv) => cv.descriptor);
       this.#descriptors.set(key, pending);
       pending.catch(() => this.#descriptors.delete(key));
@@ -338,12 +498,19 @@ export class BoardReader {
     for (const a of aliases) if (a.version) on.set(a.version, [...(on.get(a.version) ?? []), a.alias]);
     let history: unknown[] = [];
     let historyProblem: string | undefined;
+    let evidence: VersionEvidence[] | undefined;
     if (this.#options.stages) {
       try {
         history = await this.#options.stages.history(repo, component, options);
       } catch (err) {
         historyProblem = (err as Error).message;
       }
+      evidence = await this.#options.stages.evidence(
+        repo,
+        component,
+        await this.#held(row, options),
+        options,
+      );
     }
     return {
       name: component,
@@ -354,7 +521,45 @@ export class BoardReader {
       versions: versions.map((v) => ({ version: v, aliases: on.get(v) ?? [] })),
       history,
       ...(historyProblem === undefined ? {} : { historyProblem }),
+      ...(evidence === undefined ? {} : { evidence }),
     };
+  }
+
+  /** The versions the row's stages hold (newest first), each with where it is held. */
+  async #held(row: BoardComponent, options: OperationOptions): Promise<EvidenceRequest[]> {
+    const byDigest = new Map<string, { version: string; digest: string; stages: string[]; where?: string }>();
+    for (const [stage, cell] of Object.entries(row.stages)) {
+      const key = `${cell.repository ?? ''}\n${cell.digest}`;
+      const entry = byDigest.get(key);
+      if (entry) entry.stages.push(stage);
+      else
+        byDigest.set(key, {
+          version: cell.version,
+          digest: cell.digest,
+          stages: [stage],
+          ...(cell.repository === undefined ? {} : { where: cell.repository }),
+        });
+    }
+    const out: EvidenceRequest[] = [];
+    for (const { where, ...e } of byDigest.values()) {
+      if (where === undefined) {
+        out.push(e);
+        continue;
+      }
+      try {
+        out.push({ ...e, from: await this.remote(where, options) });
+      } catch (err) {
+        if (options.signal?.aborted) throw err;
+        out.push({ ...e, problem: (err as Error).message });
+      }
+    }
+    return out.sort((a, b) => {
+      try {
+        return compareVersions(b.version, a.version);
+      } catch {
+        return a.version < b.version ? 1 : -1;
+      }
+    });
   }
 
   /**
@@ -399,6 +604,17 @@ export class BoardReader {
       return { ...r, partProblem: (err as Error).message };
     }
   }
+}
+
+/** `pending`, or a rejection when `signal` aborts first (the pending work goes on for others). */
+function abortable<T>(pending: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return pending;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }
 
 /** Levels of parts a product's diff opens (a reference graph is acyclic, but may be deep). */

@@ -1,7 +1,9 @@
 import { setMaxListeners } from 'node:events';
+import { NotFoundError } from '../errors.js';
 import { mapLimit } from '../oci/concurrency.js';
 import { canWatch } from '../oci/content/guards.js';
 import { isAliasTag } from '../repository/aliases.js';
+import type { OcmRepository } from '../repository/index.js';
 import type { AliasMove, AliasTarget, WatchClock } from '../stages/watch.js';
 import { systemClock, watchAlias } from '../stages/watch.js';
 import type { BoardReader } from './data.js';
@@ -51,6 +53,8 @@ export class LiveBoard {
   readonly #limit = limiter(8);
   /** Per repository: the components the board has shown (or announced), once discovery runs there. */
   readonly #shown = new Map<number, Set<string>>();
+  /** Per row (`repository\ncomponent`): the stages that live in another repository, and where. */
+  readonly #elsewhere = new Map<string, Readonly<Record<string, string>>>();
 
   constructor(reader: BoardReader, options: LiveOptions = {}) {
     this.#reader = reader;
@@ -73,8 +77,13 @@ export class LiveBoard {
   follow(board: Board): void {
     for (const c of board.components) {
       this.#discover(c.repository).add(c.name);
+      if (c.elsewhere) this.#elsewhere.set(`${c.repository}\n${c.name}`, c.elsewhere);
       for (const [alias, cell] of Object.entries(c.stages))
         this.watch(c.repository, c.name, alias, { version: cell.version, digest: cell.digest });
+      // A stage elsewhere that is not set there yet: its first move there shows too.
+      for (const alias of Object.keys(c.elsewhere ?? {}))
+        if (!c.stages[alias] && c.unavailable?.[alias] === undefined)
+          this.watch(c.repository, c.name, alias, null);
     }
   }
 
@@ -146,16 +155,18 @@ export class LiveBoard {
         for await (const page of repo.ociStore(component).tags(op)) all.push(...page);
         return all;
       });
-      for (const alias of tags.filter(isAliasTag))
+      const away = this.#elsewhere.get(`${repository}\n${component}`) ?? {};
+      // A tag named like a stage that lives elsewhere is not that stage: it is not watched here.
+      for (const alias of tags.filter((t) => isAliasTag(t) && away[t] === undefined))
         if (!this.#watching.has(`${repository}\n${component}\n${alias}`))
           this.watch(repository, component, alias, undefined, true);
     });
   }
 
   /**
-   * Watches one alias; `known` (what the board just showed) spares the first look. `initial`: the
-   * first look announces where the alias points, as a move from nothing (an alias the board has not
-   * shown).
+   * Watches one alias of a row, where it lives (the row's repository, or the one its stages document
+   * names); `known` (what the board just showed) spares the first look. `initial`: the first look
+   * announces where the alias points, as a move from nothing (an alias the board has not shown).
    */
   watch(
     repository: number,
@@ -168,19 +179,26 @@ export class LiveBoard {
     if (this.#watching.has(key) || this.#controller.signal.aborted) return;
     this.#watching.add(key);
     const where = { repository, component, alias };
-    const moves = watchAlias(this.#reader.source(repository).repository, component, alias, {
-      signal: this.#controller.signal,
-      ...(this.#options.interval === undefined ? {} : { interval: this.#options.interval }),
-      ...(this.#options.clock === undefined ? {} : { clock: this.#options.clock }),
-      ...(known === undefined ? {} : { known }),
-      ...(initial ? { initial } : {}),
-      limit: this.#limit,
-      onError: (err) => this.#emit({ type: 'problem', ...where, message: err.message }),
-      onRecover: () => this.#emit({ type: 'recovered', ...where }),
-    });
+    const away = this.#elsewhere.get(`${repository}\n${component}`)?.[alias];
+    const signal = this.#controller.signal;
+    const watched = (repo: OcmRepository) =>
+      watchAlias(repo, component, alias, {
+        signal,
+        ...(this.#options.interval === undefined ? {} : { interval: this.#options.interval }),
+        ...(this.#options.clock === undefined ? {} : { clock: this.#options.clock }),
+        ...(known === undefined ? {} : { known }),
+        ...(initial ? { initial } : {}),
+        limit: this.#limit,
+        onError: (err) => this.#emit({ type: 'problem', ...where, message: err.message }),
+        onRecover: () => this.#emit({ type: 'recovered', ...where }),
+      });
     void (async () => {
       try {
-        for await (const move of moves) {
+        const repo =
+          away === undefined
+            ? this.#reader.source(repository).repository
+            : await this.#reader.remote(away, { signal });
+        for await (const move of watched(repo)) {
           const digest = move.to?.digest ?? null;
           if (this.#last.get(key) === digest) continue;
           this.#last.set(key, digest);
@@ -188,7 +206,9 @@ export class LiveBoard {
           this.#emit({ type: 'move', ...move, repository });
         }
       } catch (err) {
-        this.#emit({ type: 'problem', ...where, message: (err as Error).message });
+        // A hand-over archive that does not exist yet: nothing to watch until a move of its row.
+        if (!(err instanceof NotFoundError))
+          this.#emit({ type: 'problem', ...where, message: (err as Error).message });
       } finally {
         this.#watching.delete(key);
       }

@@ -6,6 +6,7 @@
  * token (`Authorization: Bearer TOKEN`).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, isIP } from 'node:net';
@@ -182,6 +183,8 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Boa
       return n;
     };
     const controller = new AbortController();
+    // A request's reads run side by side (rows, stages elsewhere), each request listening on it.
+    setMaxListeners(0, controller.signal);
     res.on('close', () => controller.abort());
     const op = { signal: controller.signal };
 
@@ -246,7 +249,7 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Boa
       if (!stages)
         throw new BoardUnavailableError('promotion needs the stages layer, which this board lacks');
       const repository = reader.source(r).repository;
-      const result = await stages[action](repository, component, request, op);
+      const result = await stages[action](repository, component, request, op, reader.remote);
       if (action !== 'plan') {
         const moved = movedOf(result);
         if (moved)
@@ -341,6 +344,7 @@ export async function startBoardServer(options: BoardServerOptions): Promise<Boa
       for (const s of streams) s.end();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await reader.close();
     },
   };
 }

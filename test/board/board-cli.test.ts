@@ -1,7 +1,8 @@
 /**
  * `ocm board` from the built binary (dist/bin/main.js with dist/board/assets, made by the test
  * command's build step): the URL it prints, the token only with --write, the warning for a
- * non-loopback --host, and a clean end on SIGTERM.
+ * non-loopback --host, a clean end on SIGTERM, and a stage in a CTF that a stages document names
+ * relative to the working directory.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -9,11 +10,14 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openRepository } from '../../src/open.js';
+import { setStagePolicy } from '../../src/stages/policy/index.js';
 import { BUILD_TIMEOUT_MS, binary, builtBinary } from '../support/built.js';
 import { descriptor } from '../support/descriptors.js';
 import { tempDir } from '../support/tmp.js';
 
 const C = 'example.com/shop/checkout';
+/** Its prod lives in `./handover`, a CTF beside the archive. */
+const PAY = 'example.com/shop/pay';
 let dir: { path: string; remove: () => Promise<void> };
 let ctf: string;
 
@@ -25,7 +29,18 @@ before(async () => {
   const { repository, close } = await openRepository(ctf, { create: true });
   await repository.addComponentVersion(descriptor('1.0.0'));
   await repository.addComponentVersionAlias(C, '1.0.0', 'prod');
+  await repository.addComponentVersion(descriptor('2.0.0', { name: PAY }));
+  await repository.addComponentVersionAlias(PAY, '2.0.0', 'dev');
+  await setStagePolicy(
+    repository,
+    PAY,
+    'stages:\n  - name: dev\n  - name: prod\n    from: dev\n    repository: ./handover\n',
+  );
   await close();
+  const handover = await openRepository(join(dir.path, 'handover'), { create: true });
+  await handover.repository.addComponentVersion(descriptor('1.0.0', { name: PAY }));
+  await handover.repository.addComponentVersionAlias(PAY, '1.0.0', 'prod');
+  await handover.close();
 });
 after(() => dir?.remove());
 
@@ -76,10 +91,20 @@ describe('ocm board (built binary)', () => {
       const res = await fetch(`${url}api/board`);
       assert.equal(res.status, 200);
       const body = (await res.json()) as {
-        components: { name: string; stages: Record<string, { version: string }> }[];
+        components: {
+          name: string;
+          stages: Record<string, { version: string; repository?: string; lagsBehind: string | null }>;
+        }[];
       };
-      assert.equal(body.components[0]!.name, C);
-      assert.equal(body.components[0]!.stages.prod!.version, '1.0.0');
+      const row = (n: string) => body.components.find((c) => c.name === n)!;
+      assert.equal(row(C).stages.prod!.version, '1.0.0');
+      // A stage elsewhere, in a CTF named relative to the working directory, read there.
+      assert.deepEqual(row(PAY).stages.prod, {
+        ...row(PAY).stages.prod,
+        version: '1.0.0',
+        repository: './handover',
+      });
+      assert.equal(row(PAY).stages.prod!.lagsBehind, 'dev');
       const page = await fetch(url);
       assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
       const script = await fetch(`${url}assets/board.js`);

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { BoardReader, type BoardSource } from '../../src/board/data.js';
+import { type BoardOpener, BoardReader, type BoardSource } from '../../src/board/data.js';
 import { type BoardServer, startBoardServer } from '../../src/board/server.js';
 import { boardStages } from '../../src/board/stages.js';
 import type { WatchClock } from '../../src/stages/watch.js';
@@ -33,12 +33,19 @@ export function buildAssets(): Promise<string> {
 
 export async function startBoard(
   sources: readonly BoardSource[],
-  options: { write?: boolean; interval?: number; stages?: boolean; clock?: WatchClock } = {},
+  options: {
+    write?: boolean;
+    interval?: number;
+    stages?: boolean;
+    clock?: WatchClock;
+    open?: BoardOpener;
+  } = {},
 ): Promise<BoardServer & { reader: BoardReader }> {
   const reader = new BoardReader({
     sources,
     write: options.write === true,
     ...(options.stages === false ? {} : { stages: boardStages() }),
+    ...(options.open === undefined ? {} : { open: options.open }),
   });
   const server = await startBoardServer({
     reader,

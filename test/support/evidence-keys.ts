@@ -37,9 +37,13 @@ export function indentPem(pem: string, spaces: number): string {
 
 /**
  * The stages document of the evidence tests: staging from dev; prod from staging, needing a passing
- * e2e run in staging signed by ci and 2 approvals from alice, bob and carol. `trust` names the keys.
+ * e2e run in staging signed by ci and 2 approvals from alice, bob and carol. `trust` names the keys;
+ * `stagingMovers`, when given, are the only ones whose signed moves of staging count (`movers`).
  */
-export function evidenceStagesDocument(trust: Readonly<Record<string, string>>): string {
+export function evidenceStagesDocument(
+  trust: Readonly<Record<string, string>>,
+  stagingMovers?: readonly string[],
+): string {
   const entries = Object.entries(trust)
     .map(([name, pem]) => `  - name: ${name}\n    publicKey: |\n${indentPem(pem, 6)}`)
     .join('');
@@ -48,7 +52,7 @@ ${entries}stages:
   - name: dev
   - name: staging
     from: dev
-  - name: prod
+${stagingMovers === undefined ? '' : `    movers: [${stagingMovers.join(', ')}]\n`}  - name: prod
     from: staging
     checks:
       - name: e2e

@@ -6,7 +6,7 @@
 import type { BoardComponent, BoardRepository } from '../api.js';
 import { orderStages } from '../columns.js';
 import { api, boardLines } from './client.js';
-import { cell, componentHref } from './common.js';
+import { cell, componentHref, stageHead } from './common.js';
 import { h, replace } from './dom.js';
 
 interface BoardState {
@@ -119,17 +119,24 @@ function columns(s: BoardState): boolean {
   return true;
 }
 
-/** The whole table body and header, from the state. */
-function renderTable(): void {
+/** The column heads: each stage, and where it lives when rows keep it in another repository. */
+function renderHead(): void {
   const s = state;
   const head = document.getElementById('head');
-  const tbody = document.getElementById('rows');
-  if (!s || !head || !tbody) return;
+  if (!s || !head) return;
   replace(
     head,
     h('th', { scope: 'col' }, 'Component'),
-    s.stages.map((stage) => h('th', { scope: 'col' }, stage)),
+    s.stages.map((stage) => stageHead(stage, s.components)),
   );
+}
+
+/** The whole table body and header, from the state. */
+function renderTable(): void {
+  const s = state;
+  const tbody = document.getElementById('rows');
+  if (!s || !tbody) return;
+  renderHead();
   replace(
     tbody,
     s.components.map((c) => rowOf(c, s)),
@@ -160,6 +167,8 @@ function place(c: BoardComponent, flash: boolean): void {
     renderTable();
     return;
   }
+  // A row with stages elsewhere may name a repository the heads do not name yet.
+  if (c.elsewhere) renderHead();
   const tr = rowOf(c, s);
   if (flash) tr.classList.add('flash');
   tbody.insertBefore(tr, tbody.children[lo] ?? null);

@@ -35,6 +35,8 @@ export function digestCode(digest: string | null | undefined): Child {
 export interface GateResult {
   readonly gate: string;
   readonly signature?: string;
+  /** The required check a `checks` gate is about. */
+  readonly check?: string;
   readonly result: string;
   readonly detail: string;
 }
@@ -95,10 +97,36 @@ function evidenceMarks(v: StageCell): Child[] {
   return marks;
 }
 
+/**
+ * A column head: the stage, and under it where the stage lives for the rows that keep it in another
+ * repository (their stages documents' `repository:`).
+ */
+export function stageHead(stage: string, rows: readonly BoardComponent[]): HTMLTableCellElement {
+  const where = [
+    ...new Set(rows.flatMap((c) => (c.elsewhere?.[stage] === undefined ? [] : [c.elsewhere[stage]]))),
+  ].sort();
+  return h(
+    'th',
+    { scope: 'col' },
+    stage,
+    where.length
+      ? h('span', { class: 'where', title: `${stage} lives in ${where.join(', ')}` }, where.join(', '))
+      : null,
+  );
+}
+
 /** One stage cell: version, signature, lag and evidence marks, time in the stage; `—` where the stage is empty. */
 export function cell(c: BoardComponent, stage: string, now: Date): HTMLTableCellElement {
   const v: StageCell | undefined = c.stages[stage];
   const attrs = { 'data-component': c.name, 'data-stage': stage, 'data-repository': c.repository };
+  const unavailable = c.unavailable?.[stage];
+  if (!v && unavailable !== undefined)
+    return h(
+      'td',
+      { ...attrs, class: 'cell unavailable' },
+      h('span', { class: 'mark unverified' }, 'unavailable'),
+      h('span', { class: 'meta reason' }, unavailable),
+    );
   if (!v) return h('td', { ...attrs, class: 'cell empty' }, h('span', { 'aria-label': 'not set' }, '—'));
   const signed = v.signatures && v.signatures.length > 0;
   const marks: Child[] = [];
@@ -115,6 +143,12 @@ export function cell(c: BoardComponent, stage: string, now: Date): HTMLTableCell
   else if (signed)
     marks.push(h('span', { class: 'mark signed', title: `signed: ${v.signatures!.join(', ')}` }, '✔ signed'));
   else if (v.signatures) marks.push(h('span', { class: 'mark unsigned', title: 'no signature' }, 'unsigned'));
+  if (v.move)
+    marks.push(
+      v.move.verified
+        ? h('span', { class: 'mark signed move', title: v.move.detail }, `✔ moved by ${v.move.signer}`)
+        : h('span', { class: 'mark unverified move', title: v.move.detail }, '⚠ untrusted move'),
+    );
   if (v.lagsBehind)
     marks.push(h('span', { class: 'mark lag', title: `behind ${v.lagsBehind}` }, `⚠ behind ${v.lagsBehind}`));
   marks.push(...evidenceMarks(v));

@@ -2,9 +2,9 @@
  * The component view (`#/c/REPOSITORY/COMPONENT`): every stage of its policy (empty ones too), the
  * move panel, the version comparison, the history timeline and the versions with their aliases.
  */
-import type { ComponentPage } from '../api.js';
+import type { ComponentPage, VersionEvidence } from '../api.js';
 import { api } from './client.js';
-import { cell, digestCode } from './common.js';
+import { cell, digestCode, stageHead } from './common.js';
 import { diffPanel } from './diff-view.js';
 import { h, replace } from './dom.js';
 import { movePanel } from './move-form.js';
@@ -63,11 +63,93 @@ function timeline(items: readonly HistoryItem[]): HTMLElement {
   );
 }
 
-export async function showComponent(main: HTMLElement, repository: number, name: string): Promise<void> {
+/** The evidence about each version on a stage: one table per version, each envelope with its signer. */
+function evidenceSection(list: readonly VersionEvidence[] | undefined): HTMLElement | null {
+  if (list === undefined || list.length === 0) return null;
+  return h(
+    'section',
+    { 'aria-labelledby': 'evidence-h' },
+    h('h2', { id: 'evidence-h' }, 'Evidence'),
+    list.map((v) =>
+      h(
+        'table',
+        { class: 'evidence', 'data-version': v.version },
+        h('caption', {}, `${v.version} (in ${v.stages.join(', ')})`),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Type', 'Name or stage', 'Result', 'Signer', 'Verified', 'Time'].map((t) =>
+              h('th', { scope: 'col' }, t),
+            ),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          v.problem !== undefined
+            ? h('tr', {}, h('td', { colspan: 6, class: 'problem' }, v.problem))
+            : v.items.length === 0
+              ? h('tr', {}, h('td', { colspan: 6 }, 'No evidence about this version.'))
+              : v.items.map((i) =>
+                  h(
+                    'tr',
+                    { 'data-type': i.type },
+                    h('th', { scope: 'row' }, i.type),
+                    h(
+                      'td',
+                      {},
+                      i.type === 'check' && i.stage
+                        ? `${i.name ?? '-'} (${i.stage})`
+                        : (i.name ?? i.stage ?? '-'),
+                    ),
+                    h('td', {}, i.result ?? (i.type === 'approval' ? 'approved' : '-')),
+                    h('td', { class: 'signer' }, i.signer ?? '-'),
+                    h(
+                      'td',
+                      { class: i.verified === 'verified' ? 'pass' : 'refused' },
+                      i.problem === undefined ? i.verified : `${i.verified}; ${i.problem}`,
+                    ),
+                    h('td', {}, i.time ?? '-'),
+                  ),
+                ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** One line: the stages that live elsewhere, whose moves are in those repositories' histories. */
+function elsewhereLine(page: ComponentPage): HTMLElement | null {
+  const away = Object.entries(page.row.elsewhere ?? {});
+  if (away.length === 0) return null;
+  return h(
+    'p',
+    { id: 'elsewhere', class: 'meta' },
+    'This history is of this repository; ',
+    away.map(([stage, where], i) => [
+      i > 0 ? ', ' : '',
+      h('code', {}, stage),
+      ' lives in ',
+      h('code', {}, where),
+    ]),
+    ' (its moves are in the history there).',
+  );
+}
+
+export async function showComponent(
+  main: HTMLElement,
+  repository: number,
+  name: string,
+  stale: () => boolean = () => false,
+): Promise<void> {
   document.title = `${name} · Stage board · ocm`;
   const page = await api<ComponentPage>(
     `/api/component?repository=${repository}&name=${encodeURIComponent(name)}`,
   );
+  if (stale()) return;
   const now = new Date();
   // A re-render after a move keeps what the user was choosing in the forms.
   const kept = formState(`${repository}\n${name}`);
@@ -85,7 +167,7 @@ export async function showComponent(main: HTMLElement, repository: number, name:
         h(
           'tr',
           {},
-          page.stages.map((s) => h('th', { scope: 'col' }, s)),
+          page.stages.map((s) => stageHead(s, [page.row])),
         ),
       ),
       h(
@@ -101,7 +183,7 @@ export async function showComponent(main: HTMLElement, repository: number, name:
     h(
       'div',
       { class: 'grid' },
-      movePanel(page, () => showComponent(main, repository, name)),
+      movePanel(page, () => showComponent(main, repository, name, stale)),
       diffPanel(
         repository,
         name,
@@ -113,8 +195,10 @@ export async function showComponent(main: HTMLElement, repository: number, name:
       { 'aria-labelledby': 'history-h' },
       h('h2', { id: 'history-h' }, 'History'),
       page.historyProblem ? h('p', { class: 'problem', role: 'alert' }, page.historyProblem) : null,
+      elsewhereLine(page),
       timeline(page.history as HistoryItem[]),
     ),
+    evidenceSection(page.evidence),
     h(
       'section',
       { 'aria-labelledby': 'versions-h' },

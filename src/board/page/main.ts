@@ -12,14 +12,17 @@ import { h, replace } from './dom.js';
 const main = document.getElementById('main') as HTMLElement;
 
 let current: { repository: number; name: string } | undefined;
+/** Renders begun; a render that a newer one overtook draws nothing (a slow page over a newer one). */
+let renders = 0;
 
 async function route(): Promise<void> {
   const m = /^#\/c\/(\d+)\/(.+)$/.exec(location.hash);
+  const mine = ++renders;
   try {
     if (m) {
       leaveBoard();
       current = { repository: Number(m[1]), name: decodeURIComponent(m[2]!) };
-      await showComponent(main, current.repository, current.name);
+      await showComponent(main, current.repository, current.name, () => mine !== renders);
     } else {
       current = undefined;
       await showBoard(main);

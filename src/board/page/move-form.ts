@@ -41,7 +41,11 @@ function planTable(plan: PlanView): HTMLElement {
             h(
               'tr',
               {},
-              h('th', { scope: 'row' }, g.signature ? `${g.gate} (${g.signature})` : g.gate),
+              h(
+                'th',
+                { scope: 'row' },
+                (g.signature ?? g.check) ? `${g.gate} (${g.signature ?? g.check})` : g.gate,
+              ),
               h('td', { class: g.result === 'pass' ? 'pass' : 'refused' }, g.result),
               h('td', {}, g.detail),
             ),

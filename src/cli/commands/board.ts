@@ -34,7 +34,16 @@ export async function runBoard(ctx: Context, { values, positionals }: Parsed): P
     sources.push({ label, repository: opened.repository });
   }
   const stages = await loadStages();
-  const reader = new BoardReader({ sources, write, ...(stages ? { stages } : {}) });
+  const reader = new BoardReader({
+    sources,
+    write,
+    ...(stages ? { stages } : {}),
+    // Stages that live elsewhere (`repository:` in a stages document), named as the CLI names
+    // repositories (relative CTF paths from the working directory); the board closes them.
+    // A CTF that does not exist is created only by a promotion (which needs --write) into it.
+    open: (reference, how) =>
+      ctx.open(reference, write ? { create: how.create === true } : { readOnly: true }),
+  });
   const server = await startBoardServer({
     reader,
     host,
