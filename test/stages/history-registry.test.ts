@@ -8,16 +8,15 @@ import type { RequestEvent } from '../../src/registry/index.js';
 import { OcmRepository } from '../../src/repository/index.js';
 import {
   DEFAULT_GRACE_MS,
-  ENTRY_TAG_PREFIX,
   foldHistory,
   getAliasHistory,
-  type HistoryEvent,
   HistoryJournal,
   resolveAliasAt,
   verifyAliasHistory,
 } from '../../src/stages/index.js';
 import { historyContract, minuteClock } from '../contract/history-contract.js';
 import { COMPONENT as C, descriptor } from '../support/descriptors.js';
+import { raceOnce } from '../support/history-race.js';
 import { sharedRegistry, skopeo } from '../support/registry.js';
 import { garbageCollect } from '../support/registry-gc.js';
 
@@ -152,77 +151,21 @@ describe('alias history on the registry: moves around it, races, garbage collect
   });
 
   for (const shared of [false, true]) {
-    it(`4 racing writers x 25 moves on ${shared ? 'one alias' : 'four aliases'}: every acknowledged move has exactly one event, nothing fails, the chain verifies, a fold leaves no entry tags`, {
+    it(`4 writer processes x 25 moves on ${shared ? 'one alias' : 'four aliases'}: every acknowledged move has exactly one event, no process fails, the chain verifies, no untracked row, a fold leaves no entry tags`, {
       timeout: 300_000,
     }, async () => {
-      const reg = await registry.get();
-      const p = prefix();
-      const setup = reg.open();
-      const base = new OcmRepository(setup, { prefix: p });
-      for (const v of ['1.0.0', '1.1.0', '1.2.0', '1.3.0']) await base.addComponentVersion(descriptor(v));
-      const MOVES = 25;
-      const writers = await Promise.all(
-        [0, 1, 2, 3].map(async (w) => {
-          const store = reg.open();
-          const repo = new OcmRepository(store, {
-            prefix: p,
-            journal: new HistoryJournal({ actor: `w${w}` }),
-          });
-          const moved: string[] = [];
-          try {
-            for (let i = 0; i < MOVES; i++) {
-              const message = `w${w}-${i}`;
-              const r = await repo.addComponentVersionAlias(
-                C,
-                `1.${(w + i) % 4}.0`,
-                shared ? 'stage' : `a${w}`,
-                {
-                  message,
-                },
-              );
-              if (r.previous?.digest !== r.digest) moved.push(message);
-            }
-          } finally {
-            await store.close();
-          }
-          return moved;
-        }),
+      const r = await raceOnce(await registry.get(), prefix(), { shared });
+      assert.deepEqual(r.failures, [], 'every writer process exits 0');
+      assert.ok(r.moves >= (shared ? 25 : 96), `${r.moves} moves acknowledged`);
+      assert.deepEqual(r.wrongCounts, [], 'each acknowledged move has exactly one event');
+      assert.equal(r.events, r.moves, 'no event without a move');
+      assert.equal(r.untracked, 0, 'no untracked row');
+      assert.equal(r.verified, r.moves, 'the chain verifies after the folds');
+      assert.equal(r.leftoverEntries, 0, 'no leftover entry tags');
+      assert.ok(r.foldChangedNothing, 'folding changes nothing');
+      console.log(
+        `# 4 writer processes x 25 moves on ${shared ? 'one alias' : 'four aliases'}: ${r.moves} moves, ${r.events} events, ${(r.ms / 1000).toFixed(1)} s`,
       );
-      try {
-        const events = (await getAliasHistory(base, C, { reconcile: false })) as HistoryEvent[];
-        const moved = writers.flat();
-        const counts = new Map<string, number>();
-        for (const e of events) counts.set(e.message ?? '', (counts.get(e.message ?? '') ?? 0) + 1);
-        for (const m of moved) assert.equal(counts.get(m), 1, `move ${m} has exactly one event`);
-        assert.equal(events.length, moved.length, 'no event without a move');
-        // The history ends where every alias is: no untracked row.
-        const reconciled = await getAliasHistory(base, C);
-        assert.ok(
-          reconciled.every((e) => e.operation !== 'untracked'),
-          'no untracked row',
-        );
-        const ociStore = base.ociStore(C);
-        await foldHistory(ociStore, C, { now: () => Date.now() + DEFAULT_GRACE_MS });
-        await foldHistory(ociStore, C, { now: () => Date.now() + DEFAULT_GRACE_MS });
-        const tags: string[] = [];
-        for await (const page of ociStore.tags()) tags.push(...page);
-        assert.deepEqual(
-          tags.filter((t) => t.startsWith(ENTRY_TAG_PREFIX)),
-          [],
-          'no leftover entry tags',
-        );
-        assert.equal((await verifyAliasHistory(base, C)).events, moved.length);
-        assert.deepEqual(
-          await getAliasHistory(base, C, { reconcile: false }),
-          events,
-          'folding changes nothing',
-        );
-        console.log(
-          `# 4 writers x ${MOVES} moves on ${shared ? 'one alias' : 'four aliases'}: ${moved.length} moves, ${events.length} events`,
-        );
-      } finally {
-        await setup.close();
-      }
     });
   }
 
