@@ -169,6 +169,46 @@ describe('alias history on the registry: moves around it, races, garbage collect
     });
   }
 
+  it('a command cut off after its entry, run again, then the alias back on that target: no fold, before or after the grace time, records the cut-off move a second time', {
+    timeout: 120_000,
+  }, async () => {
+    const store = (await registry.get()).open();
+    const journal = new HistoryJournal({ now: minuteClock(), foldEvery: 0 });
+    const repo = new OcmRepository(store, { prefix: prefix(), journal });
+    try {
+      const d: Record<string, string> = {};
+      for (const v of ['1.0.0', '1.1.0']) d[v] = (await repo.addComponentVersion(descriptor(v))).digest;
+      await repo.addComponentVersionAlias(C, '1.0.0', 'dev');
+      const target = (v: string) => ({ version: v, digest: d[v]! });
+      // The entry of `tag dev 1.1.0`, killed before its move; the rerun moves; two moves bring dev back.
+      const move = { alias: 'dev', from: target('1.0.0'), to: target('1.1.0'), operation: 'tag' as const };
+      await journal.begin(repo.ociStore(C), C, [move], { atomic: false });
+      for (const v of ['1.1.0', '1.0.0', '1.1.0']) await repo.addComponentVersionAlias(C, v, 'dev');
+      const moves = async () =>
+        (await getAliasHistory(repo, C)).map((e) => `${e.operation}:${e.to?.version}`).join(' ');
+      const want = 'tag:1.1.0 tag:1.0.0 tag:1.1.0 tag:1.0.0';
+      assert.equal(await moves(), want);
+      const ociStore = repo.ociStore(C);
+      const first = await foldHistory(ociStore, C);
+      assert.equal(first.waiting, 1, 'the cut-off entry waits (it may still be in flight)');
+      assert.equal(await moves(), want, 'after a fold within the grace time');
+      const later = { now: () => Date.now() + DEFAULT_GRACE_MS };
+      await foldHistory(ociStore, C, later);
+      await foldHistory(ociStore, C, later);
+      assert.equal(await moves(), want, 'after folds past the grace time');
+      const tags: string[] = [];
+      for await (const page of ociStore.tags()) tags.push(...page);
+      assert.deepEqual(
+        tags.filter((t) => t.startsWith('_ocm.he.')),
+        [],
+        'every entry folded or abandoned',
+      );
+      assert.equal((await verifyAliasHistory(repo, C)).events, 4);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('garbage-collect --delete-untagged while entries are not folded loses nothing; a fold afterwards takes them all', {
     timeout: 300_000,
   }, async () => {

@@ -28,6 +28,7 @@ import {
   type EntryRef,
   encodeEntry,
   entryRefs,
+  foldable,
   MAX_ENTRY_BYTES,
   type PendingEntry,
   type PendingEvent,
@@ -160,15 +161,20 @@ export async function foldHistory(
   if (head) checkRecent(component, head);
   const listed = new Set(refs.map((r) => r.digest));
   const folded = new Set<string>([...(head?.folded ?? [])].filter((d) => listed.has(d)));
+  const ready = foldable(view.entries, resolution);
+  const events = chain(
+    head && head.count > 0 ? head.head : null,
+    ready.map((c) => c.event),
+  );
   const taken = new Set<string>();
-  for (const c of resolution.confirmed) taken.add(c.entry.digest);
+  for (const c of ready) taken.add(c.entry.digest);
   for (const e of resolution.abandoned) taken.add(e.digest);
   for (const d of taken) folded.add(d);
   const changed =
-    view.pending.length > 0 ||
+    events.length > 0 ||
     folded.size !== (head?.folded.size ?? 0) ||
     [...folded].some((d) => !head?.folded.has(d));
-  if (changed && (head || view.pending.length > 0)) {
+  if (changed && (head || events.length > 0)) {
     // A fold slower than half the grace time might write over a head whose entries were deleted.
     if (performance.now() - started > grace / 2)
       throw new HistoryIntegrityError(
@@ -177,7 +183,7 @@ export async function foldHistory(
         'the fold took too long; nothing was written',
       );
     if (!head) await store.push(historyConfig.descriptor, historyConfig.bytes, options);
-    await writeHead(store, component, head, view.pending, { ...options, atomic: false, folded });
+    await writeHead(store, component, head, events, { ...options, atomic: false, folded });
   }
   // Delete what the head we read holds and is older than the grace time, and what was abandoned.
   const gone = refs.filter(
@@ -199,7 +205,7 @@ export async function foldHistory(
       }
     });
   }
-  return { folded: view.pending.length, deleted, waiting: resolution.waiting.length, wrote: changed };
+  return { folded: events.length, deleted, waiting: resolution.waiting.length, wrote: changed };
 }
 
 /** An entry being written: `commit` once its moves happened, `abort` when they certainly did not. */
