@@ -4,12 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import type { Store } from '../../src/oci/content/storage.js';
 import type { RequestEvent } from '../../src/registry/index.js';
 import { OcmRepository } from '../../src/repository/index.js';
 import {
   DEFAULT_GRACE_MS,
   foldHistory,
   getAliasHistory,
+  HISTORY_TAG,
   HistoryJournal,
   resolveAliasAt,
   verifyAliasHistory,
@@ -49,6 +51,40 @@ async function seed(repo: OcmRepository, journal: HistoryJournal, n: number, d: 
   for (let i = 0; i < n; i += 100)
     await journal.record(repo.ociStore(C), C, moves.slice(i, i + 100), { atomic: false });
   await repo.addComponentVersionAlias(C, n % 2 ? '1.1.0' : '1.0.0', 'dev');
+}
+
+/** A repository under a fresh prefix on the shared registry, with a journal that never folds by itself. */
+async function withRepository(fn: (repo: OcmRepository, journal: HistoryJournal) => Promise<void>) {
+  const store = (await registry.get()).open();
+  const journal = new HistoryJournal({ now: minuteClock(), foldEvery: 0 });
+  try {
+    await fn(new OcmRepository(store, { prefix: prefix(), journal }), journal);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * `store` as a fold or reader sees it when `between` runs after its listing of the tags and before it
+ * reads the head (the first fetch of `_ocm.history`); `ran()` tells whether it did.
+ */
+function afterListing(store: Store, between: () => Promise<void>): { store: Store; ran: () => boolean } {
+  let ran = false;
+  const wrapped = new Proxy(store, {
+    get(target, name) {
+      const value = Reflect.get(target, name, target);
+      if (typeof value !== 'function') return value;
+      if (name !== 'fetchReference') return value.bind(target);
+      return async (reference: string, options: unknown) => {
+        if (reference === HISTORY_TAG && !ran) {
+          ran = true;
+          await between();
+        }
+        return value.call(target, reference, options);
+      };
+    },
+  });
+  return { store: wrapped, ran: () => ran };
 }
 
 describe('alias history on the registry: request counts (transport hook)', () => {
@@ -172,10 +208,7 @@ describe('alias history on the registry: moves around it, races, garbage collect
   it('a command cut off after its entry, run again, then the alias back on that target: no fold, before or after the grace time, records the cut-off move a second time', {
     timeout: 120_000,
   }, async () => {
-    const store = (await registry.get()).open();
-    const journal = new HistoryJournal({ now: minuteClock(), foldEvery: 0 });
-    const repo = new OcmRepository(store, { prefix: prefix(), journal });
-    try {
+    await withRepository(async (repo, journal) => {
       const d: Record<string, string> = {};
       for (const v of ['1.0.0', '1.1.0']) d[v] = (await repo.addComponentVersion(descriptor(v))).digest;
       await repo.addComponentVersionAlias(C, '1.0.0', 'dev');
@@ -204,9 +237,51 @@ describe('alias history on the registry: moves around it, races, garbage collect
         'every entry folded or abandoned',
       );
       assert.equal((await verifyAliasHistory(repo, C)).events, 4);
-    } finally {
-      await store.close();
-    }
+    });
+  });
+
+  it('a fold that listed the tags before a faster fold took a newer entry keeps that entry folded: no event twice', {
+    timeout: 120_000,
+  }, async () => {
+    await withRepository(async (repo) => {
+      for (const v of ['1.0.0', '1.1.0']) await repo.addComponentVersion(descriptor(v));
+      await repo.addComponentVersionAlias(C, '1.0.0', 'dev');
+      const ociStore = repo.ociStore(C);
+      await foldHistory(ociStore, C);
+      // The slow fold lists the tags; before it reads the head, a move is made and a faster fold takes it.
+      const slow = afterListing(ociStore, async () => {
+        await repo.addComponentVersionAlias(C, '1.1.0', 'dev');
+        await foldHistory(ociStore, C);
+      });
+      await foldHistory(slow.store, C);
+      assert.ok(slow.ran(), 'the faster fold ran between the listing and the head');
+      await foldHistory(ociStore, C);
+      const moves = (await getAliasHistory(repo, C, { reconcile: false })).map((e) => e.to?.version);
+      assert.deepEqual(moves, ['1.1.0', '1.0.0'], 'each move once');
+      assert.equal((await verifyAliasHistory(repo, C)).events, 2);
+    });
+  });
+
+  it("an entry deleted between a reader's listing and its reading of the head adds nothing and fails nothing", {
+    timeout: 120_000,
+  }, async () => {
+    await withRepository(async (repo) => {
+      for (const v of ['1.0.0', '1.1.0']) await repo.addComponentVersion(descriptor(v));
+      for (const v of ['1.0.0', '1.1.0']) await repo.addComponentVersionAlias(C, v, 'dev');
+      const ociStore = repo.ociStore(C);
+      await foldHistory(ociStore, C);
+      // After the listing: folds past the grace time delete the entries and drop them from the head.
+      const later = { now: () => Date.now() + DEFAULT_GRACE_MS };
+      const slow = afterListing(ociStore, async () => {
+        assert.equal((await foldHistory(ociStore, C, later)).deleted, 2);
+        await foldHistory(ociStore, C, later);
+      });
+      const result = await foldHistory(slow.store, C);
+      assert.ok(slow.ran(), 'the entries were deleted between the listing and the head');
+      assert.equal(result.folded, 0);
+      const moves = (await getAliasHistory(repo, C, { reconcile: false })).map((e) => e.to?.version);
+      assert.deepEqual(moves, ['1.1.0', '1.0.0'], 'each move once');
+    });
   });
 
   it('garbage-collect --delete-untagged while entries are not folded loses nothing; a fold afterwards takes them all', {

@@ -108,7 +108,15 @@ export async function readView(
   const head = await readHead(store, component, options);
   const refs = entryRefs(tags);
   const unfolded = refs.filter((r) => !head?.folded.has(r.digest));
-  const entries = await mapLimit(unfolded, READ_CONCURRENCY, (r) => readEntry(store, r, options));
+  // An entry listed but gone when read was deleted meanwhile: folded into a head already, or
+  // withdrawn or abandoned (its move never happened). Either way it adds nothing to this view.
+  const read = await mapLimit(unfolded, READ_CONCURRENCY, (r) =>
+    readEntry(store, r, options).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }),
+  );
+  const entries = read.filter((e): e is PendingEntry => e !== undefined);
   const aliases = new Set<string>();
   const seen = new Set<string>();
   for (const entry of entries) {
@@ -159,7 +167,12 @@ export async function foldHistory(
   const view = await readView(store, component, options);
   const { head, refs, resolution } = view;
   if (head) checkRecent(component, head);
-  const listed = new Set(refs.map((r) => r.digest));
+  // The head keeps the digests of the entries it holds while they are listed. One missing from our
+  // listing was deleted, or written after it (folded by a faster fold before we read the head):
+  // dropping that one would let the next fold append its events again. List again to tell them apart.
+  let listed = new Set(refs.map((r) => r.digest));
+  if ([...(head?.folded ?? [])].some((d) => !listed.has(d)))
+    listed = new Set(entryRefs(await listTags(store, options)).map((r) => r.digest));
   const folded = new Set<string>([...(head?.folded ?? [])].filter((d) => listed.has(d)));
   const ready = foldable(view.entries, resolution);
   const events = chain(
