@@ -64,6 +64,11 @@ const known: Record<string, { args?: string[]; timeoutMin: number; title: string
     timeoutMin: 8,
     title: 'Alias history: 4 racing writer processes x 25 moves on a registry, 5 runs per shape',
   },
+  'history-gc': {
+    timeoutMin: 10,
+    title:
+      'Alias history: garbage-collect --delete-untagged after racing writers whose folds deleted entries',
+  },
   board: {
     timeoutMin: 20,
     title:
