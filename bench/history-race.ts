@@ -1,7 +1,8 @@
 /**
  * Racing writers in separate processes on one real registry, repeated (docs/history.md,
- * "Concurrency and crashes"): 4 worker processes x 25 moves, on four aliases and on one alias, 5 runs
- * of each (test/support/history-race.ts; test/stages/history-registry.test.ts runs one of each).
+ * "Concurrency and crashes"): 4 worker processes x 25 moves, on four aliases and on one alias, and
+ * on one alias with every writer folding after every move (many folds racing each other), 5 runs of
+ * each (test/support/history-race.ts; test/stages/history-registry.test.ts runs the first two once).
  * Per run: moves acknowledged, events recorded, moves without exactly one event, failed processes,
  * untracked rows, events verified after the folds, entry tags left. A miss is printed, not fatal.
  *
@@ -22,13 +23,17 @@ try {
     '| shape | run | moves | events | wrong counts | failures | untracked | verified | entries left | s |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
-  for (const shared of [false, true]) {
-    const shape = shared ? 'one alias' : 'four aliases';
+  for (const [shared, foldEvery] of [
+    [false, 8],
+    [true, 8],
+    [true, 1],
+  ] as const) {
+    const shape = `${shared ? 'one alias' : 'four aliases'}${foldEvery === 1 ? ', folding after every move' : ''}`;
     let clean = 0;
     let moves = 0;
     let events = 0;
     for (let run = 1; run <= runs; run++) {
-      const r = await raceOnce(reg, `race${shared ? 's' : 'f'}${run}`, { shared });
+      const r = await raceOnce(reg, `race${shared ? 's' : 'f'}${foldEvery}x${run}`, { shared, foldEvery });
       const ok =
         r.failures.length === 0 &&
         r.wrongCounts.length === 0 &&

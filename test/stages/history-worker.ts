@@ -5,9 +5,10 @@
  *
  *   history-worker.ts mover PATH ID COUNT   COUNT moves of alias w<ID>, and every 5th a move of `prod`
  *   history-worker.ts crash PATH ID         moves of alias c<ID> between 1.0.0 and 1.1.0, forever
- *   history-worker.ts registry HOST PREFIX ID COUNT ALIAS
+ *   history-worker.ts registry HOST PREFIX ID COUNT ALIAS [FOLD_EVERY]
  *                                           COUNT moves of ALIAS on a registry (plain HTTP), to
- *                                           1.((ID + i) % 4).0, with message w<ID>-<i>; prints
+ *                                           1.((ID + i) % 4).0, with message w<ID>-<i>, folding
+ *                                           about once in FOLD_EVERY moves (default 8); prints
  *                                           `MOVE w<ID>-<i>` for each move that changed the alias
  */
 import { writeSync } from 'node:fs';
@@ -21,11 +22,11 @@ const [mode, path, id, countArg] = process.argv.slice(2);
 const report = (line: string) => writeSync(1, `${line}\n`);
 
 if (mode === 'registry') {
-  const [, host, prefix, writer, count, alias] = process.argv.slice(2);
+  const [, host, prefix, writer, count, alias, foldEvery = '8'] = process.argv.slice(2);
   const store = new RegistryStore({ host: host! });
   const repo = new OcmRepository(store, {
     prefix: prefix!,
-    journal: new HistoryJournal({ actor: `w${writer}` }),
+    journal: new HistoryJournal({ actor: `w${writer}`, foldEvery: Number(foldEvery) }),
   });
   for (let i = 0; i < Number(count); i++) {
     const message = `w${writer}-${i}`;

@@ -28,6 +28,8 @@ export interface RaceShape {
   readonly shared: boolean;
   readonly writers?: number;
   readonly moves?: number;
+  /** Each writer folds about once in this many moves. Default 8 (the journal's default). */
+  readonly foldEvery?: number;
 }
 
 export interface RaceResult {
@@ -63,7 +65,15 @@ export async function raceOnce(reg: TestRegistry, prefix: string, shape: RaceSha
       Array.from({ length: writers }, (_, w) =>
         runTsxWorker(
           worker,
-          ['registry', reg.host, prefix, String(w), String(moves), shape.shared ? 'stage' : `a${w}`],
+          [
+            'registry',
+            reg.host,
+            prefix,
+            String(w),
+            String(moves),
+            shape.shared ? 'stage' : `a${w}`,
+            String(shape.foldEvery ?? 8),
+          ],
           { cwd: projectRoot },
         ),
       ),
