@@ -60,6 +60,15 @@ const known: Record<string, { args?: string[]; timeoutMin: number; title: string
     timeoutMin: 10,
     title: 'Alias history: tag with and without history, newest 50 events at 10, 1,000 and 10,000 events',
   },
+  'history-race': {
+    timeoutMin: 8,
+    title: 'Alias history: 4 racing writer processes x 25 moves on a registry, 5 runs per shape',
+  },
+  'history-gc': {
+    timeoutMin: 10,
+    title:
+      'Alias history: garbage-collect --delete-untagged after racing writers whose folds deleted entries',
+  },
   board: {
     timeoutMin: 20,
     title:

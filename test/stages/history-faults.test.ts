@@ -21,7 +21,7 @@ import {
 } from '../../src/stages/index.js';
 import { minuteClock } from '../contract/history-contract.js';
 import { COMPONENT as C, descriptor } from '../support/descriptors.js';
-import { startFaultProxy } from '../support/fault-proxy.js';
+import { startCutProxy } from '../support/fault-proxy.js';
 import { sharedRegistry } from '../support/registry.js';
 
 const registry = sharedRegistry('anonymous');
@@ -44,13 +44,7 @@ async function round(step: Step, position: number) {
     await repo.addComponentVersionAlias(C, '1.1.0', 'src');
   }
   if (step === 'rollback') await repo.addComponentVersionAlias(C, '1.1.0', 'dev');
-  let seen = 0;
-  const proxy = await startFaultProxy({
-    target: reg.host,
-    rates: { resetAfter: 1 },
-    maxFaults: 1,
-    only: (_method, path) => path.includes('/component-descriptors/') && ++seen === position,
-  });
+  const proxy = await startCutProxy(reg.host, position);
   const cut = reg.open({ host: proxy.host, retry: { maxAttempts: 1 } });
   const cutRepo = new OcmRepository(cut, { prefix, journal });
   const run = (r: OcmRepository): Promise<unknown> =>

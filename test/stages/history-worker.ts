@@ -5,15 +5,38 @@
  *
  *   history-worker.ts mover PATH ID COUNT   COUNT moves of alias w<ID>, and every 5th a move of `prod`
  *   history-worker.ts crash PATH ID         moves of alias c<ID> between 1.0.0 and 1.1.0, forever
+ *   history-worker.ts registry HOST PREFIX ID COUNT ALIAS [FOLD_EVERY]
+ *                                           COUNT moves of ALIAS on a registry (plain HTTP), to
+ *                                           1.((ID + i) % 4).0, with message w<ID>-<i>, folding
+ *                                           about once in FOLD_EVERY moves (default 8); prints
+ *                                           `MOVE w<ID>-<i>` for each move that changed the alias
  */
 import { writeSync } from 'node:fs';
 import { CtfStore } from '../../src/ctf/store.js';
+import { RegistryStore } from '../../src/registry/index.js';
 import { OcmRepository } from '../../src/repository/index.js';
 import { HistoryJournal } from '../../src/stages/index.js';
 import { COMPONENT as C } from '../support/descriptors.js';
 
 const [mode, path, id, countArg] = process.argv.slice(2);
 const report = (line: string) => writeSync(1, `${line}\n`);
+
+if (mode === 'registry') {
+  const [, host, prefix, writer, count, alias, foldEvery = '8'] = process.argv.slice(2);
+  const store = new RegistryStore({ host: host! });
+  const repo = new OcmRepository(store, {
+    prefix: prefix!,
+    journal: new HistoryJournal({ actor: `w${writer}`, foldEvery: Number(foldEvery) }),
+  });
+  for (let i = 0; i < Number(count); i++) {
+    const message = `w${writer}-${i}`;
+    const r = await repo.addComponentVersionAlias(C, `1.${(Number(writer) + i) % 4}.0`, alias!, { message });
+    if (r.previous?.digest !== r.digest) report(`MOVE ${message}`);
+  }
+  await store.close();
+  process.exit(0);
+}
+
 const store = await CtfStore.open(path!, { lockTimeoutMs: 60_000 });
 const repo = new OcmRepository(store, { journal: new HistoryJournal({ actor: `worker-${id}` }) });
 const versions = ['1.0.0', '1.1.0', '1.2.0'];

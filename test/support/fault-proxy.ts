@@ -188,3 +188,18 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
   return proxy;
 }
+
+/**
+ * A proxy that forwards the `position`-th request to a component's repository (counted from 1) and
+ * drops the connection before its answer, once: the client sees the request fail, the registry has
+ * done it. For the tests that cut a command at every request position in turn.
+ */
+export function startCutProxy(target: string, position: number): Promise<FaultProxy> {
+  let seen = 0;
+  return startFaultProxy({
+    target,
+    rates: { resetAfter: 1 },
+    maxFaults: 1,
+    only: (_method, path) => path.includes('/component-descriptors/') && ++seen === position,
+  });
+}

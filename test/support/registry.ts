@@ -55,6 +55,8 @@ export interface TestRegistry {
   readonly configFile: string;
   /** Stops the registry process and keeps its storage, port and configuration; `start()` serves them again. */
   stop(): Promise<void>;
+  /** Kills the registry process with SIGKILL (no shutdown), keeping storage, port and configuration. */
+  kill(): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -182,6 +184,17 @@ export async function startRegistry(
     await exited;
     clearTimeout(timer);
   };
+  const kill = async () => {
+    if (!running) return;
+    const { child, exited } = running;
+    running = undefined;
+    try {
+      process.kill(-child.pid!, 'SIGKILL'); // the guard's process group: the guard and the registry
+    } catch {
+      // already gone
+    }
+    await exited;
+  };
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -233,6 +246,7 @@ export async function startRegistry(
     output: () => log,
     configFile,
     stop,
+    kill,
     start,
     close,
   };

@@ -28,6 +28,7 @@ import {
   type EntryRef,
   encodeEntry,
   entryRefs,
+  foldable,
   MAX_ENTRY_BYTES,
   type PendingEntry,
   type PendingEvent,
@@ -107,7 +108,15 @@ export async function readView(
   const head = await readHead(store, component, options);
   const refs = entryRefs(tags);
   const unfolded = refs.filter((r) => !head?.folded.has(r.digest));
-  const entries = await mapLimit(unfolded, READ_CONCURRENCY, (r) => readEntry(store, r, options));
+  // An entry listed but gone when read was deleted meanwhile: folded into a head already, or
+  // withdrawn or abandoned (its move never happened). Either way it adds nothing to this view.
+  const read = await mapLimit(unfolded, READ_CONCURRENCY, (r) =>
+    readEntry(store, r, options).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }),
+  );
+  const entries = read.filter((e): e is PendingEntry => e !== undefined);
   const aliases = new Set<string>();
   const seen = new Set<string>();
   for (const entry of entries) {
@@ -137,41 +146,10 @@ export interface FoldResult {
   readonly deleted: number;
   /** Unfinished entries left for a later fold. */
   readonly waiting: number;
-  /** Confirmed events left pending behind an unfinished entry that made the same move (`holdBack`). */
+  /** Confirmed events left pending behind an older unfinished entry of their aliases (`foldable`). */
   readonly held: number;
   /** False when nothing had to change. */
   readonly wrote: boolean;
-}
-
-/**
- * How many of the confirmed events (in fold order) a fold may take now. An unfinished entry that
- * made the same move (alias and target) as a newer confirmed one is either a command cut off before
- * it moved, which the newer one reran, or a racer still in flight. Readers tell the two apart only
- * while both are pending (the newer one explains where the alias is), so the fold stops before the
- * newer one, and before every event after it, until the older entry is done or abandoned.
- */
-export function holdBack(resolution: Resolution): number {
-  const { confirmed, waiting } = resolution;
-  let hold = confirmed.findIndex((c) =>
-    waiting.some(
-      (w) =>
-        w.time < c.entry.time &&
-        w.events.some((e) => e.alias === c.event.alias && e.to?.digest === c.event.to?.digest),
-    ),
-  );
-  if (hold < 0) return confirmed.length;
-  // An entry is folded whole or not at all: stop before the first event of any entry held back.
-  for (let moved = true; moved; ) {
-    moved = false;
-    for (let i = hold; i < confirmed.length; i++) {
-      const first = confirmed.findIndex((c) => c.entry === confirmed[i]!.entry);
-      if (first < hold) {
-        hold = first;
-        moved = true;
-      }
-    }
-  }
-  return hold;
 }
 
 /**
@@ -191,19 +169,27 @@ export async function foldHistory(
   const view = await readView(store, component, options);
   const { head, refs, resolution } = view;
   if (head) checkRecent(component, head);
-  const listed = new Set(refs.map((r) => r.digest));
+  // The head keeps the digests of the entries it holds while they are listed. One missing from our
+  // listing was deleted, or written after it (folded by a faster fold before we read the head):
+  // dropping that one would let the next fold append its events again. List again to tell them apart.
+  let listed = new Set(refs.map((r) => r.digest));
+  if ([...(head?.folded ?? [])].some((d) => !listed.has(d)))
+    listed = new Set(entryRefs(await listTags(store, options)).map((r) => r.digest));
   const folded = new Set<string>([...(head?.folded ?? [])].filter((d) => listed.has(d)));
-  const hold = holdBack(resolution);
-  const pending = view.pending.slice(0, hold);
+  const ready = foldable(view.entries, resolution);
+  const events = chain(
+    head && head.count > 0 ? head.head : null,
+    ready.map((c) => c.event),
+  );
   const taken = new Set<string>();
-  for (const c of resolution.confirmed.slice(0, hold)) taken.add(c.entry.digest);
+  for (const c of ready) taken.add(c.entry.digest);
   for (const e of resolution.abandoned) taken.add(e.digest);
   for (const d of taken) folded.add(d);
   const changed =
-    pending.length > 0 ||
+    events.length > 0 ||
     folded.size !== (head?.folded.size ?? 0) ||
     [...folded].some((d) => !head?.folded.has(d));
-  if (changed && (head || pending.length > 0)) {
+  if (changed && (head || events.length > 0)) {
     // A fold slower than half the grace time might write over a head whose entries were deleted.
     if (performance.now() - started > grace / 2)
       throw new HistoryIntegrityError(
@@ -212,7 +198,7 @@ export async function foldHistory(
         'the fold took too long; nothing was written',
       );
     if (!head) await store.push(historyConfig.descriptor, historyConfig.bytes, options);
-    await writeHead(store, component, head, pending, { ...options, atomic: false, folded });
+    await writeHead(store, component, head, events, { ...options, atomic: false, folded });
   }
   // Delete what the head we read holds and is older than the grace time, and what was abandoned.
   const gone = refs.filter(
@@ -235,10 +221,10 @@ export async function foldHistory(
     });
   }
   return {
-    folded: pending.length,
+    folded: events.length,
     deleted,
     waiting: resolution.waiting.length,
-    held: view.pending.length - pending.length,
+    held: resolution.confirmed.length - ready.length,
     wrote: changed,
   };
 }

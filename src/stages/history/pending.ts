@@ -222,3 +222,26 @@ export function resolveEntries(
   }
   return { confirmed, waiting, abandoned };
 }
+
+/**
+ * The confirmed events a fold may write now, in order. A waiting entry (unfinished, not confirmed) is
+ * judged by the entries after it, which `resolveEntries` walks newest first: were those of its aliases
+ * folded, a later reader would see the waiting entry alone and take the alias's return to that target
+ * (the rerun of a command cut off before its move, then later moves) for its move, a second event.
+ * So an entry that moves an alias with an older waiting entry stays unfolded until that one is
+ * confirmed or abandoned (the grace time at most).
+ */
+export function foldable(entries: readonly PendingEntry[], resolution: Resolution): ConfirmedEvent[] {
+  const waiting = new Set(resolution.waiting);
+  const oldestWaiting = new Map<string, number>();
+  entries.forEach((entry, i) => {
+    if (!waiting.has(entry)) return;
+    for (const e of entry.events)
+      if (e.alias !== null && !oldestWaiting.has(e.alias)) oldestWaiting.set(e.alias, i);
+  });
+  const held = new Set<PendingEntry>();
+  entries.forEach((entry, i) => {
+    if (entry.events.some((e) => e.alias !== null && (oldestWaiting.get(e.alias) ?? i) < i)) held.add(entry);
+  });
+  return resolution.confirmed.filter((c) => !held.has(c.entry));
+}
