@@ -8,7 +8,7 @@
  * has exactly one event per completed move (none lost, none twice) and nothing untracked, and the
  * chain verifies. Each kill is classified by what it left: no entry yet, an entry without its done
  * mark (mid-move; with the alias moved or not), or a done entry; some must leave a moved alias
- * without its mark. OCM_REGISTRY_KILLS rounds (default 24, at least 2); a failure names its round,
+ * without its mark. OCM_REGISTRY_KILLS rounds (default 12, at least 2); a failure names its round,
  * command and kill point.
  */
 import assert from 'node:assert/strict';
@@ -33,7 +33,7 @@ import { countSetting } from '../support/settings.js';
 import { runNode } from '../support/spawn.js';
 import { tempDir } from '../support/tmp.js';
 
-const ROUNDS = countSetting('OCM_REGISTRY_KILLS', 24);
+const ROUNDS = countSetting('OCM_REGISTRY_KILLS', 12);
 // Round 0 kills the client at its alias PUT, round 1 the registry: fewer rounds would prove less.
 if (ROUNDS < 2) throw new Error(`OCM_REGISTRY_KILLS must be at least 2, not ${ROUNDS}`);
 /** Every this many rounds, the registry is killed instead of the client. */

@@ -20,7 +20,7 @@ import { runTsxWorker } from '../support/spawn.js';
 import { tempDir } from '../support/tmp.js';
 
 const worker = join(projectRoot, 'test/stages/history-worker.ts');
-const KILLS = countSetting('OCM_CRASH_KILLS', 25);
+const KILLS = countSetting('OCM_CRASH_KILLS', 15);
 
 function runWorker(args: string[], killAfterMs?: number) {
   return runTsxWorker(worker, args, {
