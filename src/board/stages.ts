@@ -7,7 +7,7 @@
 
 import { loadVerifyingKey, type TrustedKey } from '../attestation/index.js';
 import { NotFoundError } from '../errors.js';
-import type { OperationOptions } from '../oci/content/storage.js';
+import { type OperationOptions, signalOnly } from '../oci/content/storage.js';
 import { AliasConflictError, type AliasInfo, type OcmRepository } from '../repository/index.js';
 import { verifyComponentVersion } from '../repository/signing.js';
 import { listEvidence, type VerifiedEvidenceItem, verifyEvidence } from '../stages/evidence/evidence.js';
@@ -377,8 +377,4 @@ async function remoteStages(
 /** A repository reference as the board shows it: credentials in it (refused anyway) masked. */
 function shownReference(reference: string): string {
   return reference.replace(/^((?:[A-Za-z]+::)?(?:[A-Za-z]+:\/\/)?)[^/@:]*:[^/@]*@/, '$1***@');
-}
-
-function signalOnly(options: OperationOptions): OperationOptions {
-  return options.signal === undefined ? {} : { signal: options.signal };
 }

@@ -7,7 +7,7 @@
  * point copies what is missing, moves the alias if it did not move, and writes the record that is
  * missing, never one twice.
  */
-import type { OperationOptions } from '../oci/content/storage.js';
+import { type OperationOptions, signalOnly } from '../oci/content/storage.js';
 import { ComponentVersionChangedError } from '../repository/errors.js';
 import type { AliasChange, OcmRepository } from '../repository/repository.js';
 import { transferComponentVersionRecursive } from '../repository/transfer-tree.js';
@@ -196,8 +196,4 @@ async function ends(
     target: await open(plan.repository),
     names: { home, source: plan.sourceRepository ?? home, target: plan.repository ?? home },
   };
-}
-
-function signalOnly(options: OperationOptions): OperationOptions {
-  return options.signal ? { signal: options.signal } : {};
 }

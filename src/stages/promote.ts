@@ -7,7 +7,7 @@
  */
 import { compareVersions } from '../descriptor/index.js';
 import { NotFoundError, OcmError } from '../errors.js';
-import type { OperationOptions } from '../oci/content/storage.js';
+import { type OperationOptions, signalOnly } from '../oci/content/storage.js';
 import { ComponentVersionChangedError } from '../repository/errors.js';
 import type { OcmRepository } from '../repository/repository.js';
 import { evaluateGates, type StagePoint } from './gates.js';
@@ -355,10 +355,6 @@ async function aliasPoint(
     if (err instanceof NotFoundError) return undefined;
     throw err;
   }
-}
-
-function signalOnly(options: OperationOptions): OperationOptions {
-  return options.signal ? { signal: options.signal } : {};
 }
 
 export interface PromoteAllOptions extends Omit<PromoteOptions, 'plan' | 'version'> {

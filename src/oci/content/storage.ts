@@ -14,6 +14,11 @@ export interface OperationOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Only the signal of wider options: what to pass on to a call that takes nothing else of them. */
+export function signalOnly(options: OperationOptions): OperationOptions {
+  return options.signal === undefined ? {} : { signal: options.signal };
+}
+
 /** Bytes to push: a stream (consumed exactly once) or a buffer. */
 export type Content = Readable | Uint8Array;
 

@@ -4,7 +4,7 @@
  * the way back (rollback).
  */
 import { NotFoundError, OcmError } from '../../errors.js';
-import type { OperationOptions, Store } from '../../oci/content/storage.js';
+import { type OperationOptions, type Store, signalOnly } from '../../oci/content/storage.js';
 import type { AliasChange, JournalOptions, OcmRepository } from '../../repository/index.js';
 import type { AliasTarget } from '../../repository/journal.js';
 import { type AliasState, HISTORY_TAG } from './codec.js';
@@ -185,10 +185,6 @@ function reconcile(
     });
   }
   return out;
-}
-
-function signalOnly(options: OperationOptions): OperationOptions {
-  return options.signal === undefined ? {} : { signal: options.signal };
 }
 
 /** What `alias` names now as a stored alias (never a computed one), or null when it is absent. */
