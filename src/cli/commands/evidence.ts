@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { VerifiedEvidenceItem } from '../../stages/evidence/evidence.js';
 import type { Parsed } from '../args.js';
@@ -7,22 +7,13 @@ import type { Context } from '../context.js';
 import { UsageError } from '../io.js';
 import { parseComponentRef } from '../ref.js';
 import { json, type OutputFormat, outputFormats, table, yaml } from '../render.js';
+import { readPrivateKey } from './mover-key.js';
 import { clock, publicKeys } from './promote.js';
 
-/** Reads a private key file, warning (never printing it) when others may read it. */
-async function readPrivateKey(ctx: Context, path: string | undefined): Promise<Buffer> {
+/** `--key FILE`, required: the private key that signs the evidence. */
+function evidenceKey(ctx: Context, path: string | undefined): Promise<Buffer> {
   if (!path) throw new UsageError('--key FILE is required: the private key that signs the evidence');
-  const full = resolve(ctx.io.cwd, path);
-  try {
-    const { keyFileModeWarning } = await import('../../attestation/index.js');
-    const warning = keyFileModeWarning(path, (await stat(full)).mode);
-    if (warning !== undefined) ctx.io.stderr.write(`${warning}\n`);
-    return await readFile(full);
-  } catch (cause) {
-    throw new UsageError(
-      `cannot read --key ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
-    );
-  }
+  return readPrivateKey(ctx, path);
 }
 
 function list(values: Parsed['values'], name: string): string[] {
@@ -62,7 +53,7 @@ export async function runAttestCv(ctx: Context, { values, positionals }: Parsed)
   const predicateType = str(values, 'predicate-type');
   if ((check === undefined) === (predicateType === undefined))
     throw new UsageError('give either --check NAME --result R, or --predicate-type URI --predicate FILE');
-  const key = await readPrivateKey(ctx, str(values, 'key'));
+  const key = await evidenceKey(ctx, str(values, 'key'));
   const { attest } = await import('../../stages/evidence/evidence.js');
   let input: Parameters<typeof attest>[3];
   if (check !== undefined) {
@@ -114,7 +105,7 @@ export async function runApproveCv(ctx: Context, { values, positionals }: Parsed
   const ref = parseComponentRef(positionals[0]!, { requireVersion: true });
   const stage = str(values, 'stage');
   if (!stage) throw new UsageError('--stage STAGE is required: the stage this approval is for');
-  const key = await readPrivateKey(ctx, str(values, 'key'));
+  const key = await evidenceKey(ctx, str(values, 'key'));
   const message = str(values, 'message');
   const { approve } = await import('../../stages/evidence/evidence.js');
   const { repository } = await ctx.open(ref.repository);
