@@ -136,6 +136,8 @@ export async function planPromotion(
     options,
   });
   const gates = [...judged.gates];
+  // The envelopes the evidence gates relied on, of both documents' rules.
+  let relied = judged.evidence === undefined ? undefined : new Set(judged.evidence);
   // The target's own rules, when it keeps other ones than these: the stricter wins, as both must pass.
   let targetPolicy: string | undefined;
   if (target.reference !== undefined && target.repository !== undefined) {
@@ -157,6 +159,7 @@ export async function planPromotion(
         options,
       });
       gates.push(...theirs.gates.map((g) => ({ ...g, rules: 'target' as const })));
+      if (theirs.evidence !== undefined) relied = new Set([...(relied ?? []), ...theirs.evidence]);
     }
   }
   const status =
@@ -165,7 +168,6 @@ export async function planPromotion(
       : gates.every((g) => g.result === 'pass')
         ? 'ready'
         : 'refused';
-  const relied = [...(judged.evidence ?? [])];
   return {
     component,
     stage: stage.name,
@@ -180,7 +182,7 @@ export async function planPromotion(
     time: now.toISOString(),
     policy: doc.digest,
     ...(targetPolicy === undefined ? {} : { targetPolicy }),
-    ...(judged.evidence === undefined ? {} : { evidence: relied }),
+    ...(relied === undefined ? {} : { evidence: [...relied] }),
   };
 }
 

@@ -189,7 +189,13 @@ describe('promotion into a stage of another registry', () => {
         return true;
       });
       await assert.rejects(repoB.resolveComponentVersion(PRODUCT, '1.2.0'), NotFoundError);
-      await approve(repoA, PRODUCT, '1.2.0', { stage: 'prod' }, { key: keys.site.privatePem, now: clock });
+      const approval = await approve(
+        repoA,
+        PRODUCT,
+        '1.2.0',
+        { stage: 'prod' },
+        { key: keys.site.privatePem, now: clock },
+      );
       const third = await promote(repoA, PRODUCT, { ...across, to: 'prod' });
       assert.equal(third.status, 'promoted');
       assert.ok(third.plan.targetPolicy !== undefined);
@@ -197,6 +203,9 @@ describe('promotion into a stage of another registry', () => {
         third.plan.gates.map((g) => `${g.gate}:${g.result}${g.rules === 'target' ? ':target' : ''}`),
         ['from:pass', 'soak:pass', 'checks:pass', 'approvals:pass:target'],
       );
+      // The event keeps the evidence both documents' gates relied on: A's e2e check and B's approval.
+      assert.equal(third.plan.evidence?.length, 2);
+      assert.ok(third.plan.evidence?.includes(approval.digest));
       assert.equal((await repoB.resolveComponentVersion(PRODUCT, 'prod')).version, '1.2.0');
       const promotions = events(await getAliasHistory(repoB, PRODUCT, { alias: 'prod' }));
       assert.deepEqual(
