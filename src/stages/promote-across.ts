@@ -13,6 +13,7 @@ import type { AliasChange, OcmRepository } from '../repository/repository.js';
 import { transferComponentVersionRecursive } from '../repository/transfer-tree.js';
 import { getAliasHistory, type HistoryEvent, remoteStage } from './history/index.js';
 import type { StagePlaces } from './places.js';
+import { PromotionRequestError } from './policy/errors.js';
 import type { PromoteOptions, PromotionPlan } from './promotion.js';
 
 /** How many of the source's newest events are searched for the record of a departure. */
@@ -188,7 +189,8 @@ async function ends(
     if (reference === undefined) return places.home;
     const place = await places.at(reference, op);
     // Opened with `create` for a move; without it, for a plan, an archive that is not there yet.
-    if (place.repository === undefined) throw new Error(`${reference} was not opened`);
+    if (place.repository === undefined)
+      throw new PromotionRequestError(`${reference} could not be opened for the move`);
     return place.repository;
   };
   return {
