@@ -8,7 +8,7 @@
  * Prints figures and never fails on them.
  * Usage: node --import tsx bench/registry-transfer.ts [MiB, default 256] [rounds, default 5]
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   copyFileSync,
@@ -112,7 +112,11 @@ async function makeLayout(round: number) {
 try {
   let requests = 0;
   const store = reg.open({ onRequest: () => requests++ });
+  // Each timed step starts with the disk quiet: the round's freshly written 256 MiB files (and the
+  // previous step's upload, which the registry fsyncs) are flushed first, so their write-back does
+  // not land on whichever client happens to go next.
   const time = async (fn: () => Promise<unknown>) => {
+    execFileSync('sync');
     const t = performance.now();
     await fn();
     return (performance.now() - t) / 1000;

@@ -19,7 +19,14 @@ const outputs = [
   'dist/board/assets/index.html',
   'dist/board/assets/board.js',
 ];
-const inputs = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build-board.mjs'];
+const inputs = [
+  'src',
+  'package.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'scripts/build-cli.mjs',
+  'scripts/build-board.mjs',
+];
 
 let fresh: Promise<string> | undefined;
 
