@@ -144,9 +144,11 @@ export class ArtifactIndex {
   /** The entry a tag or digest names in a repository, if any. */
   find(repository: string, reference: string): IndexEntry | undefined {
     const byDigest = isValidDigest(reference);
-    return this.#entries.find(
-      (e) => e.repository === repository && (byDigest ? e.digest === reference : e.tag === reference),
-    );
+    // The selective field first: in a repository of 10,000 tags every entry shares the repository
+    // name, and comparing it first made each scan compare 10,000 long equal strings.
+    return byDigest
+      ? this.#entries.find((e) => e.digest === reference && e.repository === repository)
+      : this.#entries.find((e) => e.tag === reference && e.repository === repository);
   }
 
   /** Whether any entry in any repository names this digest. */
@@ -159,7 +161,7 @@ export class ArtifactIndex {
    * repository needs no untagged one (hygiene).
    */
   addUntagged(repository: string, digest: string, mediaType: string): void {
-    if (this.#entries.some((e) => e.repository === repository && e.digest === digest)) return;
+    if (this.#entries.some((e) => e.digest === digest && e.repository === repository)) return;
     this.#entries.push({ repository, digest, mediaType });
     this.#revision++;
   }
@@ -169,12 +171,12 @@ export class ArtifactIndex {
    * it, then an untagged entry of the digest takes the tag in place, else a new entry is appended.
    */
   tag(repository: string, tag: string, digest: string, mediaType: string): void {
-    const current = this.#entries.findIndex((e) => e.repository === repository && e.tag === tag);
+    const current = this.#entries.findIndex((e) => e.tag === tag && e.repository === repository);
     if (current >= 0 && this.#entries[current]!.digest === digest) return;
     this.#revision++;
     if (current >= 0) this.#clearTag(current);
     const untagged = this.#entries.findIndex(
-      (e) => e.repository === repository && e.digest === digest && e.tag === undefined,
+      (e) => e.digest === digest && e.tag === undefined && e.repository === repository,
     );
     if (untagged >= 0) {
       this.#entries[untagged] = { repository, tag, digest, mediaType: this.#entries[untagged]!.mediaType };
@@ -185,7 +187,7 @@ export class ArtifactIndex {
 
   /** Removes a tag; its entry is dropped, or kept untagged when it is the digest's last one. */
   untag(repository: string, tag: string): IndexEntry {
-    const i = this.#entries.findIndex((e) => e.repository === repository && e.tag === tag);
+    const i = this.#entries.findIndex((e) => e.tag === tag && e.repository === repository);
     if (i < 0) throw new NotFoundError(`${repository}: tag ${tag} not found`);
     const entry = this.#entries[i]!;
     this.#clearTag(i);
@@ -196,7 +198,8 @@ export class ArtifactIndex {
   /** Removes every entry of a digest in a repository (its tags included). Returns how many. */
   remove(repository: string, digest: string): number {
     const before = this.#entries.length;
-    this.#entries = this.#entries.filter((e) => !(e.repository === repository && e.digest === digest));
+    if (!this.#entries.some((e) => e.digest === digest && e.repository === repository)) return 0;
+    this.#entries = this.#entries.filter((e) => !(e.digest === digest && e.repository === repository));
     if (this.#entries.length !== before) this.#revision++;
     return before - this.#entries.length;
   }
@@ -211,7 +214,7 @@ export class ArtifactIndex {
   #clearTag(i: number): void {
     const e = this.#entries[i]!;
     const heldElsewhere = this.#entries.some(
-      (o, j) => j !== i && o.repository === e.repository && o.digest === e.digest,
+      (o, j) => o.digest === e.digest && j !== i && o.repository === e.repository,
     );
     if (heldElsewhere) this.#entries.splice(i, 1);
     else this.#entries[i] = { repository: e.repository, digest: e.digest, mediaType: e.mediaType };

@@ -44,13 +44,15 @@ export function parseDigest(digest: string): ParsedDigest {
   return { algorithm, encoded };
 }
 
+/**
+ * Whether `digest` is one `parseDigest` accepts. Asked of every tag a command resolves (is it a
+ * digest or a name?), so it answers without throwing: an error per tag cost a stack trace each.
+ */
 export function isValidDigest(digest: string): boolean {
-  try {
-    parseDigest(digest);
-    return true;
-  } catch {
-    return false;
-  }
+  if (typeof digest !== 'string' || !grammar.test(digest)) return false;
+  const colon = digest.indexOf(':');
+  const algorithm = digest.slice(0, colon);
+  return isDigestAlgorithm(algorithm) && encodedPattern[algorithm].test(digest.slice(colon + 1));
 }
 
 /** Computes the digest of bytes held in memory. */

@@ -88,19 +88,43 @@ export function encodeEvents(events: readonly HistoryEvent[]): string {
   return events.map((e) => eventForm(e).text).join('\n');
 }
 
+/**
+ * Events decoded before, by their line. Every append rewrites the head with the same recent events
+ * (up to 128 lines), and a reader reads them again: a line met before yields the same immutable
+ * event object, whose canonical form and hash (`eventForm`) are then already known. Without this a
+ * move on a CTF parsed, validated and hashed the whole recent window again (a third of the cost
+ * history added to a move). Bounded; cleared when full.
+ */
+const decoded = new Map<string, HistoryEvent>();
+const DECODED_MAX = 4096;
+
 /** Decodes JSON lines (oldest first); `where` names the source in errors. */
 export function decodeEvents(text: string, where: string): HistoryEvent[] {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   return lines.map((line, i) => {
+    const known = decoded.get(line);
+    if (known) return known;
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch (cause) {
       throw new MalformedHistoryError(`${where}, line ${i + 1}: not JSON`, { cause });
     }
-    return toEvent(value, `${where}, line ${i + 1}`);
+    const event = deepFreeze(toEvent(value, `${where}, line ${i + 1}`));
+    if (decoded.size >= DECODED_MAX) decoded.clear();
+    decoded.set(line, event);
+    return event;
   });
+}
+
+/** Freezes a decoded value and everything in it: events are shared between readers. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 export function encodeChunk(

@@ -248,7 +248,7 @@ export async function appendEvents(
   moves: readonly Move[],
   options: EventOptions & OperationOptions,
 ): Promise<HistoryEvent[]> {
-  const head = await readHead(store, component, options);
+  const head = await currentHead(store, component, options);
   if (head) checkRecent(component, head);
   const events = chain(head && head.count > 0 ? head.head : null, pendingEvents(moves, options));
   await writeHead(store, component, head, events, { ...options, atomic: true });
@@ -260,6 +260,40 @@ export interface WriteHeadOptions extends OperationOptions {
   readonly atomic: boolean;
   /** The pending entries the new head holds (fold.ts); default: the old head's. */
   readonly folded?: ReadonlySet<string>;
+}
+
+/**
+ * Heads this process wrote, by manifest digest. A digest names exactly the bytes written, so a head
+ * found here is what reading and decoding them would give: the next append on a CTF resolves the tag
+ * (in memory) and reuses it instead of reading, hashing, parsing and decoding a manifest of up to
+ * 128 events again. A few at most; the oldest goes first.
+ */
+const written = new Map<string, HistoryHead>();
+const WRITTEN_MAX = 16;
+
+function remember(head: HistoryHead): void {
+  if (written.size >= WRITTEN_MAX) written.delete(written.keys().next().value!);
+  written.set(head.descriptor.digest, head);
+}
+
+/** The head under the tag now: one this process wrote when the tag still names it, else read. */
+async function currentHead(
+  store: Store,
+  component: string,
+  options: OperationOptions,
+): Promise<HistoryHead | undefined> {
+  if (written.size > 0) {
+    let digest: string;
+    try {
+      digest = (await store.resolve(HISTORY_TAG, options)).digest;
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+    const known = written.get(digest);
+    if (known) return known;
+  }
+  return readHead(store, component, options);
 }
 
 /** Writes the head that follows `head` with `events` (already chained onto it) appended. */
@@ -291,13 +325,14 @@ export async function writeHead(
     chunks = [{ descriptor: chunk.descriptor, count, last }, ...chunks];
   }
   const newest = events.at(-1);
-  const manifest = encodeHead({
+  const next = {
     count: (head?.count ?? 0) + events.length,
     head: newest ? eventHash(newest) : (head?.head ?? ''),
     recent,
     chunks,
-    folded: options.folded ?? head?.folded ?? new Set(),
-  });
+    folded: options.folded ?? head?.folded ?? new Set<string>(),
+  };
+  const manifest = encodeHead(next);
   if (!head) await store.push(historyConfig.descriptor, historyConfig.bytes, options);
   if (canPushReference(store)) {
     // One request on a registry instead of two (PUT by digest, PUT by tag).
@@ -306,6 +341,7 @@ export async function writeHead(
     await store.push(manifest.descriptor, manifest.bytes, options);
     await store.tag(manifest.descriptor, HISTORY_TAG, options);
   }
+  remember({ ...next, descriptor: manifest.descriptor });
   // Under a batch, drop the superseded manifest and its bytes in the same write, so that a CTF grows
   // neither by one index entry nor by one blob per append; elsewhere it is garbage the registry collects.
   if (options.atomic && head && canDelete(store) && head.descriptor.digest !== manifest.descriptor.digest) {
