@@ -95,8 +95,8 @@ async function currentDigests(
 
 /**
  * The head and the pending entries not yet in it, resolved. Costs the head, one tag listing, one
- * request per unfolded entry (none when the content cache holds it) and one per alias of an
- * unfinished entry.
+ * request per unfolded entry (none when the content cache holds it; eight at a time) and one per
+ * alias of an unfinished entry or moved by racers.
  */
 export async function readView(
   store: Store,
@@ -117,14 +117,19 @@ export async function readView(
     }),
   );
   const entries = read.filter((e): e is PendingEntry => e !== undefined);
+  // Where an alias points now is read only when the entries cannot tell: an unfinished entry (did its
+  // move happen?), and an alias whose finished moves do not follow one another (racers that read the
+  // same state: which landed last?). Moves that do, each from where the one before went, are in the
+  // order they landed, so reading the newest events of a history with unfolded entries costs no
+  // request per alias.
   const aliases = new Set<string>();
-  const seen = new Set<string>();
+  const lastTo = new Map<string, string | null>();
   for (const entry of entries) {
     for (const e of entry.events) {
       if (e.alias === null) continue;
-      // Unfinished entries need the alias's state; so does an alias moved twice (the order of racers).
-      if (!entry.done || seen.has(e.alias)) aliases.add(e.alias);
-      seen.add(e.alias);
+      const before = lastTo.get(e.alias);
+      if (!entry.done || (before !== undefined && before !== (e.from?.digest ?? null))) aliases.add(e.alias);
+      lastTo.set(e.alias, e.to?.digest ?? null);
     }
   }
   const current = await currentDigests(store, aliases, options);
