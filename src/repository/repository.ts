@@ -307,11 +307,16 @@ export class OcmRepository {
 
   /**
    * Every alias of a component with the version and digest it names: one request per page of tags
-   * plus one per alias. An alias whose manifest cannot be read is listed with `problem`.
+   * plus one per alias. An alias whose manifest cannot be read is listed with `problem`. `tags`: the
+   * component's tags as the caller listed them a moment ago, so that one listing serves two questions.
    */
-  async listComponentVersionAliases(component: string, options: OperationOptions = {}): Promise<AliasInfo[]> {
+  async listComponentVersionAliases(
+    component: string,
+    options: OperationOptions & { readonly tags?: readonly string[] } = {},
+  ): Promise<AliasInfo[]> {
     const store = storeOf(this.#ctx, component);
-    return listAliases(this.#ctx, store, component, await listTags(store, options), options);
+    const { tags, ...op } = options;
+    return listAliases(this.#ctx, store, component, tags ?? (await listTags(store, op)), op);
   }
 
   /**

@@ -60,14 +60,16 @@ export async function runGetHistory(ctx: Context, { values, positionals }: Parse
   // Parsed before anything is opened: a bad time changes nothing and reads nothing.
   const sinceTime = since === undefined ? undefined : parseTime(since);
   const { repository } = await ctx.open(ref.repository, { readOnly: true });
-  const entries = await getAliasHistory(repository, ref.component, {
-    ...(ref.version === undefined ? {} : { alias: ref.version, elsewhere: true }),
-    ...(limit === undefined ? {} : { limit }),
-    ...(sinceTime === undefined ? {} : { since: sinceTime }),
-    ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
-  });
-  // Who signed each move, against the stages document's trust and --public-key.
-  const trusted = await trustedSigners(ctx, values, repository, ref.component);
+  // Who signed each move, against the stages document's trust and --public-key: read alongside.
+  const [entries, trusted] = await Promise.all([
+    getAliasHistory(repository, ref.component, {
+      ...(ref.version === undefined ? {} : { alias: ref.version, elsewhere: true }),
+      ...(limit === undefined ? {} : { limit }),
+      ...(sinceTime === undefined ? {} : { since: sinceTime }),
+      ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+    }),
+    trustedSigners(ctx, values, repository, ref.component),
+  ]);
   const { verifyEvent } = await import('../../stages/history/signed.js');
   const { remoteStage } = await import('../../stages/history/index.js');
   // A promotion into a stage of another repository, recorded where the candidate came from.

@@ -19,13 +19,16 @@ export async function runTagCv(ctx: Context, { values, positionals }: Parsed): P
   const key = await moverKey(ctx, values);
   const { repository } = await ctx.open(ref.repository);
   // Stages with promotion gates move only through `ocm promote`, or with --force (recorded as forced):
-  // the repository's policy checks each alias; this checks them all before the first one moves.
+  // the repository's policy checks each alias before it moves; with more than one alias, this checks
+  // them all before the first one moves (one alias: that check would read the document twice).
   const force = flag(values, 'force');
-  const { checkPlainMoves } = await import('../../stages/policy/guard.js');
-  await checkPlainMoves(repository, ref.component, positionals.slice(1), {
-    force,
-    ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
-  });
+  if (positionals.length > 2) {
+    const { checkPlainMoves } = await import('../../stages/policy/guard.js');
+    await checkPlainMoves(repository, ref.component, positionals.slice(1), {
+      force,
+      ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+    });
+  }
   for (const alias of positionals.slice(1)) {
     const change = await repository.addComponentVersionAlias(ref.component, ref.version!, alias, {
       ...(expect === undefined ? {} : { expect }),

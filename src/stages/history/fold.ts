@@ -55,6 +55,8 @@ export interface ViewOptions extends OperationOptions {
 }
 
 export interface HistoryView {
+  /** Every tag of the component's repository, as listed for this view. */
+  readonly tags: readonly string[];
   readonly head: HistoryHead | undefined;
   /** Every entry tag listed, folded or not. */
   readonly refs: readonly EntryRef[];
@@ -139,7 +141,7 @@ export async function readView(
     head && head.count > 0 ? head.head : null,
     resolution.confirmed.map((c) => c.event),
   );
-  return { head, refs, entries, resolution, pending };
+  return { tags, head, refs, entries, resolution, pending };
 }
 
 export interface FoldOptions extends ViewOptions {}

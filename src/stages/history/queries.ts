@@ -117,7 +117,7 @@ export async function getAliasHistory(
   }
   let untracked: UntrackedMove[] = [];
   if (options.reconcile !== false) {
-    const current = await currentTargets(repository, component, options);
+    const current = await currentTargets(repository, component, options, view.tags);
     const wanted = whole ? undefined : new Set(current.keys());
     const states = await newestPerAlias(store, component, view, wanted, options, all);
     untracked = reconcile(current, states, options.alias);
@@ -131,6 +131,7 @@ async function currentTargets(
   repository: OcmRepository,
   component: string,
   options: GetAliasHistoryOptions,
+  tags: readonly string[],
 ): Promise<Map<string, Current>> {
   const current = new Map<string, Current>();
   if (options.alias !== undefined) {
@@ -142,7 +143,8 @@ async function currentTargets(
       current.set(options.alias, { problem: err.message });
     }
   } else {
-    for (const a of await repository.listComponentVersionAliases(component, signalOnly(options))) {
+    // The listing the history was read with: one listing, not two.
+    for (const a of await repository.listComponentVersionAliases(component, { ...signalOnly(options), tags })) {
       if (a.version !== undefined && a.digest !== undefined)
         current.set(a.alias, { version: a.version, digest: a.digest });
       else if (a.problem !== undefined) current.set(a.alias, { problem: a.problem });
