@@ -327,8 +327,23 @@ export class AutoPromoter {
         return this.#decision(w, 'skipped', err.refused[0]!.detail);
       throw err;
     }
-    if (plan.status === 'unchanged')
-      return this.#decision(w, 'up to date', `${to} holds ${plan.candidate.version}`, plan);
+    if (plan.status === 'unchanged') {
+      // In place already. A promotion into another repository cut off after its move (by this
+      // promoter or by hand) gets its record where the candidate came from; nothing moves.
+      const done = await promote(this.#repository, w.component, {
+        to,
+        plan,
+        ...this.#promotionOptions(),
+        ...(this.#options.actor === undefined ? {} : { actor: this.#options.actor }),
+        ...op,
+      });
+      return this.#decision(
+        w,
+        'up to date',
+        `${to} holds ${plan.candidate.version}${done.recorded ? '; its record where it came from was completed' : ''}`,
+        plan,
+      );
+    }
     if (plan.current !== undefined && compareVersions(plan.candidate.version, plan.current.version) < 0)
       return this.#decision(
         w,

@@ -271,8 +271,8 @@ export async function promote(
   }
   if (plan.status === 'unchanged') {
     // A rerun after a run cut off between the move and the record where the candidate came from.
-    if (isAcross(plan)) await finishDeparture(component, plan, options, places);
-    return { plan, status: 'unchanged' };
+    const recorded = isAcross(plan) && (await finishDeparture(component, plan, options, places));
+    return { plan, status: 'unchanged', ...(recorded ? { recorded } : {}) };
   }
   if (isAcross(plan))
     return { plan, status: 'promoted', change: await promoteAcross(component, plan, options, places) };

@@ -89,6 +89,11 @@ export interface PromotionResult {
   /** `promoted`: the stage moved; `unchanged`: it held the candidate already. */
   readonly status: 'promoted' | 'unchanged';
   readonly change?: AliasChange;
+  /**
+   * Unchanged, and the record where the candidate came from was written now: a promotion into another
+   * repository had been cut off after its move.
+   */
+  readonly recorded?: boolean;
 }
 
 /**

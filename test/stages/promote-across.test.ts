@@ -262,6 +262,63 @@ describe('promotion into a stage of another registry', () => {
     }
   });
 
+  it('a promotion into B cut off after its move: the automatic promoter writes the missing record in A, once', async () => {
+    let now = new Date('2026-06-01T09:00:00Z');
+    const clock = { now: () => now, sleep: async () => {} };
+    const names = { a: `${a.host}/cutoff`, b: `${b.host}/cutoff-prod` };
+    const opened: { close(): Promise<void> }[] = [];
+    const open = async (reference: string) => {
+      const o = await openRepository(reference, { history: { now: clock.now } });
+      opened.push(o);
+      return o.repository;
+    };
+    try {
+      const repoA = await open(names.a);
+      await addPart(repoA, { name: PRODUCT });
+      const doc = `stages:\n  - name: staging\n  - name: prod\n    from: staging\n    auto: true\n    repository: ${names.b}\n`;
+      await setStagePolicy(repoA, PRODUCT, doc);
+      await repoA.addComponentVersionAlias(PRODUCT, '1.0.0', 'staging');
+      // A run by hand, cut off after prod moved in B and before its record in A.
+      const cutOff = new Proxy(repoA, {
+        get(target, name) {
+          if (name === 'recordRemotePromotion') return async () => Promise.reject(new Error('cut off'));
+          const value = Reflect.get(target, name, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      await assert.rejects(
+        promote(cutOff, PRODUCT, { to: 'prod', openRepository: open, name: names.a, now: clock.now }),
+        /cut off/,
+      );
+      const repoB = await open(names.b);
+      assert.equal((await repoB.resolveComponentVersion(PRODUCT, 'prod')).version, '1.0.0');
+      const departures = async () =>
+        events(await getAliasHistory(repoA, PRODUCT, { alias: 'prod', elsewhere: true })).filter(
+          (e) => e.operation === 'promote',
+        );
+      assert.deepEqual(await departures(), []);
+      const promoter = new AutoPromoter(repoA, {
+        to: 'prod',
+        clock,
+        openRepository: (reference) => open(reference),
+        name: names.a,
+        actor: 'promoter',
+      });
+      const [decision] = await promoter.look();
+      assert.equal(decision?.outcome, 'up to date');
+      assert.match(decision?.detail ?? '', /record where it came from was completed/);
+      const recorded = await departures();
+      assert.equal(recorded.length, 1);
+      assert.equal(recorded[0]?.details?.repository, names.b);
+      assert.equal(recorded[0]?.to?.version, '1.0.0');
+      now = new Date(now.getTime() + hour);
+      await promoter.look();
+      assert.equal((await departures()).length, 1, 'recorded once');
+    } finally {
+      for (const o of opened) await o.close();
+    }
+  });
+
   it('both stages in one other repository: a promotion there, with no copy and no departure record', async () => {
     const dir = await tempDir();
     const opened: { close(): Promise<void> }[] = [];
