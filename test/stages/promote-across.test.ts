@@ -59,6 +59,36 @@ ${pem(keys.site.publicPem)}stages:
 const events = (entries: readonly HistoryEntry[]) =>
   entries.filter((e): e is HistoryEvent => e.operation !== 'untracked');
 
+/** A's product at staging and an automatic prod in B, with a stepped clock and an opener `close` closes. */
+async function automaticAcross(names: { a: string; b: string }, soak: string | undefined) {
+  let now = new Date('2026-06-01T09:00:00Z');
+  const clock = { now: () => now, sleep: async () => {} };
+  const opened: { close(): Promise<void> }[] = [];
+  const open = async (reference: string) => {
+    const o = await openRepository(reference, { history: { now: clock.now } });
+    opened.push(o);
+    return o.repository;
+  };
+  const close = async () => {
+    for (const o of opened) await o.close();
+  };
+  try {
+    const repoA = await open(names.a);
+    await addPart(repoA, { name: PRODUCT });
+    const soakLine = soak === undefined ? '' : `    soak: ${soak}\n`;
+    const doc = `stages:\n  - name: staging\n  - name: prod\n    from: staging\n${soakLine}    auto: true\n    repository: ${names.b}\n`;
+    await setStagePolicy(repoA, PRODUCT, doc);
+    await repoA.addComponentVersionAlias(PRODUCT, '1.0.0', 'staging');
+    const advance = (ms: number) => {
+      now = new Date(now.getTime() + ms);
+    };
+    return { clock, advance, open, repoA, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
 describe('promotion into a stage of another registry', () => {
   let a: TestRegistry;
   let b: TestRegistry;
@@ -218,21 +248,9 @@ describe('promotion into a stage of another registry', () => {
   });
 
   it('the automatic promoter moves prod in B the moment the soak in A ends', async () => {
-    let now = new Date('2026-06-01T09:00:00Z');
-    const clock = { now: () => now, sleep: async () => {} };
     const names = { a: `${a.host}/auto`, b: `${b.host}/auto-prod` };
-    const opened: { close(): Promise<void> }[] = [];
-    const open = async (reference: string) => {
-      const o = await openRepository(reference, { history: { now: clock.now } });
-      opened.push(o);
-      return o.repository;
-    };
+    const { clock, advance, open, repoA, close } = await automaticAcross(names, '1h');
     try {
-      const repoA = await open(names.a);
-      await addPart(repoA, { name: PRODUCT });
-      const doc = `stages:\n  - name: staging\n  - name: prod\n    from: staging\n    soak: 1h\n    auto: true\n    repository: ${names.b}\n`;
-      await setStagePolicy(repoA, PRODUCT, doc);
-      await repoA.addComponentVersionAlias(PRODUCT, '1.0.0', 'staging');
       const promoter = new AutoPromoter(repoA, {
         to: 'prod',
         clock,
@@ -245,7 +263,7 @@ describe('promotion into a stage of another registry', () => {
         first.map((d) => d.outcome),
         ['waiting'],
       );
-      now = new Date(now.getTime() + hour);
+      advance(hour);
       const second = await promoter.look();
       assert.deepEqual(
         second.map((d) => d.outcome),
@@ -258,26 +276,14 @@ describe('promotion into a stage of another registry', () => {
       assert.equal(arrived?.details?.sourceRepository, names.a);
       assert.deepEqual(await promoter.look(), [], 'an idle look decides nothing');
     } finally {
-      for (const o of opened) await o.close();
+      await close();
     }
   });
 
   it('a promotion into B cut off after its move: the automatic promoter writes the missing record in A, once', async () => {
-    let now = new Date('2026-06-01T09:00:00Z');
-    const clock = { now: () => now, sleep: async () => {} };
     const names = { a: `${a.host}/cutoff`, b: `${b.host}/cutoff-prod` };
-    const opened: { close(): Promise<void> }[] = [];
-    const open = async (reference: string) => {
-      const o = await openRepository(reference, { history: { now: clock.now } });
-      opened.push(o);
-      return o.repository;
-    };
+    const { clock, advance, open, repoA, close } = await automaticAcross(names, undefined);
     try {
-      const repoA = await open(names.a);
-      await addPart(repoA, { name: PRODUCT });
-      const doc = `stages:\n  - name: staging\n  - name: prod\n    from: staging\n    auto: true\n    repository: ${names.b}\n`;
-      await setStagePolicy(repoA, PRODUCT, doc);
-      await repoA.addComponentVersionAlias(PRODUCT, '1.0.0', 'staging');
       // A run by hand, cut off after prod moved in B and before its record in A.
       const cutOff = new Proxy(repoA, {
         get(target, name) {
@@ -311,11 +317,11 @@ describe('promotion into a stage of another registry', () => {
       assert.equal(recorded.length, 1);
       assert.equal(recorded[0]?.details?.repository, names.b);
       assert.equal(recorded[0]?.to?.version, '1.0.0');
-      now = new Date(now.getTime() + hour);
+      advance(hour);
       await promoter.look();
       assert.equal((await departures()).length, 1, 'recorded once');
     } finally {
-      for (const o of opened) await o.close();
+      await close();
     }
   });
 
