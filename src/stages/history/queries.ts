@@ -144,7 +144,10 @@ async function currentTargets(
     }
   } else {
     // The listing the history was read with: one listing, not two.
-    for (const a of await repository.listComponentVersionAliases(component, { ...signalOnly(options), tags })) {
+    for (const a of await repository.listComponentVersionAliases(component, {
+      ...signalOnly(options),
+      tags,
+    })) {
       if (a.version !== undefined && a.digest !== undefined)
         current.set(a.alias, { version: a.version, digest: a.digest });
       else if (a.problem !== undefined) current.set(a.alias, { problem: a.problem });
