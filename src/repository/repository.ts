@@ -44,6 +44,7 @@ import type { AliasPolicy, PolicyCopy } from './policy-hook.js';
 import {
   type ListVersionsOptions,
   listTags,
+  loadManifest,
   type ResolvedComponentVersion,
   readVersion,
   resolveName,
@@ -412,6 +413,42 @@ export class OcmRepository {
         const to = { version: resolution.version, digest: resolution.digest };
         const details = options.details === undefined ? {} : { details: options.details };
         await recordMoves(this.#ctx, store, component, [{ alias, from, to, operation, ...details }], options);
+        return true;
+      },
+      options,
+    );
+  }
+
+  /**
+   * Records that `alias`, absent here, is absent, when the journal says it names something: a history
+   * copied from another repository without that alias (`transfer` of one version). Nothing moves.
+   * True when it recorded an event; false when the alias exists, the journal says it is gone already,
+   * or there is no journal that can tell.
+   */
+  async recordAliasAbsent(
+    component: string,
+    alias: string,
+    options: Pick<AliasOptions, 'operation' | 'details' | 'message' | 'actor' | 'signal'> = {},
+  ): Promise<boolean> {
+    const journal = this.#ctx.journal;
+    if (!journal?.lastChange) return false;
+    const operation = options.operation ?? 'untag';
+    const repositoryName = repositoryOf(this.#ctx, component);
+    return atomically(
+      this.#ctx,
+      async (provider) => {
+        const store = provider.repository(repositoryName);
+        if (await loadManifest(store, alias, options)) return false;
+        const last = await journal.lastChange!(store, component, alias, options);
+        if (!last?.to) return false;
+        const details = options.details === undefined ? {} : { details: options.details };
+        await recordMoves(
+          this.#ctx,
+          store,
+          component,
+          [{ alias, from: last.to, to: null, operation, ...details }],
+          options,
+        );
         return true;
       },
       options,

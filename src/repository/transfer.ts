@@ -28,6 +28,14 @@ export interface TransferOptions extends OperationOptions, JournalOptions {
    */
   readonly copyAliases?: boolean;
   /**
+   * With `copyAliases`, for a transfer of this one version: when the source's history is copied now,
+   * each alias it names that is not copied along (it names another version) is recorded as gone from
+   * the target (a `transfer` event to nothing, `details.notCopied`), so the target's history ends
+   * where its aliases are. A transfer of every version leaves it unset: each alias arrives with its
+   * version.
+   */
+  readonly recordAliasesNotCopied?: boolean;
+  /**
    * With `copyAliases`, onto a target that keeps its own stages document (other rules than the
    * source's): set its gated stages anyway, recorded as forced. Refused otherwise (`PolicyError`).
    */
@@ -214,10 +222,11 @@ async function copyAliases(
   // The stages document and the history travel with the aliases when the target has none yet (so
   // that a `policy` event names a document the target has); then the target records its own.
   const stages = await target.copyAliasPolicyFrom(source, component, signal);
-  await target.copyAliasHistoryFrom(source, component, signal);
+  const historyCopied = await target.copyAliasHistoryFrom(source, component, signal);
   const aliases: string[] = [];
   const recorded: string[] = [];
-  for (const a of await source.listComponentVersionAliases(component, signal)) {
+  const all = await source.listComponentVersionAliases(component, signal);
+  for (const a of all) {
     if (a.digest !== digest) continue;
     // Under the target's own rules, the source's moves passed no gate of the target's.
     const moves =
@@ -247,6 +256,24 @@ async function copyAliases(
     )
       recorded.push(a.alias);
     aliases.push(a.alias);
+  }
+  if (historyCopied && options.recordAliasesNotCopied) {
+    const details = {
+      notCopied: true,
+      ...(options.sourceName === undefined ? {} : { source: options.sourceName }),
+    };
+    for (const a of all) {
+      if (a.digest === digest || aliases.includes(a.alias)) continue;
+      await target.recordAliasAbsent(component, a.alias, {
+        ...signal,
+        operation: 'transfer',
+        details,
+        message:
+          options.message ??
+          `not copied: it names ${a.version ?? 'another version'}, which was not transferred`,
+        ...(options.actor === undefined ? {} : { actor: options.actor }),
+      });
+    }
   }
   return { aliases, aliasesRecorded: recorded, stages };
 }

@@ -196,6 +196,63 @@ describe('ocm get history, get cv --at, rollback cv (CTF)', () => {
   });
 });
 
+describe('transfer of one version with --copy-aliases: the aliases left behind', () => {
+  it('are recorded as not copied, so the target shows no untracked row; a transfer of every version records none', {
+    timeout: 30_000,
+  }, async () => {
+    const dir = await tempDir();
+    try {
+      const src = join(dir.path, 'src');
+      await seeded(src, ['1.0.0', '1.1.0']);
+      const opened = await openRepository(src, { history: { actor: 'seed' } });
+      await opened.repository.addComponentVersionAlias(C, '1.0.0', 'dev');
+      await opened.repository.addComponentVersionAlias(C, '1.1.0', 'prod');
+      await opened.close();
+      const run = (args: string[]) => ocm(args, { cwd: dir.path, env: { OCM_ACTOR: 'mover' } });
+      type Row = {
+        operation: string;
+        alias: string | null;
+        to: { version: string } | null;
+        details?: { notCopied?: boolean };
+      };
+      const history = async (repo: string): Promise<Row[]> => {
+        const h = await run(['get', 'history', `./${repo}//${C}`, '-o', 'json']);
+        assert.equal(h.code, 0, h.stderr);
+        return JSON.parse(h.stdout);
+      };
+
+      const one = await run(['transfer', 'cv', `./src//${C}:1.0.0`, './one', '--copy-aliases']);
+      assert.equal(one.code, 0, one.stderr);
+      const rows = await history('one');
+      assert.deepEqual(
+        rows.filter((e) => e.operation === 'untracked'),
+        [],
+        'no untracked row',
+      );
+      const [prod] = rows.filter((e) => e.alias === 'prod');
+      assert.equal(prod?.operation, 'transfer');
+      assert.equal(prod?.to, null);
+      assert.equal(prod?.details?.notCopied, true);
+      const [dev] = rows.filter((e) => e.alias === 'dev');
+      assert.equal(dev?.to?.version, '1.0.0');
+      // The same transfer again records nothing more.
+      assert.equal((await run(['transfer', 'cv', `./src//${C}:1.0.0`, './one', '--copy-aliases'])).code, 0);
+      assert.equal((await history('one')).length, rows.length);
+
+      const every = await run(['transfer', 'cv', `./src//${C}`, './every', '--copy-aliases']);
+      assert.equal(every.code, 0, every.stderr);
+      const all = await history('every');
+      assert.deepEqual(
+        all.filter((e) => e.operation === 'untracked' || e.details?.notCopied),
+        [],
+      );
+      assert.equal(all.find((e) => e.alias === 'prod')?.to?.version, '1.1.0');
+    } finally {
+      await dir.remove();
+    }
+  });
+});
+
 describe('ocm tag cv on a registry whose history head is not a history', () => {
   const registry = sharedRegistry('anonymous');
   after(() => registry.stop());

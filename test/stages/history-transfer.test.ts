@@ -38,11 +38,13 @@ interface Event {
   alias: string | null;
   operation: string;
   to: { version: string } | null;
+  details?: { notCopied?: boolean };
 }
 
 /** Each component's versions, aliases and `transfer` events in the CTF at `path`, history verified. */
 async function contents(dir: string, path: string) {
   const out: Record<string, { versions: string[]; aliases: string[]; transfers: string[] }> = {};
+  notCopied.length = 0;
   const opened = await openRepository(join(dir, path));
   try {
     for (const component of [COMPONENT, OTHER]) {
@@ -55,16 +57,19 @@ async function contents(dir: string, path: string) {
         versions: versions.sort(),
         aliases: aliases.map((a) => `${a.alias}=${a.version}`),
         transfers: events
-          .filter((e) => e.operation === 'transfer')
+          .filter((e) => e.operation === 'transfer' && e.details?.notCopied !== true)
           .map((e) => `${e.alias}=${e.to?.version}`)
           .sort(),
       };
+      for (const e of events) if (e.details?.notCopied) notCopied.push(`${component}:${e.alias}`);
     }
   } finally {
     await opened.close();
   }
   return out;
 }
+/** The aliases the last `contents` found recorded as not copied (a transfer of one version). */
+const notCopied: string[] = [];
 
 function expected() {
   const out: Record<string, { versions: string[]; aliases: string[]; transfers: string[] }> = {};
@@ -127,6 +132,15 @@ describe('transfer cv CTF -> CTF with --jobs and --copy-aliases', () => {
       const partial = await contents(dir.path, 'dst');
       assert.deepEqual(partial[COMPONENT]!.aliases, ['old=1.0.0', 'prod=1.2.0']);
       assert.deepEqual(partial[COMPONENT]!.transfers, ['old=1.0.0']);
+      // The first run copied one version: the aliases its history names elsewhere are recorded as not
+      // copied; the whole-repository rerun then sets them, each with its transfer event.
+      assert.deepEqual(
+        notCopied.sort(),
+        Object.entries(ALIASES[COMPONENT]!)
+          .filter(([, v]) => v !== '1.0.0')
+          .map(([a]) => `${COMPONENT}:${a}`)
+          .sort(),
+      );
 
       const rerun = await ocm(['transfer', 'cv', './src', './dst', '--copy-aliases'], { cwd: dir.path });
       assert.equal(rerun.code, 0, rerun.stderr);

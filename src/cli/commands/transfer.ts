@@ -47,6 +47,8 @@ export async function runTransferCv(ctx: Context, { values, positionals }: Parse
           conflict,
           concurrency,
           copyAliases: flag(values, 'copy-aliases'),
+          // One version: the aliases its history names that stay behind are recorded as not copied.
+          recordAliasesNotCopied: ref.version !== undefined,
           force: flag(values, 'force'),
           evidence: flag(values, 'evidence'),
           sourceName: ref.repository,
