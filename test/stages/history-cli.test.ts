@@ -196,18 +196,56 @@ describe('ocm get history, get cv --at, rollback cv (CTF)', () => {
   });
 });
 
+/** A CTF at `src` with 1.0.0 and 1.1.0, dev on the first and prod on the second (with history). */
+async function devAndProd(src: string): Promise<void> {
+  await seeded(src, ['1.0.0', '1.1.0']);
+  const opened = await openRepository(src, { history: { actor: 'seed' } });
+  try {
+    await opened.repository.addComponentVersionAlias(C, '1.0.0', 'dev');
+    await opened.repository.addComponentVersionAlias(C, '1.1.0', 'prod');
+  } finally {
+    await opened.close();
+  }
+}
+
 describe('transfer of one version with --copy-aliases: the aliases left behind', () => {
+  const registry = sharedRegistry('anonymous');
+  after(() => registry.stop());
+
+  it('onto a registry: recorded as not copied, no untracked row', { timeout: 60_000 }, async () => {
+    const dir = await tempDir();
+    try {
+      await devAndProd(join(dir.path, 'src'));
+      const target = `${(await registry.get()).host}/left-behind-${process.pid}`;
+      const run = (args: string[]) => ocm(args, { cwd: dir.path, env: { OCM_ACTOR: 'mover' } });
+      const t = await run(['transfer', 'cv', `./src//${C}:1.0.0`, target, '--copy-aliases']);
+      assert.equal(t.code, 0, t.stderr);
+      const h = await run(['get', 'history', `${target}//${C}`, '-o', 'json']);
+      assert.equal(h.code, 0, h.stderr);
+      const rows = JSON.parse(h.stdout) as {
+        operation: string;
+        alias: string | null;
+        to: unknown;
+        details?: { notCopied?: boolean };
+      }[];
+      assert.deepEqual(
+        rows.filter((e) => e.operation === 'untracked'),
+        [],
+        'no untracked row',
+      );
+      const [prod] = rows.filter((e) => e.alias === 'prod');
+      assert.deepEqual([prod?.operation, prod?.to, prod?.details?.notCopied], ['transfer', null, true]);
+    } finally {
+      await dir.remove();
+    }
+  });
+
   it('are recorded as not copied, so the target shows no untracked row; a transfer of every version records none', {
     timeout: 30_000,
   }, async () => {
     const dir = await tempDir();
     try {
-      const src = join(dir.path, 'src');
-      await seeded(src, ['1.0.0', '1.1.0']);
-      const opened = await openRepository(src, { history: { actor: 'seed' } });
-      await opened.repository.addComponentVersionAlias(C, '1.0.0', 'dev');
-      await opened.repository.addComponentVersionAlias(C, '1.1.0', 'prod');
-      await opened.close();
+      await devAndProd(join(dir.path, 'src'));
       const run = (args: string[]) => ocm(args, { cwd: dir.path, env: { OCM_ACTOR: 'mover' } });
       type Row = {
         operation: string;
