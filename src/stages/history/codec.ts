@@ -93,10 +93,11 @@ export function encodeEvents(events: readonly HistoryEvent[]): string {
  * (up to 128 lines), and a reader reads them again: a line met before yields the same immutable
  * event object, whose canonical form and hash (`eventForm`) are then already known. Without this a
  * move on a CTF parsed, validated and hashed the whole recent window again (a third of the cost
- * history added to a move). Bounded; cleared when full.
+ * history added to a move). Bounded; cleared when full (a whole-history read passes through).
  */
 const decoded = new Map<string, HistoryEvent>();
-const DECODED_MAX = 4096;
+/** Eight recent windows; an event is at most ~21 KB (message and details), so at most ~21 MB. */
+const DECODED_MAX = 1024;
 
 /** Decodes JSON lines (oldest first); `where` names the source in errors. */
 export function decodeEvents(text: string, where: string): HistoryEvent[] {
