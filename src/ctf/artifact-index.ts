@@ -146,14 +146,13 @@ export class ArtifactIndex {
     const byDigest = isValidDigest(reference);
     // The selective field first: in a repository of 10,000 tags every entry shares the repository
     // name, and comparing it first made each scan compare 10,000 long equal strings.
-    return byDigest
-      ? this.#entries.find((e) => e.digest === reference && e.repository === repository)
-      : this.#entries.find((e) => e.tag === reference && e.repository === repository);
+    if (byDigest) return this.#entries.find((e) => e.digest === reference && e.repository === repository);
+    return this.#entries[this.#lastIndex((e) => e.tag === reference && e.repository === repository)];
   }
 
   /** Whether any entry in any repository names this digest. */
   holdsDigest(digest: string): boolean {
-    return this.#entries.some((e) => e.digest === digest);
+    return this.#lastIndex((e) => e.digest === digest) >= 0;
   }
 
   /**
@@ -161,7 +160,7 @@ export class ArtifactIndex {
    * repository needs no untagged one (hygiene).
    */
   addUntagged(repository: string, digest: string, mediaType: string): void {
-    if (this.#entries.some((e) => e.digest === digest && e.repository === repository)) return;
+    if (this.#lastIndex((e) => e.digest === digest && e.repository === repository) >= 0) return;
     this.#entries.push({ repository, digest, mediaType });
     this.#revision++;
   }
@@ -171,11 +170,11 @@ export class ArtifactIndex {
    * it, then an untagged entry of the digest takes the tag in place, else a new entry is appended.
    */
   tag(repository: string, tag: string, digest: string, mediaType: string): void {
-    const current = this.#entries.findIndex((e) => e.tag === tag && e.repository === repository);
+    const current = this.#lastIndex((e) => e.tag === tag && e.repository === repository);
     if (current >= 0 && this.#entries[current]!.digest === digest) return;
     this.#revision++;
     if (current >= 0) this.#clearTag(current);
-    const untagged = this.#entries.findIndex(
+    const untagged = this.#lastIndex(
       (e) => e.digest === digest && e.tag === undefined && e.repository === repository,
     );
     if (untagged >= 0) {
@@ -187,7 +186,7 @@ export class ArtifactIndex {
 
   /** Removes a tag; its entry is dropped, or kept untagged when it is the digest's last one. */
   untag(repository: string, tag: string): IndexEntry {
-    const i = this.#entries.findIndex((e) => e.tag === tag && e.repository === repository);
+    const i = this.#lastIndex((e) => e.tag === tag && e.repository === repository);
     if (i < 0) throw new NotFoundError(`${repository}: tag ${tag} not found`);
     const entry = this.#entries[i]!;
     this.#clearTag(i);
@@ -197,11 +196,15 @@ export class ArtifactIndex {
 
   /** Removes every entry of a digest in a repository (its tags included). Returns how many. */
   remove(repository: string, digest: string): number {
-    const before = this.#entries.length;
-    if (!this.#entries.some((e) => e.digest === digest && e.repository === repository)) return 0;
-    this.#entries = this.#entries.filter((e) => !(e.digest === digest && e.repository === repository));
-    if (this.#entries.length !== before) this.#revision++;
-    return before - this.#entries.length;
+    let removed = 0;
+    for (let i = this.#entries.length - 1; i >= 0; i--) {
+      const e = this.#entries[i]!;
+      if (e.digest !== digest || e.repository !== repository) continue;
+      this.#entries.splice(i, 1);
+      removed++;
+    }
+    if (removed > 0) this.#revision++;
+    return removed;
   }
 
   /** Removes the given entries (garbage collection of untagged residue). */
@@ -211,11 +214,23 @@ export class ArtifactIndex {
     if (this.#entries.length !== before) this.#revision++;
   }
 
+  /**
+   * The index of the last entry `test` accepts, or -1. Scans from the end: the entries a writer asks
+   * about again (a history head, the tag it just moved, the manifest it just pushed) are the newest.
+   * Only for questions with one answer (a tag, an untagged entry of a digest) or a yes or no.
+   */
+  #lastIndex(test: (e: IndexEntry) => boolean): number {
+    const entries = this.#entries;
+    for (let i = entries.length - 1; i >= 0; i--) if (test(entries[i]!)) return i;
+    return -1;
+  }
+
   #clearTag(i: number): void {
     const e = this.#entries[i]!;
-    const heldElsewhere = this.#entries.some(
-      (o, j) => o.digest === e.digest && j !== i && o.repository === e.repository,
-    );
+    const entries = this.#entries;
+    let heldElsewhere = false;
+    for (let j = entries.length - 1; j >= 0 && !heldElsewhere; j--)
+      heldElsewhere = j !== i && entries[j]!.digest === e.digest && entries[j]!.repository === e.repository;
     if (heldElsewhere) this.#entries.splice(i, 1);
     else this.#entries[i] = { repository: e.repository, digest: e.digest, mediaType: e.mediaType };
   }
