@@ -18,7 +18,7 @@ import { runTsxWorker } from '../support/spawn.js';
 import { tempDir } from '../support/tmp.js';
 
 const worker = join(projectRoot, 'test/support/ctf-worker.ts');
-const KILLS = countSetting('OCM_CRASH_KILLS', 30);
+const KILLS = countSetting('OCM_CRASH_KILLS', 24);
 
 function runWorker(args: string[], killAfterMs?: number) {
   return runTsxWorker(worker, args, {

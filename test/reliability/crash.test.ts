@@ -5,7 +5,7 @@
  * an archive is a rebuild), and is SIGKILLed at a random moment. After every kill: the index parses strictly,
  * every acknowledged version resolves with its digest and its descriptor and local blobs read, every
  * acknowledged alias resolves to what it was last set to (or to the move in flight), and no alias
- * dangles. Bounded: OCM_RELIABILITY_KILLS rounds per format (default 18), each kill 30-400 ms after
+ * dangles. Bounded: OCM_RELIABILITY_KILLS rounds per format (default 15), each kill 30-400 ms after
  * the child's first acknowledgement, except every third round, whose kill aims at a `gc` (it is sent
  * as soon as the child announces one); at least one kill must land inside a `gc`. The round seeds
  * are printed on failure.
@@ -26,7 +26,7 @@ import { countSetting } from '../support/settings.js';
 import { tempDir } from '../support/tmp.js';
 
 const worker = join(projectRoot, 'test/support/reliability-worker.ts');
-const KILLS = countSetting('OCM_RELIABILITY_KILLS', 18);
+const KILLS = countSetting('OCM_RELIABILITY_KILLS', 15);
 const COMPONENT = 'example.com/reliability/app';
 
 interface Run {
