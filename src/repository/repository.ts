@@ -34,6 +34,7 @@ import {
 import type {
   AliasJournal,
   AliasOperation,
+  AliasTarget,
   JournalEntry,
   JournalOptions,
   RemotePromotion,
@@ -398,25 +399,16 @@ export class OcmRepository {
     alias: string,
     options: Pick<AliasOptions, 'operation' | 'details' | 'message' | 'actor' | 'signal'> = {},
   ): Promise<boolean> {
-    const journal = this.#ctx.journal;
-    if (!journal?.lastChange) return false;
     const operation = options.operation ?? 'tag';
-    const repositoryName = repositoryOf(this.#ctx, component);
-    return atomically(
-      this.#ctx,
-      async (provider) => {
-        const store = provider.repository(repositoryName);
-        const { resolution } = await resolveName(this.#ctx, store, component, alias, options);
-        const last = await journal.lastChange!(store, component, alias, options);
-        if (last?.operation === operation && last.to?.digest === resolution.digest) return false;
-        const from = last?.to ?? null;
-        const to = { version: resolution.version, digest: resolution.digest };
-        const details = options.details === undefined ? {} : { details: options.details };
-        await recordMoves(this.#ctx, store, component, [{ alias, from, to, operation, ...details }], options);
-        return true;
-      },
-      options,
-    );
+    return this.#recordAliasState(component, alias, options, async (store, last) => {
+      const { resolution } = await resolveName(this.#ctx, store, component, alias, options);
+      if (last?.operation === operation && last.to?.digest === resolution.digest) return undefined;
+      return {
+        from: last?.to ?? null,
+        to: { version: resolution.version, digest: resolution.digest },
+        operation,
+      };
+    });
   }
 
   /**
@@ -430,25 +422,37 @@ export class OcmRepository {
     alias: string,
     options: Pick<AliasOptions, 'operation' | 'details' | 'message' | 'actor' | 'signal'> = {},
   ): Promise<boolean> {
+    const operation = options.operation ?? 'untag';
+    return this.#recordAliasState(component, alias, options, async (store, last) => {
+      if (!last?.to || (await loadManifest(store, alias, options))) return undefined;
+      return { from: last.to, to: null, operation };
+    });
+  }
+
+  /**
+   * Records, without moving anything, the change `decide` derives from where the journal last left
+   * `alias` (undefined: nothing to record). False without a journal that can tell.
+   */
+  async #recordAliasState(
+    component: string,
+    alias: string,
+    options: Pick<AliasOptions, 'details' | 'message' | 'actor' | 'signal'>,
+    decide: (
+      store: Store,
+      last: { to: AliasTarget | null; operation: AliasOperation } | undefined,
+    ) => Promise<Pick<JournalEntry, 'from' | 'to' | 'operation'> | undefined>,
+  ): Promise<boolean> {
     const journal = this.#ctx.journal;
     if (!journal?.lastChange) return false;
-    const operation = options.operation ?? 'untag';
     const repositoryName = repositoryOf(this.#ctx, component);
     return atomically(
       this.#ctx,
       async (provider) => {
         const store = provider.repository(repositoryName);
-        if (await loadManifest(store, alias, options)) return false;
-        const last = await journal.lastChange!(store, component, alias, options);
-        if (!last?.to) return false;
+        const change = await decide(store, await journal.lastChange!(store, component, alias, options));
+        if (change === undefined) return false;
         const details = options.details === undefined ? {} : { details: options.details };
-        await recordMoves(
-          this.#ctx,
-          store,
-          component,
-          [{ alias, from: last.to, to: null, operation, ...details }],
-          options,
-        );
+        await recordMoves(this.#ctx, store, component, [{ alias, ...change, ...details }], options);
         return true;
       },
       options,
